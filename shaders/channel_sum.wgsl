@@ -1,0 +1,42 @@
+// Sums a tensor viewed as [outer, channels, inner] over outer and inner, per channel:
+// the bias gradient of conv2d ([N, C, H·W]) and of linear ([M, N, 1]).
+
+struct Params {
+  outer: u32, channels: u32, inner: u32,
+}
+
+const WORKGROUP = 64u;
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> values: array<f32>;
+@group(0) @binding(2) var<storage, read_write> sums: array<f32>;
+
+var<workgroup> partial: array<f32, WORKGROUP>;
+
+@compute @workgroup_size(WORKGROUP)
+fn main(
+  @builtin(workgroup_id) wid: vec3u,
+  @builtin(local_invocation_index) lid: u32,
+  @builtin(num_workgroups) groups: vec3u,
+) {
+  let p = params;
+  let c = wid.x + wid.y * groups.x;
+  var acc = 0.0;
+  if (c < p.channels) {
+    for (var j = lid; j < p.outer * p.inner; j += WORKGROUP) {
+      let o = j / p.inner;
+      acc += values[(o * p.channels + c) * p.inner + j % p.inner];
+    }
+  }
+  partial[lid] = acc;
+  workgroupBarrier();
+  for (var stride = WORKGROUP / 2u; stride > 0u; stride /= 2u) {
+    if (lid < stride) {
+      partial[lid] += partial[lid + stride];
+    }
+    workgroupBarrier();
+  }
+  if (lid == 0u && c < p.channels) {
+    sums[c] = partial[0];
+  }
+}

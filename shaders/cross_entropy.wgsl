@@ -1,0 +1,116 @@
+// Cross entropy over logits [rows, classes] with int32 targets. Per row: a stable
+// log-sum-exp (max first), softmax probabilities and the loss −log p[target]. Rows whose
+// target equals ignoreIndex contribute nothing.
+
+struct Params {
+  rows: u32, classes: u32, ignoreIndex: i32, scale: f32, perRowGrad: u32,
+}
+
+const WORKGROUP = 64u;
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> logits: array<f32>;
+@group(0) @binding(2) var<storage, read> target: array<i32>;
+@group(0) @binding(3) var<storage, read_write> probs: array<f32>;
+@group(0) @binding(4) var<storage, read_write> rowLoss: array<f32>;
+
+var<workgroup> partial: array<f32, WORKGROUP>;
+
+fn reduceMax(lid: u32) -> f32 {
+  workgroupBarrier();
+  for (var stride = WORKGROUP / 2u; stride > 0u; stride /= 2u) {
+    if (lid < stride) {
+      partial[lid] = max(partial[lid], partial[lid + stride]);
+    }
+    workgroupBarrier();
+  }
+  let result = partial[0];
+  workgroupBarrier();
+  return result;
+}
+
+fn reduceSum(lid: u32) -> f32 {
+  workgroupBarrier();
+  for (var stride = WORKGROUP / 2u; stride > 0u; stride /= 2u) {
+    if (lid < stride) {
+      partial[lid] += partial[lid + stride];
+    }
+    workgroupBarrier();
+  }
+  let result = partial[0];
+  workgroupBarrier();
+  return result;
+}
+
+@compute @workgroup_size(WORKGROUP)
+fn rows(
+  @builtin(workgroup_id) wid: vec3u,
+  @builtin(local_invocation_index) lid: u32,
+  @builtin(num_workgroups) groups: vec3u,
+) {
+  let p = params;
+  let row = wid.x + wid.y * groups.x;
+  if (row >= p.rows) {
+    return;
+  }
+  let base = row * p.classes;
+  var m = -3.4028235e38;
+  for (var c = lid; c < p.classes; c += WORKGROUP) {
+    m = max(m, logits[base + c]);
+  }
+  partial[lid] = m;
+  let rowMax = reduceMax(lid);
+  var s = 0.0;
+  for (var c = lid; c < p.classes; c += WORKGROUP) {
+    s += exp(logits[base + c] - rowMax);
+  }
+  partial[lid] = s;
+  let total = reduceSum(lid);
+  for (var c = lid; c < p.classes; c += WORKGROUP) {
+    probs[base + c] = exp(logits[base + c] - rowMax) / total;
+  }
+  if (lid == 0u) {
+    let t = target[row];
+    rowLoss[row] = select(rowMax + log(total) - logits[base + u32(max(t, 0))], 0.0, t == p.ignoreIndex);
+  }
+}
+
+@group(0) @binding(1) var<storage, read> rowLossIn: array<f32>;
+@group(0) @binding(2) var<storage, read_write> loss: array<f32>;
+
+@compute @workgroup_size(WORKGROUP)
+fn total(@builtin(local_invocation_index) lid: u32) {
+  var s = 0.0;
+  for (var r = lid; r < params.rows; r += WORKGROUP) {
+    s += rowLossIn[r];
+  }
+  partial[lid] = s;
+  let sum = reduceSum(lid);
+  if (lid == 0u) {
+    loss[0] = sum * params.scale;
+  }
+}
+
+@group(0) @binding(1) var<storage, read> probsIn: array<f32>;
+@group(0) @binding(2) var<storage, read> targetIn: array<i32>;
+@group(0) @binding(3) var<storage, read> gradLoss: array<f32>;
+@group(0) @binding(4) var<storage, read_write> gradLogits: array<f32>;
+
+// d loss / d logit[r, c] = g_r · (p[r, c] − [c = target_r]), g_r the row's loss gradient.
+@compute @workgroup_size(64)
+fn backward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let index = gid.x + gid.y * groups.x * 64u;
+  let p = params;
+  if (index >= p.rows * p.classes) {
+    return;
+  }
+  let row = index / p.classes;
+  let c = index % p.classes;
+  let t = targetIn[row];
+  var g = gradLoss[0] * p.scale;
+  if (p.perRowGrad != 0u) {
+    g = gradLoss[row];
+  }
+  let onehot = select(0.0, 1.0, i32(c) == t);
+  gradLogits[index] = select(g * (probsIn[index] - onehot), 0.0, t == p.ignoreIndex);
+}

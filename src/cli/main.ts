@@ -1,0 +1,35 @@
+import { NnxError } from '../analysis/errors.ts';
+import { runCommand } from './run.ts';
+
+const USAGE = `usage: nnx <command> [options]
+
+commands:
+  run SPEC.json [--trace] [--explain I,J,...]   run one op on the WebGPU adapter, print JSON
+  summary MODEL|SPEC.json [--input N,C,H,W] [--json]   per-layer params, MACs, FLOPs, memory
+
+'nnx run' reads the spec from stdin when SPEC.json is "-".`;
+
+/** Dispatches a command; errors the user caused print as one line and exit 1. */
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '--help' || command === '-h' || command === 'help') {
+    console.log(USAGE);
+    return command ? 0 : 1;
+  }
+  if (command === 'run') return runCommand(rest);
+  if (command === 'summary') {
+    const { summaryCommand } = await import('./summary.ts');
+    await summaryCommand(rest);
+    return 0;
+  }
+  throw new NnxError(`unknown command "${command}" (commands: run, summary; nnx --help)`);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof NnxError) console.error(`nnx: ${error.message}`);
+    else console.error(`nnx: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    process.exit(error instanceof NnxError ? 1 : 2);
+  },
+);

@@ -1,0 +1,37 @@
+import code from '../../shaders/conv2d_forward.wgsl?raw';
+import type { Conv2dAttrs } from '../analysis/conv_shapes.ts';
+import { numel } from '../analysis/tensor.ts';
+import { grid1d, type GpuRuntime, type GpuTensor, type KernelDef } from './runtime.ts';
+import { Conv2dParams } from './schemas.ts';
+import type { ParamsOf } from './uniform.ts';
+
+export const conv2dForwardKernel: KernelDef<typeof Conv2dParams> = {
+  name: 'conv2d_forward', code, entryPoint: 'main', params: Conv2dParams,
+  bindings: ['read', 'read', 'read', 'read_write'],
+};
+
+/** The uniform values shared by the three conv2d kernels. */
+export function conv2dParams(x: number[], w: number[], out: number[], a: Conv2dAttrs, hasBias: boolean): ParamsOf<typeof Conv2dParams> {
+  return {
+    batch: x[0], inChannels: x[1], inHeight: x[2], inWidth: x[3],
+    outChannels: out[1], outHeight: out[2], outWidth: out[3],
+    kernelH: w[2], kernelW: w[3], strideH: a.stride[0], strideW: a.stride[1],
+    padTop: a.padTop, padLeft: a.padLeft, dilationH: a.dilation[0], dilationW: a.dilation[1],
+    groups: a.groups, hasBias: hasBias ? 1 : 0,
+  };
+}
+
+/** y = conv2d(x, weight) + bias, one invocation per output element. */
+export async function conv2dForward(
+  rt: GpuRuntime, x: GpuTensor, weight: GpuTensor, bias: GpuTensor | null, y: GpuTensor, attrs: Conv2dAttrs,
+): Promise<void> {
+  const params = conv2dParams(x.shape, weight.shape, y.shape, attrs, bias !== null);
+  const outputs = numel(y.shape);
+  const macs = outputs * (x.shape[1] / attrs.groups) * weight.shape[2] * weight.shape[3];
+  const biasBuffer = bias?.buffer ?? weight.buffer;
+  await rt.dispatch(conv2dForwardKernel, params, [x.buffer, weight.buffer, biasBuffer, y.buffer], grid1d(outputs, 64), {
+    flops: 2 * macs + (bias ? outputs : 0),
+    bytesRead: 4 * (numel(x.shape) + numel(weight.shape) + (bias ? y.shape[1] : 0)),
+    bytesWritten: 4 * outputs,
+  });
+}

@@ -1,0 +1,48 @@
+import { conv2dOutputShape, normalizeConv2dAttrs } from '../analysis/conv_shapes.ts';
+import { InputError } from '../analysis/errors.ts';
+import { formatShape } from '../analysis/tensor.ts';
+import { channelSum } from '../kernels/channel_sum.ts';
+import { conv2dBackwardInput } from '../kernels/conv2d_backward_input.ts';
+import { conv2dBackwardWeight } from '../kernels/conv2d_backward_weight.ts';
+import { conv2dForward } from '../kernels/conv2d_forward.ts';
+import type { OpDefinition } from './op.ts';
+
+/** `F.conv2d(x, weight, bias, stride, padding, dilation, groups)` on NCHW tensors. */
+export const conv2dOp: OpDefinition = {
+  name: 'conv2d',
+  inputs: [
+    { name: 'x', dtype: 'float32', differentiable: true },
+    { name: 'weight', dtype: 'float32', differentiable: true },
+    { name: 'bias', dtype: 'float32', optional: true, differentiable: true },
+  ],
+  outputs: ['output'],
+  prepare(attrs, inputs) {
+    const w = inputs.weight.shape;
+    if (w.length !== 4) throw new InputError(`conv2d: weight must be 4-D [out, in/groups, kh, kw], got shape ${formatShape(w)}`);
+    const a = normalizeConv2dAttrs(attrs, w[2], w[3]);
+    const outShape = conv2dOutputShape(inputs.x.shape, w, a, inputs.bias?.shape);
+    return {
+      outputShapes: { output: outShape },
+      async forward(rt, { x, weight, bias }) {
+        const output = rt.tensor('conv2d.output', outShape);
+        await conv2dForward(rt, x, weight, bias ?? null, output, a);
+        return {
+          outputs: { output },
+          trace: {},
+          async backward({ output: gradOutput }) {
+            const grads: Record<string, typeof x> = {};
+            grads.x = rt.tensor('conv2d.grad.x', x.shape);
+            grads.weight = rt.tensor('conv2d.grad.weight', weight.shape);
+            await conv2dBackwardInput(rt, gradOutput, weight, grads.x, a);
+            await conv2dBackwardWeight(rt, gradOutput, x, grads.weight, a);
+            if (bias) {
+              grads.bias = rt.tensor('conv2d.grad.bias', bias.shape);
+              await channelSum(rt, gradOutput, grads.bias, outShape[0], outShape[1], outShape[2] * outShape[3]);
+            }
+            return grads;
+          },
+        };
+      },
+    };
+  },
+};

@@ -1,0 +1,41 @@
+import type { DType, GpuRuntime, GpuTensor } from '../kernels/runtime.ts';
+
+/** A tensor as the host knows it before upload: its shape and, when given, its values. */
+export interface HostTensor {
+  shape: number[];
+  dtype: DType;
+  data?: ArrayLike<number>;
+}
+
+/** One named input of an op. */
+export interface InputSpec {
+  name: string;
+  dtype: DType;
+  optional?: boolean;
+  /** Whether backward returns a gradient for it. */
+  differentiable: boolean;
+}
+
+/** Result of a forward pass: named outputs, named intermediates, and the backward closure. */
+export interface OpRun {
+  outputs: Record<string, GpuTensor>;
+  /** Intermediates worth showing (filled only when tracing, unless the op needs them anyway). */
+  trace: Record<string, GpuTensor>;
+  /** Gradients of the differentiable inputs, given a gradient for every output. */
+  backward(gradOutputs: Record<string, GpuTensor>): Promise<Record<string, GpuTensor>>;
+}
+
+/** An op after its attributes and input shapes were checked. */
+export interface PreparedOp {
+  outputShapes: Record<string, number[]>;
+  forward(rt: GpuRuntime, inputs: Record<string, GpuTensor>, options: { trace: boolean }): Promise<OpRun>;
+}
+
+/** A differentiable op with PyTorch's functional semantics and names. */
+export interface OpDefinition {
+  name: string;
+  inputs: InputSpec[];
+  outputs: string[];
+  /** Validates attributes and inputs; throws InputError with the numbers when impossible. */
+  prepare(attrs: Record<string, unknown>, inputs: Record<string, HostTensor>): PreparedOp;
+}

@@ -1,0 +1,12 @@
+import { avgPool2dOp } from './avg_pool2d.ts';
+import { conv2dOp } from './conv2d.ts';
+import { crossEntropyOp } from './cross_entropy.ts';
+import { linearOp } from './linear.ts';
+import { maxPool2dOp } from './max_pool2d.ts';
+import type { OpDefinition } from './op.ts';
+import { reluOp } from './relu.ts';
+
+/** Every op `nnx run`, the Layer Lab and the tests can run, by PyTorch functional name. */
+export const OPS: Record<string, OpDefinition> = Object.fromEntries(
+  [conv2dOp, maxPool2dOp, avgPool2dOp, linearOp, reluOp, crossEntropyOp].map((op) => [op.name, op]),
+);
