@@ -10,7 +10,7 @@ const WORKGROUP = 64u;
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> logits: array<f32>;
-@group(0) @binding(2) var<storage, read> target: array<i32>;
+@group(0) @binding(2) var<storage, read> targets: array<i32>;
 @group(0) @binding(3) var<storage, read_write> probs: array<f32>;
 @group(0) @binding(4) var<storage, read_write> rowLoss: array<f32>;
 
@@ -54,7 +54,7 @@ fn rows(
     return;
   }
   let base = row * p.classes;
-  var m = -3.4028235e38;
+  var m = logits[base];
   for (var c = lid; c < p.classes; c += WORKGROUP) {
     m = max(m, logits[base + c]);
   }
@@ -70,7 +70,7 @@ fn rows(
     probs[base + c] = exp(logits[base + c] - rowMax) / total;
   }
   if (lid == 0u) {
-    let t = target[row];
+    let t = targets[row];
     rowLoss[row] = select(rowMax + log(total) - logits[base + u32(max(t, 0))], 0.0, t == p.ignoreIndex);
   }
 }
@@ -92,7 +92,7 @@ fn total(@builtin(local_invocation_index) lid: u32) {
 }
 
 @group(0) @binding(1) var<storage, read> probsIn: array<f32>;
-@group(0) @binding(2) var<storage, read> targetIn: array<i32>;
+@group(0) @binding(2) var<storage, read> targetsIn: array<i32>;
 @group(0) @binding(3) var<storage, read> gradLoss: array<f32>;
 @group(0) @binding(4) var<storage, read_write> gradLogits: array<f32>;
 
@@ -106,7 +106,7 @@ fn backward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) 
   }
   let row = index / p.classes;
   let c = index % p.classes;
-  let t = targetIn[row];
+  let t = targetsIn[row];
   var g = gradLoss[0] * p.scale;
   if (p.perRowGrad != 0u) {
     g = gradLoss[row];

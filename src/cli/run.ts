@@ -5,6 +5,11 @@ import { explainNeuron } from '../ops/explain.ts';
 import { runSpec } from '../ops/run.ts';
 import { parseSpecText } from '../ops/spec.ts';
 
+/** Writes to stdout and waits until it is flushed (process.exit would cut a large pipe write). */
+export function writeStdout(text: string): Promise<void> {
+  return new Promise((resolve, reject) => process.stdout.write(text, (e) => (e ? reject(e) : resolve())));
+}
+
 /** Parses `--explain 0,3,2,1` into an output index. */
 function parseIndex(text: string | undefined): number[] {
   if (!text || !/^\d+(,\d+)*$/.test(text)) throw new InputError(`--explain needs an output index like 0,3,2,1, got ${JSON.stringify(text ?? '')}`);
@@ -36,7 +41,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   try {
     const { result, readback } = await runSpec(rt, spec, { trace });
     const output = explain ? { ...result, explain: explainNeuron(result.op, ((spec as Record<string, unknown>).attrs ?? {}) as Record<string, unknown>, readback, explain) } : result;
-    process.stdout.write(`${JSON.stringify(output)}\n`);
+    await writeStdout(`${JSON.stringify(output)}\n`);
   } finally {
     rt.destroy();
   }
