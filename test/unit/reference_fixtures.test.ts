@@ -82,9 +82,10 @@ function runReference(c: FixtureCase): RefResult {
     case 'cross_entropy': {
       const target = { shape: c.inputs.target.shape, data: Int32Array.from(c.inputs.target.data) };
       const reduction = (c.attrs.reduction ?? 'mean') as Reduction;
+      const ignoreIndex = (c.attrs.ignore_index ?? -100) as number;
       return {
-        outputs: { loss: crossEntropyForwardRef(t('logits'), target, reduction).loss },
-        grads: { logits: crossEntropyBackwardRef(t('logits'), target, reduction, gradOut) },
+        outputs: { loss: crossEntropyForwardRef(t('logits'), target, reduction, ignoreIndex).loss },
+        grads: { logits: crossEntropyBackwardRef(t('logits'), target, reduction, gradOut, ignoreIndex) },
       };
     }
     default:
