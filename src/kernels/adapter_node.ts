@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { NoAdapterError } from './errors.ts';
 import { deviceFrom, type AcquiredGpu } from './adapter.ts';
+import { paceDawnPolling } from './dawn_polling.ts';
 
 /** SwiftShader's Vulkan driver, shipped by Debian's chromium package. */
 export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
@@ -25,6 +26,7 @@ function newInstance(create: (flags: string[]) => GPU): GPU {
 export async function acquireNodeGpu(): Promise<AcquiredGpu> {
   const { create, globals } = await import('webgpu');
   Object.assign(globalThis, globals);
+  paceDawnPolling();
   let adapter = await newInstance(create).requestAdapter({ powerPreference: 'high-performance' });
   let fallback: string | null = null;
   if (!adapter && existsSync(SWIFTSHADER_ICD)) {
