@@ -177,3 +177,42 @@ export function pool2dOutputShape(op: string, x: readonly number[], a: Pool2dAtt
   }
   return [...x.slice(0, x.length - 2), oh, ow];
 }
+
+/**
+ * One spatial output size of a transposed convolution (PyTorch's ConvTranspose2d):
+ * (in − 1)·stride − 2·padding + dilation·(kernel − 1) + output_padding + 1.
+ */
+export function convTransposeOutputSize(size: number, padding: number, kernel: number, stride: number, dilation: number, outputPadding: number): number {
+  return (size - 1) * stride - 2 * padding + dilation * (kernel - 1) + outputPadding + 1;
+}
+
+/**
+ * The output-size formula of a conv or pool along one axis with the numbers substituted,
+ * step by step, as the UI shows it:
+ * `H_out = ⌊(H + 2P − D·(K − 1) − 1) / S⌋ + 1 = ⌊(224 + 2·3 − 1·(7 − 1) − 1) / 2⌋ + 1 = ⌊223 / 2⌋ + 1 = 112`.
+ * Unequal padding (padding="same" with an even kernel) shows both sides; ceil_mode shows ⌈⌉ and
+ * PyTorch's rule that the last window must start inside the input or the left padding.
+ */
+export function outputSizeDerivation(
+  axis: string, size: number, padBefore: number, padAfter: number, kernel: number, stride: number, dilation: number, ceilMode = false,
+): string {
+  const [lo, hi] = ceilMode ? ['⌈', '⌉'] : ['⌊', '⌋'];
+  const symmetric = padBefore === padAfter;
+  const formula = `${axis}_out = ${lo}(${axis} + ${symmetric ? '2P' : 'P_begin + P_end'} − D·(K − 1) − 1) / S${hi} + 1`;
+  const pads = symmetric ? `2·${padBefore}` : `${padBefore} + ${padAfter}`;
+  const numerator = size + padBefore + padAfter - dilation * (kernel - 1) - 1;
+  const quotient = ceilMode ? Math.ceil(numerator / stride) : Math.floor(numerator / stride);
+  let text = `${formula} = ${lo}(${size} + ${pads} − ${dilation}·(${kernel} − 1) − 1) / ${stride}${hi} + 1 = ${lo}${numerator} / ${stride}${hi} + 1 = ${quotient + 1}`;
+  if (ceilMode && quotient * stride >= size + padBefore) {
+    text += ` − 1 (the last window would start in the right padding) = ${quotient}`;
+  }
+  return text;
+}
+
+/** The transposed-convolution output-size formula along one axis with the numbers substituted. */
+export function transposeOutputSizeDerivation(
+  axis: string, size: number, padding: number, kernel: number, stride: number, dilation: number, outputPadding: number,
+): string {
+  const out = convTransposeOutputSize(size, padding, kernel, stride, dilation, outputPadding);
+  return `${axis}_out = (${axis} − 1)·S − 2P + D·(K − 1) + OP + 1 = (${size} − 1)·${stride} − 2·${padding} + ${dilation}·(${kernel} − 1) + ${outputPadding} + 1 = ${out}`;
+}

@@ -1,0 +1,144 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { InputError } from '../analysis/errors.ts';
+import { parseDType, parseModelSpec, parseOptimizer, type ModelSpec } from '../analysis/model_spec.ts';
+import { getDeviceProfile, parseDeviceProfile, type DeviceProfile } from '../analysis/roofline.ts';
+import { buildSummary, formatSummaryTable } from '../analysis/summary.ts';
+import { ZOO, zooModel } from '../analysis/zoo/index.ts';
+
+export const SUMMARY_USAGE = `usage: nnx summary MODEL|SPEC.json [options]
+
+  MODEL            a zoo model (nnx summary --list), or a ModelSpec JSON file ("-" reads stdin)
+  --input N,C,H,W  input shape (default: the spec's "input")
+  --batch N        replace the batch dimension
+  --dtype D        fp32 (default), fp16, bf16 or int8: bytes per element of weights and activations
+  --optimizer O    adam (default), momentum or sgd: optimizer state in the memory plan
+  --device NAME    roofline time on a built-in device (${'h100-sxm, a100-sxm-80gb, …'}) or a JSON profile file
+  --depth N        fold rows deeper than N into their container
+  --json           print the report as JSON (raw numbers) instead of the table
+  --spec           print the model's ModelSpec JSON and stop
+  --list           list the zoo models`;
+
+interface SummaryArgs {
+  model?: string;
+  input?: number[];
+  batch?: number;
+  dtype?: string;
+  optimizer?: string;
+  device?: string;
+  depth?: number;
+  json: boolean;
+  spec: boolean;
+  list: boolean;
+  help: boolean;
+}
+
+const VALUE_FLAGS = ['--input', '--batch', '--dtype', '--optimizer', '--device', '--depth'];
+const BOOL_FLAGS = ['--json', '--spec', '--list', '--help', '-h'];
+
+function positiveInt(flag: string, text: string): number {
+  if (!/^\d+$/.test(text) || Number(text) < 1) throw new InputError(`${flag} must be a positive integer, got "${text}"`);
+  return Number(text);
+}
+
+/** Parses "1,3,224,224" (or "1x3x224x224"). */
+export function parseShapeArg(text: string): number[] {
+  const parts = text.split(/[,x×]/).map((s) => s.trim());
+  if (parts.length === 0 || parts.some((p) => !/^\d+$/.test(p) || Number(p) < 1)) {
+    throw new InputError(`--input must be positive integers separated by commas, such as 1,3,224,224, got "${text}"`);
+  }
+  return parts.map(Number);
+}
+
+/** Parses `nnx summary` arguments. */
+export function parseSummaryArgs(argv: string[]): SummaryArgs {
+  const args: SummaryArgs = { json: false, spec: false, list: false, help: false };
+  for (let i = 0; i < argv.length; i++) {
+    let arg = argv[i];
+    let value: string | undefined;
+    const eq = arg.indexOf('=');
+    if (arg.startsWith('--') && eq > 0) {
+      value = arg.slice(eq + 1);
+      arg = arg.slice(0, eq);
+    }
+    if (VALUE_FLAGS.includes(arg)) {
+      if (value === undefined) {
+        value = argv[++i];
+        if (value === undefined) throw new InputError(`${arg} needs a value (nnx summary --help)`);
+      }
+      if (arg === '--input') args.input = parseShapeArg(value);
+      else if (arg === '--batch') args.batch = positiveInt(arg, value);
+      else if (arg === '--depth') args.depth = positiveInt(arg, value);
+      else if (arg === '--dtype') args.dtype = value;
+      else if (arg === '--optimizer') args.optimizer = value;
+      else args.device = value;
+    } else if (BOOL_FLAGS.includes(arg)) {
+      if (value !== undefined) throw new InputError(`${arg} takes no value`);
+      if (arg === '--json') args.json = true;
+      else if (arg === '--spec') args.spec = true;
+      else if (arg === '--list') args.list = true;
+      else args.help = true;
+    } else if (arg.startsWith('-') && arg !== '-') {
+      throw new InputError(`unknown option "${arg}" for summary (options: ${[...VALUE_FLAGS, ...BOOL_FLAGS.slice(0, 3)].join(', ')})`);
+    } else {
+      if (args.model !== undefined) throw new InputError(`summary takes one model, got "${args.model}" and "${arg}"`);
+      args.model = arg;
+    }
+  }
+  return args;
+}
+
+function readText(path: string): string {
+  try {
+    return readFileSync(path === '-' ? 0 : path, 'utf8');
+  } catch (error) {
+    throw new InputError(`cannot read ${path === '-' ? 'stdin' : `"${path}"`}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+  }
+}
+
+/** A zoo model by name, or a ModelSpec JSON file. */
+export function loadModel(model: string): ModelSpec {
+  if (ZOO[model]) return zooModel(model);
+  if (model === '-' || existsSync(model)) return parseModelSpec(readText(model), model === '-' ? 'stdin' : model);
+  throw new InputError(`"${model}" is neither a zoo model (${Object.keys(ZOO).join(', ')}) nor a spec file that exists`);
+}
+
+/** A built-in device by name, or a JSON profile file (e.g. measured by `nnx bench`). */
+export function loadDevice(device: string): DeviceProfile {
+  if (device.endsWith('.json') || (existsSync(device) && !/^[a-z0-9-]+$/i.test(device))) {
+    const text = readText(device);
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      throw new InputError(`${device}: not valid JSON (${error instanceof Error ? error.message : String(error)})`);
+    }
+    return parseDeviceProfile(value, device);
+  }
+  return getDeviceProfile(device);
+}
+
+/** `nnx summary`: prints a torchinfo-style table (or JSON) for a zoo model or a spec file. */
+export async function summaryCommand(argv: string[]): Promise<void> {
+  const args = parseSummaryArgs(argv);
+  if (args.help) {
+    console.log(SUMMARY_USAGE);
+    return;
+  }
+  if (args.list) {
+    const width = Math.max(...Object.keys(ZOO).map((k) => k.length));
+    for (const [name, entry] of Object.entries(ZOO)) console.log(`${name.padEnd(width)}  ${entry.description}`);
+    return;
+  }
+  if (!args.model) throw new InputError('summary needs a model name or a spec file (nnx summary --list; nnx summary --help)');
+  const spec = loadModel(args.model);
+  if (args.spec) {
+    console.log(JSON.stringify(spec, null, 2));
+    return;
+  }
+  const dtype = args.dtype !== undefined ? parseDType(args.dtype, '--dtype') : undefined;
+  const optimizer = args.optimizer !== undefined ? parseOptimizer(args.optimizer, '--optimizer').type : undefined;
+  const device = args.device !== undefined ? loadDevice(args.device) : undefined;
+  const report = buildSummary(spec, { input: args.input, batch: args.batch, dtype, optimizer, device });
+  if (args.json) console.log(JSON.stringify(report, null, 2));
+  else console.log(formatSummaryTable(report, { maxDepth: args.depth }));
+}
