@@ -6,6 +6,7 @@ const USAGE = `usage: nnx <command> [options]
 commands:
   run SPEC.json [--trace] [--explain I,J,...]   run one op on the WebGPU adapter, print JSON
   summary MODEL|SPEC.json [--input N,C,H,W] [--json]   per-layer params, MACs, FLOPs, memory
+  bench [--json] [--filter TEXT] [--cases FILE.json] [--runs N]   kernel timings and the adapter's roofline
 
 'nnx run' reads the spec from stdin when SPEC.json is "-".`;
 
@@ -17,12 +18,16 @@ async function main(argv: string[]): Promise<number> {
     return command ? 0 : 1;
   }
   if (command === 'run') return runCommand(rest);
+  if (command === 'bench') {
+    const { benchCommand } = await import('./bench.ts');
+    return benchCommand(rest);
+  }
   if (command === 'summary') {
     const { summaryCommand } = await import('./summary.ts');
     await summaryCommand(rest);
     return 0;
   }
-  throw new NnxError(`unknown command "${command}" (commands: run, summary; nnx --help)`);
+  throw new NnxError(`unknown command "${command}" (commands: run, summary, bench; nnx --help)`);
 }
 
 main(process.argv.slice(2)).then(

@@ -21,6 +21,8 @@ export interface KernelDef<S extends ParamsSchema = ParamsSchema> {
   entryPoint: string;
   params: S;
   bindings: BindingAccess[];
+  /** Values of the module's `override` constants for this entry point. */
+  constants?: Record<string, number>;
 }
 
 /** A tensor living in a GPU storage buffer that the ledger knows. */
@@ -152,7 +154,7 @@ export class GpuRuntime {
   }
 
   private pipeline(kernel: KernelDef): Promise<{ pipeline: GPUComputePipeline; layout: GPUBindGroupLayout }> {
-    const key = `${kernel.name}:${kernel.entryPoint}`;
+    const key = `${kernel.name}:${kernel.entryPoint}:${JSON.stringify(kernel.constants ?? {})}`;
     let entry = this.pipelines.get(key);
     if (!entry) {
       entry = this.buildPipeline(kernel);
@@ -185,7 +187,7 @@ export class GpuRuntime {
       const pipeline = await this.device.createComputePipelineAsync({
         label: kernel.name,
         layout: this.device.createPipelineLayout({ bindGroupLayouts: [layout] }),
-        compute: { module, entryPoint: kernel.entryPoint },
+        compute: { module, entryPoint: kernel.entryPoint, constants: kernel.constants },
       });
       return { pipeline, layout };
     } catch (e) {

@@ -5,7 +5,29 @@ import { channelSum } from '../kernels/channel_sum.ts';
 import { conv2dBackwardInput } from '../kernels/conv2d_backward_input.ts';
 import { conv2dBackwardWeight } from '../kernels/conv2d_backward_weight.ts';
 import { conv2dForward } from '../kernels/conv2d_forward.ts';
+import { conv2dGemmBackwardInput, conv2dGemmBackwardWeight, conv2dGemmForward } from '../kernels/conv2d_gemm.ts';
 import type { OpDefinition } from './op.ts';
+
+/** Which kernels conv2d uses: chosen per pass from the shapes, or forced (tests, benchmarks). */
+export type Conv2dAlgorithm = 'auto' | 'direct' | 'gemm';
+
+let forced: Conv2dAlgorithm = 'auto';
+
+/** Forces the direct or the implicit-GEMM kernels for every pass, or restores the choice by shape. */
+export function setConv2dAlgorithm(algorithm: Conv2dAlgorithm): void {
+  forced = algorithm;
+}
+
+/**
+ * The implicit GEMM computes 32×32 tiles, so it pays off once the GEMM's column count (the
+ * channels per group of the pass) fills a fair part of a tile; depthwise and tiny-channel
+ * convs keep the direct kernels, which waste nothing.
+ */
+const GEMM_MIN_COLUMNS = 8;
+
+function useGemm(columns: number): boolean {
+  return forced === 'gemm' || (forced === 'auto' && columns >= GEMM_MIN_COLUMNS);
+}
 
 /** `F.conv2d(x, weight, bias, stride, padding, dilation, groups)` on NCHW tensors. */
 export const conv2dOp: OpDefinition = {
@@ -21,11 +43,14 @@ export const conv2dOp: OpDefinition = {
     if (w.length !== 4) throw new InputError(`conv2d: weight must be 4-D [out, in/groups, kh, kw], got shape ${formatShape(w)}`);
     const a = normalizeConv2dAttrs(attrs, w[2], w[3]);
     const outShape = conv2dOutputShape(inputs.x.shape, w, a, inputs.bias?.shape);
+    const outPerGroup = w[0] / a.groups;
+    const inPerGroup = w[1];
     return {
       outputShapes: { output: outShape },
       async forward(rt, { x, weight, bias }) {
         const output = rt.tensor('conv2d.output', outShape);
-        await conv2dForward(rt, x, weight, bias ?? null, output, a);
+        const forwardKernel = useGemm(outPerGroup) ? conv2dGemmForward : conv2dForward;
+        await forwardKernel(rt, x, weight, bias ?? null, output, a);
         return {
           outputs: { output },
           trace: {},
@@ -33,8 +58,8 @@ export const conv2dOp: OpDefinition = {
             const grads: Record<string, typeof x> = {};
             grads.x = rt.tensor('conv2d.grad.x', x.shape);
             grads.weight = rt.tensor('conv2d.grad.weight', weight.shape);
-            await conv2dBackwardInput(rt, gradOutput, weight, grads.x, a);
-            await conv2dBackwardWeight(rt, gradOutput, x, grads.weight, a);
+            await (useGemm(inPerGroup) ? conv2dGemmBackwardInput : conv2dBackwardInput)(rt, gradOutput, weight, grads.x, a);
+            await (useGemm(Math.min(outPerGroup, inPerGroup * w[2] * w[3])) ? conv2dGemmBackwardWeight : conv2dBackwardWeight)(rt, gradOutput, x, grads.weight, a);
             if (bias) {
               grads.bias = rt.tensor('conv2d.grad.bias', bias.shape);
               await channelSum(rt, gradOutput, grads.bias, outShape[0], outShape[1], outShape[2] * outShape[3]);

@@ -1,6 +1,7 @@
 /** Every PyTorch-generated case (test/fixtures/generate_cnn.py) run on the GPU through runSpec. */
 import { readFileSync } from 'node:fs';
-import { describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { setConv2dAlgorithm } from '../../src/ops/conv2d.ts';
 import { runSpec } from '../../src/ops/run.ts';
 import type { JsonTensor } from '../../src/ops/spec.ts';
 import { expectTensorClose, useGpu } from './gpu_harness.ts';
@@ -23,5 +24,15 @@ describe('GPU kernels match PyTorch fixtures', () => {
     for (const [name, expected] of Object.entries(c.expected.outputs)) expectTensorClose(result.outputs[name], expected, `output ${name}`);
     for (const [name, expected] of Object.entries(c.expected.grads ?? {})) expectTensorClose(result.grads?.[name], expected, `grad ${name}`);
     expect(Object.keys(result.grads ?? {}).sort()).toEqual(Object.keys(c.expected.grads ?? {}).sort());
+  });
+  // The shapes decide between the direct and the implicit-GEMM conv kernels; run both on every case.
+  describe.each(['direct', 'gemm'] as const)('conv2d cases with the %s kernels forced', (algorithm) => {
+    beforeAll(() => setConv2dAlgorithm(algorithm));
+    afterAll(() => setConv2dAlgorithm('auto'));
+    test.each(cases.filter((c) => c.op === 'conv2d').map((c) => [c.name, c] as const))('%s', async (_name, c) => {
+      const { result } = await runSpec(gpu(), c);
+      for (const [name, expected] of Object.entries(c.expected.outputs)) expectTensorClose(result.outputs[name], expected, `output ${name}`);
+      for (const [name, expected] of Object.entries(c.expected.grads ?? {})) expectTensorClose(result.grads?.[name], expected, `grad ${name}`);
+    });
   });
 });

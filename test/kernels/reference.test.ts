@@ -3,7 +3,7 @@
  * > 1, stride larger than the kernel, depthwise and grouped convs, sizes that are not
  * multiples of the workgroup size, 1×1 outputs, long rows.
  */
-import { describe, test } from 'vitest';
+import { afterAll, beforeAll, describe, test } from 'vitest';
 import { normalizeConv2dAttrs, normalizePool2dAttrs } from '../../src/analysis/conv_shapes.ts';
 import { conv2dBackwardRef, conv2dForwardRef } from '../../src/analysis/reference/conv2d.ts';
 import { crossEntropyBackwardRef, crossEntropyForwardRef, type Reduction } from '../../src/analysis/reference/cross_entropy.ts';
@@ -11,6 +11,7 @@ import { linearBackwardRef, linearForwardRef } from '../../src/analysis/referenc
 import { avgPool2dBackwardRef, avgPool2dForwardRef, maxPool2dBackwardRef, maxPool2dForwardRef } from '../../src/analysis/reference/pool2d.ts';
 import { reluBackwardRef, reluForwardRef } from '../../src/analysis/reference/relu.ts';
 import { type Tensor, type Tensor64 } from '../../src/analysis/tensor.ts';
+import { setConv2dAlgorithm } from '../../src/ops/conv2d.ts';
 import { runSpec } from '../../src/ops/run.ts';
 import { makeRng, randomTensor } from '../unit/reference_helpers.ts';
 import { expectTensorClose, jsonTensor, useGpu } from './gpu_harness.ts';
@@ -26,7 +27,9 @@ function json(t: Tensor64) {
 
 const gpu = useGpu();
 
-describe('conv2d on the GPU vs the float64 reference', () => {
+describe.each(['direct', 'gemm'] as const)('conv2d (%s kernels) on the GPU vs the float64 reference', (algorithm) => {
+  beforeAll(() => setConv2dAlgorithm(algorithm));
+  afterAll(() => setConv2dAlgorithm('auto'));
   const cases: [string, number[], number[], Record<string, unknown>, boolean][] = [
     ['non-square, batch 3, stride 2×1, dilation 1×2', [3, 5, 13, 11], [4, 5, 3, 2], { stride: [2, 1], padding: [1, 1], dilation: [1, 2] }, true],
     ['depthwise 6 channels', [2, 6, 9, 7], [6, 1, 3, 3], { groups: 6, padding: 1 }, true],
@@ -37,6 +40,8 @@ describe('conv2d on the GPU vs the float64 reference', () => {
     ['"same" padding on 67×45 (not a multiple of 64)', [2, 3, 67, 45], [5, 3, 3, 3], { padding: 'same' }, true],
     ['"same" with an even kernel pads one more at the end', [1, 2, 10, 9], [3, 2, 4, 2], { padding: 'same' }, true],
     ['padding half the kernel with dilation 3', [1, 2, 12, 12], [2, 2, 3, 3], { padding: 1, dilation: 3 }, false],
+    ['40 → 36 channels in 2 groups, stride 2, 19×23 (partial 32×32 tiles)', [2, 40, 19, 23], [36, 20, 3, 3], { groups: 2, stride: 2, padding: 1 }, true],
+    ['K = 33 not a multiple of the 16-wide K tile', [3, 11, 7, 6], [9, 11, 1, 3], { padding: [0, 1] }, true],
   ];
   test.each(cases)('%s', async (_name, xs, ws, attrs, withBias) => {
     const rng = makeRng(xs.reduce((a, b) => a * 31 + b, 7));

@@ -1,0 +1,110 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { InputError } from '../analysis/errors.ts';
+import type { DeviceProfile } from '../analysis/roofline.ts';
+import { measureRoofline } from '../kernels/roofline.ts';
+import { GpuRuntime } from '../kernels/runtime.ts';
+import { runBenchCase, parseBenchCases, type BenchCase, type BenchResult } from '../ops/bench.ts';
+import { BUILTIN_CASES } from '../ops/bench_cases.ts';
+import { OPS } from '../ops/registry.ts';
+import { parseSpecText } from '../ops/spec.ts';
+import { writeStdout } from './run.ts';
+
+/** Where `nnx bench` caches the measured roofline as the analysis engine's `local` device. */
+export const LOCAL_DEVICE_FILE = '.cache/nnx/local-device.json';
+
+interface BenchArgs {
+  json: boolean;
+  filter: string | null;
+  casesFile: string | null;
+  runs: number;
+}
+
+function parseArgs(argv: string[]): BenchArgs {
+  const args: BenchArgs = { json: false, filter: null, casesFile: null, runs: 5 };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new InputError(`bench: ${arg} needs a value`);
+      return v;
+    };
+    if (arg === '--json') args.json = true;
+    else if (arg === '--filter') args.filter = value();
+    else if (arg === '--cases') args.casesFile = value();
+    else if (arg === '--runs') {
+      const v = value();
+      args.runs = Number(v);
+      if (!Number.isInteger(args.runs) || args.runs < 1) throw new InputError(`bench: --runs must be a whole number >= 1, got ${v}`);
+    } else throw new InputError(`bench: unknown option ${arg} (options: --json, --filter TEXT, --cases FILE.json, --runs N)`);
+  }
+  return args;
+}
+
+function fmt(value: number | null, digits = 2): string {
+  return value === null ? '—' : value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+function table(adapter: string, peak: { gflops: number; gbps: number }, results: BenchResult[], skipped: string[]): string {
+  const header = ['case', 'GPU ms (median)', 'min–max', 'wall ms', 'GFLOP/s', 'GB/s', '% of peak'];
+  const rows = results.map((r) => [
+    r.name, fmt(r.gpu_ms, 3), `${fmt(r.gpu_ms_min, 3)}–${fmt(r.gpu_ms_max, 3)}`, fmt(r.wall_ms, 3), fmt(r.gflops), fmt(r.gbps),
+    r.fraction_of_peak === null ? '—' : `${(100 * r.fraction_of_peak).toFixed(1)}%`,
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  return [
+    `adapter: ${adapter}`,
+    `peak (measured): ${fmt(peak.gflops)} GFLOP/s FMA, ${fmt(peak.gbps)} GB/s copy (1 GB = 10^9 bytes)`,
+    '',
+    line(header),
+    line(widths.map((w) => '-'.repeat(w))),
+    ...rows.map(line),
+    ...results.flatMap((r) => r.kernels.length > 1 ? [`  ${r.name}: ${r.kernels.map((k) => `${k.kernel} ${fmt(k.gpu_ms, 3)} ms`).join(', ')}`] : []),
+    ...skipped.map((s) => `skipped: ${s}`),
+  ].join('\n');
+}
+
+/** `nnx bench [--json] [--filter TEXT] [--cases FILE.json] [--runs N]`. */
+export async function benchCommand(argv: string[]): Promise<number> {
+  const args = parseArgs(argv);
+  let cases: BenchCase[] = BUILTIN_CASES;
+  if (args.casesFile) {
+    let text: string;
+    try {
+      text = readFileSync(args.casesFile, 'utf8');
+    } catch (e) {
+      throw new InputError(`bench: cannot read ${args.casesFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    cases = parseBenchCases(parseSpecText(text, args.casesFile), args.casesFile);
+  }
+  const skipped = cases.filter((c) => !OPS[c.op]).map((c) => `${c.name} (op ${c.op} is not implemented)`);
+  cases = cases.filter((c) => OPS[c.op] && (!args.filter || c.name.toLowerCase().includes(args.filter.toLowerCase()) || c.op === args.filter));
+  if (cases.length === 0) throw new InputError(`bench: no case matches${args.filter ? ` --filter ${args.filter}` : ''}`);
+  const rt = await GpuRuntime.create();
+  try {
+    if (!rt.profiler.enabled) process.stderr.write('nnx: timestamp queries are unavailable on this adapter: GPU times are not measured, only wall times\n');
+    const roofline = await measureRoofline(rt);
+    const adapter = rt.adapter.description || `${rt.adapter.vendor} ${rt.adapter.architecture}`;
+    const profile: DeviceProfile = {
+      name: `local: ${adapter}`,
+      peak_flops: { fp32: roofline.gflops * 1e9 },
+      bandwidth_bytes_per_s: roofline.gbps * 1e9,
+      source: `nnx bench roofline microbenchmarks (vec4 FMA chains, storage-buffer copy), ${new Date().toISOString().slice(0, 10)}`,
+    };
+    mkdirSync(dirname(LOCAL_DEVICE_FILE), { recursive: true });
+    writeFileSync(LOCAL_DEVICE_FILE, `${JSON.stringify(profile, null, 2)}\n`);
+    const results: BenchResult[] = [];
+    for (const c of cases) {
+      results.push(await runBenchCase(rt, c, roofline, args.runs));
+      if (!args.json) process.stderr.write(`  ${c.name}: ${fmt(results.at(-1)!.gpu_ms, 3)} ms\n`);
+    }
+    const peak = { gflops: roofline.gflops, gbps: roofline.gbps };
+    await writeStdout(args.json
+      ? `${JSON.stringify({ adapter: rt.adapter, peak, roofline, cases: results, skipped })}\n`
+      : `${table(adapter, peak, results, skipped)}\n`);
+  } finally {
+    rt.destroy();
+  }
+  return 0;
+}

@@ -1,0 +1,51 @@
+import type { BenchCase } from './bench.ts';
+
+/** Forward and backward cases of one conv2d layer. */
+function conv(name: string, x: number[], weight: number[], attrs: Record<string, unknown>): BenchCase[] {
+  return [false, true].map((backward) => ({ name: `${name}${backward ? ' +bwd' : ''}`, op: 'conv2d', attrs, shapes: { x, weight }, backward }));
+}
+
+function recurrent(op: 'lstm' | 'gru', gates: number): BenchCase {
+  const [t, n, i, h] = [32, 32, 256, 256];
+  const shapes: Record<string, number[]> = {
+    x: [t, n, i], h0: [1, n, h], weight_ih: [gates * h, i], weight_hh: [gates * h, h], bias_ih: [gates * h], bias_hh: [gates * h],
+  };
+  if (op === 'lstm') shapes.c0 = [1, n, h];
+  return { name: `${op} T=${t} N=${n} I=${i} H=${h} +bwd`, op, attrs: {}, shapes, backward: true };
+}
+
+const GRAPH_NODES = 100_000;
+const GRAPH_EDGES = 1_000_000;
+const FEATURES = 64;
+
+/**
+ * The built-in set: every ResNet-18 conv layer shape at 224×224 (forward, and forward +
+ * backward, whose kernels split into input and weight gradients), pooling, norms, recurrent
+ * and graph layers at realistic sizes.
+ */
+export const BUILTIN_CASES: BenchCase[] = [
+  ...conv('resnet18 conv1 7×7/2 3→64 @224', [1, 3, 224, 224], [64, 3, 7, 7], { stride: 2, padding: 3 }),
+  ...conv('resnet18 layer1 3×3 64→64 @56', [1, 64, 56, 56], [64, 64, 3, 3], { padding: 1 }),
+  ...conv('resnet18 layer2.0 3×3/2 64→128 @56', [1, 64, 56, 56], [128, 64, 3, 3], { stride: 2, padding: 1 }),
+  ...conv('resnet18 layer2 3×3 128→128 @28', [1, 128, 28, 28], [128, 128, 3, 3], { padding: 1 }),
+  ...conv('resnet18 layer2.0 downsample 1×1/2 64→128 @56', [1, 64, 56, 56], [128, 64, 1, 1], { stride: 2 }),
+  ...conv('resnet18 layer3.0 3×3/2 128→256 @28', [1, 128, 28, 28], [256, 128, 3, 3], { stride: 2, padding: 1 }),
+  ...conv('resnet18 layer3 3×3 256→256 @14', [1, 256, 14, 14], [256, 256, 3, 3], { padding: 1 }),
+  ...conv('resnet18 layer3.0 downsample 1×1/2 128→256 @28', [1, 128, 28, 28], [256, 128, 1, 1], { stride: 2 }),
+  ...conv('resnet18 layer4.0 3×3/2 256→512 @14', [1, 256, 14, 14], [512, 256, 3, 3], { stride: 2, padding: 1 }),
+  ...conv('resnet18 layer4 3×3 512→512 @7', [1, 512, 7, 7], [512, 512, 3, 3], { padding: 1 }),
+  ...conv('resnet18 layer4.0 downsample 1×1/2 256→512 @14', [1, 256, 14, 14], [512, 256, 1, 1], { stride: 2 }),
+  { name: 'max_pool2d 3×3/2 [1,64,112,112] +bwd', op: 'max_pool2d', attrs: { kernel_size: 3, stride: 2, padding: 1 }, shapes: { x: [1, 64, 112, 112] }, backward: true },
+  { name: 'avg_pool2d 3×3/2 [1,64,112,112] +bwd', op: 'avg_pool2d', attrs: { kernel_size: 3, stride: 2, padding: 1 }, shapes: { x: [1, 64, 112, 112] }, backward: true },
+  { name: 'linear 512×512×512 +bwd', op: 'linear', attrs: {}, shapes: { x: [512, 512], weight: [512, 512], bias: [512] }, backward: true },
+  { name: 'relu [1,64,112,112] +bwd', op: 'relu', attrs: {}, shapes: { x: [1, 64, 112, 112] }, backward: true },
+  { name: 'cross_entropy [256,1000] +bwd', op: 'cross_entropy', attrs: {}, shapes: { logits: [256, 1000], target: [256] }, backward: true },
+  { name: 'batch_norm [8,64,32,32] +bwd', op: 'batch_norm', attrs: { training: true }, shapes: { x: [8, 64, 32, 32], weight: [64], bias: [64], running_mean: [64], running_var: [64] }, backward: true },
+  { name: 'layer_norm [8,64,32,32] over [64,32,32] +bwd', op: 'layer_norm', attrs: { normalized_shape: [64, 32, 32] }, shapes: { x: [8, 64, 32, 32], weight: [64, 32, 32], bias: [64, 32, 32] }, backward: true },
+  { name: 'group_norm [8,64,32,32] 8 groups +bwd', op: 'group_norm', attrs: { num_groups: 8 }, shapes: { x: [8, 64, 32, 32], weight: [64], bias: [64] }, backward: true },
+  recurrent('lstm', 4),
+  recurrent('gru', 3),
+  { name: `gcn V=100k E=1M ${FEATURES}→${FEATURES} +bwd`, op: 'gcn', attrs: {}, shapes: { x: [GRAPH_NODES, FEATURES], edge_index: [2, GRAPH_EDGES], weight: [FEATURES, FEATURES], bias: [FEATURES] }, backward: true },
+  { name: `gat V=100k E=1M ${FEATURES}→4×16 +bwd`, op: 'gat', attrs: { heads: 4 }, shapes: { x: [GRAPH_NODES, FEATURES], edge_index: [2, GRAPH_EDGES], weight: [64, FEATURES], att_src: [1, 4, 16], att_dst: [1, 4, 16], bias: [64] }, backward: true },
+  { name: `sage V=100k E=1M ${FEATURES}→${FEATURES} +bwd`, op: 'sage', attrs: {}, shapes: { x: [GRAPH_NODES, FEATURES], edge_index: [2, GRAPH_EDGES], weight_l: [FEATURES, FEATURES], bias_l: [FEATURES], weight_r: [FEATURES, FEATURES] }, backward: true },
+];
