@@ -1,0 +1,69 @@
+// Sparse aggregation over a CSR graph, gather form: every output element is written by one
+// invocation, so there are no atomics and the result is deterministic.
+//
+//   aggregate: out[i, f] = Σ_{p ∈ [rowPtr[i], rowPtr[i+1])} coef[m, h] · feat[other[m], f]
+//              (+ bias[f]) (+ out[i, f] when accumulating), m = order[p], h = f / headDim.
+//   With rowPtr/order the CSR by target and other = the message sources this is message passing
+//   (GCN, SAGE mean, GAT's α-weighted sum); with the CSR by source and other = the message
+//   targets it is the transposed product used by backward.
+//   combine:   out[i, f] = x[i, f] + bias[f] (+ out[i, f] when accumulating).
+
+struct Params {
+  nodes: u32, width: u32, headDim: u32, hasBias: u32, accumulate: u32,
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+@group(0) @binding(1) var<storage, read> rowPtr: array<u32>;
+@group(0) @binding(2) var<storage, read> order: array<u32>;
+@group(0) @binding(3) var<storage, read> other: array<u32>;
+@group(0) @binding(4) var<storage, read> coef: array<f32>;
+@group(0) @binding(5) var<storage, read> feat: array<f32>;
+@group(0) @binding(6) var<storage, read> bias: array<f32>;
+@group(0) @binding(7) var<storage, read_write> out: array<f32>;
+
+@compute @workgroup_size(64)
+fn aggregate(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let index = gid.x + gid.y * groups.x * 64u;
+  let p = params;
+  if (index >= p.nodes * p.width) {
+    return;
+  }
+  let i = index / p.width;
+  let f = index % p.width;
+  let heads = p.width / p.headDim;
+  let h = f / p.headDim;
+  var acc = 0.0;
+  let end = rowPtr[i + 1u];
+  for (var q = rowPtr[i]; q < end; q++) {
+    let m = order[q];
+    acc += coef[m * heads + h] * feat[other[m] * p.width + f];
+  }
+  if (p.hasBias != 0u) {
+    acc += bias[f];
+  }
+  if (p.accumulate != 0u) {
+    acc += out[index];
+  }
+  out[index] = acc;
+}
+
+@group(0) @binding(1) var<storage, read> values: array<f32>;
+@group(0) @binding(2) var<storage, read> addBias: array<f32>;
+@group(0) @binding(3) var<storage, read_write> combined: array<f32>;
+
+@compute @workgroup_size(64)
+fn combine(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let index = gid.x + gid.y * groups.x * 64u;
+  let p = params;
+  if (index >= p.nodes * p.width) {
+    return;
+  }
+  var v = values[index];
+  if (p.hasBias != 0u) {
+    v += addBias[index % p.width];
+  }
+  if (p.accumulate != 0u) {
+    v += combined[index];
+  }
+  combined[index] = v;
+}
