@@ -5,7 +5,7 @@ import { nnx } from './nnx_cli.ts';
 const x = (shape: number[]) => ({ shape, data: new Array(shape.reduce((a, b) => a * b, 1)).fill(0.5) });
 
 const cases: [string, unknown, RegExp][] = [
-  ['unknown op', { op: 'conv3d', inputs: {} }, /unknown op "conv3d" \(ops: conv2d, max_pool2d, avg_pool2d, linear, relu, cross_entropy,
+  ['unknown op', { op: 'conv3d', inputs: {} }, /unknown op "conv3d" \(ops: conv2d, max_pool2d, avg_pool2d, linear, relu, cross_entropy, gcn, gat, sage\b/],
   ['missing tensor', { op: 'conv2d', inputs: { x: x([1, 1, 4, 4]) } }, /conv2d: missing input "weight"/],
   ['unknown input name', { op: 'relu', inputs: { x: x([2]), y: x([2]) } }, /relu: unknown input "y" \(inputs: x\)/],
   ['data length differs from the shape', { op: 'relu', inputs: { x: { shape: [2, 3], data: [1, 2, 3, 4, 5] } } }, /x: 5 values for shape \[2, 3\], which has 6 elements/],
