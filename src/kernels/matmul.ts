@@ -1,4 +1,5 @@
 import code from '../../shaders/matmul.wgsl?raw';
+import { channelSum } from './channel_sum.ts';
 import { type GpuRuntime, type GpuTensor, type KernelDef } from './runtime.ts';
 import { MatmulParams } from './schemas.ts';
 
@@ -24,19 +25,43 @@ export function transposed(tensor: GpuTensor, cols: number): MatrixView {
   return { tensor, rowStride: 1, colStride: cols };
 }
 
-/** c[m, n] = Σ_k a(m, k)·b(k, n) + bias[n]; 16×16 tiles through workgroup memory. */
+const TILE = 32;
+const TILE_K = 16;
+/** Below this many output tiles a long K is split across workgroups, so every core gets work. */
+const SPLIT_BELOW_TILES = 32;
+const MIN_K_PER_SPLIT = 256;
+const MAX_SPLITS = 64;
+
+/** How many K slices a product gets: one unless C is small and K long (weight gradients). */
+export function kSplits(m: number, n: number, k: number, hasBias: boolean): number {
+  const tiles = Math.ceil(m / TILE) * Math.ceil(n / TILE);
+  if (hasBias || tiles >= SPLIT_BELOW_TILES) return 1;
+  return Math.max(1, Math.min(MAX_SPLITS, Math.ceil(SPLIT_BELOW_TILES / tiles) * 2, Math.floor(k / MIN_K_PER_SPLIT)));
+}
+
+/**
+ * c[m, n] = Σ_k a(m, k)·b(k, n) + bias[n]: 32×32 tiles with 4×4 register blocks. A small C
+ * with a long K (a weight gradient summed over a batch or a graph) is split along K into
+ * partial products, then summed per element.
+ */
 export async function matmul(
   rt: GpuRuntime, a: MatrixView, b: MatrixView, bias: GpuTensor | null, c: GpuTensor, m: number, n: number, k: number,
 ): Promise<void> {
+  const splits = kSplits(m, n, k, bias !== null);
+  const kPerSplit = Math.ceil(k / splits / TILE_K) * TILE_K;
   const params = {
     m, n, k,
     aRowStride: a.rowStride, aColStride: a.colStride, bRowStride: b.rowStride, bColStride: b.colStride,
-    hasBias: bias ? 1 : 0,
+    hasBias: bias ? 1 : 0, kPerSplit: Math.max(kPerSplit, TILE_K),
   };
-  const buffers = [a.tensor.buffer, b.tensor.buffer, (bias ?? b.tensor).buffer, c.buffer];
-  await rt.dispatch(matmulKernel, params, buffers, [Math.ceil(n / 16), Math.ceil(m / 16), 1], {
+  const target = splits > 1 ? rt.tensor('matmul.partials', [splits, m, n]) : c;
+  await rt.dispatch(matmulKernel, params, [a.tensor.buffer, b.tensor.buffer, (bias ?? b.tensor).buffer, target.buffer], [Math.ceil(n / TILE), Math.ceil(m / TILE), splits], {
     flops: 2 * m * n * k + (bias ? m * n : 0),
     bytesRead: 4 * (m * k + k * n + (bias ? n : 0)),
-    bytesWritten: 4 * m * n,
+    bytesWritten: 4 * m * n * splits,
   });
+  if (splits > 1) {
+    await channelSum(rt, target, c, splits, m * n, 1);
+    rt.releaseAfterSubmit(target);
+  }
 }

@@ -144,6 +144,11 @@ export class GpuRuntime {
     for (const t of tensors) if (t) this.destroyBuffer(t.buffer);
   }
 
+  /** Frees scratch tensors once the pending work that uses them has been submitted. */
+  releaseAfterSubmit(...tensors: GpuTensor[]): void {
+    for (const t of tensors) this.afterSubmit.push(t.buffer);
+  }
+
   private shaderModule(kernel: KernelDef): GPUShaderModule {
     let module = this.modules.get(kernel.code);
     if (!module) {

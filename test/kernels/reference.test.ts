@@ -92,6 +92,7 @@ describe('linear, relu and cross_entropy on the GPU vs the float64 reference', (
     ['1-D input [70] → 33, no bias', [70], [33, 70], false],
     ['K = 1', [9, 1], [4, 1], true],
     ['129 rows × 65 features → 17', [129, 65], [17, 65], true],
+    ['2,003 rows: the weight gradient is split along K', [2003, 20], [12, 20], true],
   ] as [string, number[], number[], boolean][])('linear %s', async (_name, xs, ws, withBias) => {
     const rng = makeRng(xs.length * 100 + ws[0]);
     const x = f32(randomTensor(xs, rng));
