@@ -13,14 +13,15 @@ import { writeStdout } from './run.ts';
 /** Where `nnx bench` caches the measured roofline as the analysis engine's `local` device. */
 export const LOCAL_DEVICE_FILE = '.cache/nnx/local-device.json';
 
-interface BenchArgs {
+export interface BenchArgs {
   json: boolean;
   filter: string | null;
   casesFile: string | null;
   runs: number;
 }
 
-function parseArgs(argv: string[]): BenchArgs {
+/** Parses the options `nnx bench` and `nnx bench-peers` share. */
+export function parseBenchArgs(argv: string[]): BenchArgs {
   const args: BenchArgs = { json: false, filter: null, casesFile: null, runs: 5 };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -41,7 +42,7 @@ function parseArgs(argv: string[]): BenchArgs {
   return args;
 }
 
-function fmt(value: number | null, digits = 2): string {
+export function fmt(value: number | null, digits = 2): string {
   return value === null ? '—' : value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
 
@@ -65,9 +66,8 @@ function table(adapter: string, peak: { gflops: number; gbps: number }, results:
   ].join('\n');
 }
 
-/** `nnx bench [--json] [--filter TEXT] [--cases FILE.json] [--runs N]`. */
-export async function benchCommand(argv: string[]): Promise<number> {
-  const args = parseArgs(argv);
+/** The cases to run: the built-in set or `--cases`, narrowed by `--filter`, and those skipped. */
+export function selectCases(args: BenchArgs): { cases: BenchCase[]; skipped: string[] } {
   let cases: BenchCase[] = BUILTIN_CASES;
   if (args.casesFile) {
     let text: string;
@@ -81,6 +81,13 @@ export async function benchCommand(argv: string[]): Promise<number> {
   const skipped = cases.filter((c) => !OPS[c.op]).map((c) => `${c.name} (op ${c.op} is not implemented)`);
   cases = cases.filter((c) => OPS[c.op] && (!args.filter || c.name.toLowerCase().includes(args.filter.toLowerCase()) || c.op === args.filter));
   if (cases.length === 0) throw new InputError(`bench: no case matches${args.filter ? ` --filter ${args.filter}` : ''}`);
+  return { cases, skipped };
+}
+
+/** `nnx bench [--json] [--filter TEXT] [--cases FILE.json] [--runs N]`. */
+export async function benchCommand(argv: string[]): Promise<number> {
+  const args = parseBenchArgs(argv);
+  const { cases, skipped } = selectCases(args);
   const rt = await GpuRuntime.create();
   try {
     if (!rt.profiler.enabled) process.stderr.write('nnx: timestamp queries are unavailable on this adapter: GPU times are not measured, only wall times\n');

@@ -7,6 +7,7 @@ commands:
   run SPEC.json [--trace] [--explain I,J,...]   run one op on the WebGPU adapter, print JSON
   summary MODEL|SPEC.json [--input N,C,H,W] [--json]   per-layer params, MACs, FLOPs, memory
   bench [--json] [--filter TEXT] [--cases FILE.json] [--runs N]   kernel timings and the adapter's roofline
+  bench-peers [same options]   the same cases through @tensorflow/tfjs-backend-webgpu, ours/theirs
 
 'nnx run' reads the spec from stdin when SPEC.json is "-".`;
 
@@ -22,12 +23,16 @@ async function main(argv: string[]): Promise<number> {
     const { benchCommand } = await import('./bench.ts');
     return benchCommand(rest);
   }
+  if (command === 'bench-peers') {
+    const { benchPeersCommand } = await import('./bench_peers.ts');
+    return benchPeersCommand(rest);
+  }
   if (command === 'summary') {
     const { summaryCommand } = await import('./summary.ts');
     await summaryCommand(rest);
     return 0;
   }
-  throw new NnxError(`unknown command "${command}" (commands: run, summary, bench; nnx --help)`);
+  throw new NnxError(`unknown command "${command}" (commands: run, summary, bench, bench-peers; nnx --help)`);
 }
 
 main(process.argv.slice(2)).then(

@@ -19,6 +19,11 @@ function newInstance(create: (flags: string[]) => GPU): GPU {
   return gpu;
 }
 
+/** The Dawn instance whose adapter the last runtime uses (peer libraries can share it). */
+export function currentNodeGpu(): GPU | null {
+  return instances.at(-1) ?? null;
+}
+
 /**
  * Node: Dawn through the `webgpu` package. When no hardware adapter answers, points Vulkan at
  * SwiftShader (the env var must be set before `create()`), and otherwise explains what to install.

@@ -1,0 +1,83 @@
+import { currentNodeGpu } from '../kernels/adapter_node.ts';
+import { GpuRuntime } from '../kernels/runtime.ts';
+import { runBenchCase } from '../ops/bench.ts';
+import { fmt, parseBenchArgs, selectCases } from './bench.ts';
+import { tfjsCase } from './peers_tfjs.ts';
+import { writeStdout } from './run.ts';
+
+/** One case measured side by side. `ratio` is ours / theirs on wall time per call. */
+interface PeerRow {
+  name: string;
+  ours_wall_ms: number;
+  ours_gpu_ms: number | null;
+  tfjs_wall_ms: number | null;
+  ratio: number | null;
+  tfjs: string;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/**
+ * `nnx bench-peers` (`npm run bench:peers`): every case through our kernels and through
+ * @tensorflow/tfjs-backend-webgpu on the same adapter in this process. Both sides are timed the
+ * same way: encode the call, submit, wait for the queue to finish; median over the runs after
+ * one warm-up.
+ */
+export async function benchPeersCommand(argv: string[]): Promise<number> {
+  const args = parseBenchArgs(argv);
+  const { cases, skipped } = selectCases(args);
+  const rt = await GpuRuntime.create();
+  const gpu = currentNodeGpu();
+  if (gpu) Object.defineProperty(globalThis, 'navigator', { value: { gpu, userAgent: 'node' }, configurable: true });
+  // The union package registers every gradient; the webgpu backend registers itself on import.
+  const tf = await import('@tensorflow/tfjs');
+  await import('@tensorflow/tfjs-backend-webgpu');
+  await tf.setBackend('webgpu');
+  await tf.ready();
+  const backend = tf.backend() as unknown as { device: GPUDevice; endComputePassEncoder(): void; submitQueue(): void };
+  const rows: PeerRow[] = [];
+  try {
+    for (const c of cases) {
+      const ours = await runBenchCase(rt, c, null, args.runs);
+      const peer = tfjsCase(tf, c);
+      let theirs: number | null = null;
+      if ('call' in peer) {
+        const times: number[] = [];
+        for (let i = 0; i < args.runs + 1; i++) {
+          const started = performance.now();
+          const outputs = peer.call();
+          backend.endComputePassEncoder();
+          backend.submitQueue();
+          await backend.device.queue.onSubmittedWorkDone();
+          const elapsed = performance.now() - started;
+          tf.dispose(outputs);
+          if (i > 0) times.push(elapsed);
+        }
+        theirs = median(times);
+        tf.dispose(peer.inputs);
+      }
+      rows.push({
+        name: c.name, ours_wall_ms: ours.wall_ms, ours_gpu_ms: ours.gpu_ms, tfjs_wall_ms: theirs,
+        ratio: theirs === null ? null : ours.wall_ms / theirs, tfjs: 'call' in peer ? peer.note : `no equivalent: ${peer.unsupported}`,
+      });
+      if (!args.json) process.stderr.write(`  ${c.name}: ours ${fmt(ours.wall_ms, 3)} ms, tfjs ${fmt(theirs, 3)} ms\n`);
+    }
+    const adapter = rt.adapter.description || `${rt.adapter.vendor} ${rt.adapter.architecture}`;
+    if (args.json) {
+      await writeStdout(`${JSON.stringify({ adapter: rt.adapter, cases: rows, skipped })}\n`);
+    } else {
+      const header = ['case', 'ours wall ms', 'tfjs wall ms', 'ours/tfjs', 'tfjs op'];
+      const cells = rows.map((r) => [r.name, fmt(r.ours_wall_ms, 3), fmt(r.tfjs_wall_ms, 3), r.ratio === null ? '—' : r.ratio.toFixed(2), r.tfjs]);
+      const widths = header.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i].length)));
+      const line = (row: string[]) => row.map((cell, i) => (i === 0 || i === 4 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
+      await writeStdout(`${[`adapter: ${adapter}`, '', line(header), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line), ...skipped.map((s) => `skipped: ${s}`)].join('\n')}\n`);
+    }
+  } finally {
+    rt.destroy();
+  }
+  return 0;
+}
