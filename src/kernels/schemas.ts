@@ -33,11 +33,11 @@ export const AvgPool2dParams = d.struct({
   padH: d.u32, padW: d.u32, countIncludePad: d.u32, divisorOverride: d.u32,
 });
 
-/** Strided matmul with optional bias. */
+/** Strided matmul with optional bias and split-K. */
 export const MatmulParams = d.struct({
   m: d.u32, n: d.u32, k: d.u32,
   aRowStride: d.u32, aColStride: d.u32, bRowStride: d.u32, bColStride: d.u32,
-  hasBias: d.u32,
+  hasBias: d.u32, kPerSplit: d.u32,
 });
 
 /** Elementwise kernels. */
@@ -48,4 +48,39 @@ export const ElementwiseParams = d.struct({
 /** Cross entropy rows, total and backward. */
 export const CrossEntropyParams = d.struct({
   rows: d.u32, classes: d.u32, ignoreIndex: d.i32, scale: d.f32, perRowGrad: d.u32,
+});
+
+/** Graph aggregation over a CSR (graph_spmm.wgsl: aggregate, combine). */
+export const GraphSpmmParams = d.struct({
+  nodes: d.u32, width: d.u32, headDim: d.u32, hasBias: d.u32, accumulate: d.u32,
+});
+
+/** Graph degrees and per-message coefficients (graph_norm.wgsl); mode 0 GCN, 1 mean, 2 ones. */
+export const GraphNormParams = d.struct({
+  nodes: d.u32, messages: d.u32, mode: d.u32,
+});
+
+/** GATConv attention forward and backward (gat.wgsl). */
+export const GatParams = d.struct({
+  nodes: d.u32, messages: d.u32, heads: d.u32, channels: d.u32, negativeSlope: d.f32, hasBias: d.u32,
+});
+
+/**
+ * batch_norm, layer_norm, group_norm: statistics groups and affine parameters over one view
+ * of x (see shaders/norm.wgsl); training 1 means the statistics came from x itself.
+ */
+export const NormParams = d.struct({
+  total: d.u32, statOuter: d.u32, statGroups: d.u32, statInner: d.u32,
+  chunkSize: d.u32, chunks: d.u32, affCount: d.u32, affInner: d.u32,
+  hasWeight: d.u32, hasBias: d.u32, training: d.u32, eps: d.f32, momentum: d.f32,
+});
+
+/** rnn, lstm, gru steps; cell 0 rnn tanh, 1 rnn relu, 2 lstm, 3 gru; step is the time step t. */
+export const RecurrentParams = d.struct({
+  steps: d.u32, batch: d.u32, hidden: d.u32, step: d.u32, cell: d.u32, hasBias: d.u32,
+});
+
+/** Roofline microbenchmarks: FMA loop length and element (vec4) count. */
+export const RooflineParams = d.struct({
+  iterations: d.u32, count: d.u32,
 });

@@ -19,7 +19,10 @@ export interface InputSpec {
 /** Result of a forward pass: named outputs, named intermediates, and the backward closure. */
 export interface OpRun {
   outputs: Record<string, GpuTensor>;
-  /** Intermediates worth showing (filled only when tracing, unless the op needs them anyway). */
+  /**
+   * Intermediates worth showing (filled only when tracing, unless the op needs them anyway).
+   * backward may add entries (gradients seen along the way); the runner reads and frees them too.
+   */
   trace: Record<string, GpuTensor>;
   /** Gradients of the differentiable inputs, given a gradient for every output. */
   backward(gradOutputs: Record<string, GpuTensor>): Promise<Record<string, GpuTensor>>;

@@ -5,8 +5,13 @@ import { linearOp } from './linear.ts';
 import { maxPool2dOp } from './max_pool2d.ts';
 import type { OpDefinition } from './op.ts';
 import { reluOp } from './relu.ts';
+import { gcnOp } from './gcn.ts';
+import { gatOp } from './gat.ts';
+import { sageOp } from './sage.ts';
+import { batchNormOp, groupNormOp, layerNormOp } from './norm.ts';
+import { gruOp, lstmOp, rnnOp } from './recurrent.ts';
 
 /** Every op `nnx run`, the Layer Lab and the tests can run, by PyTorch functional name. */
 export const OPS: Record<string, OpDefinition> = Object.fromEntries(
-  [conv2dOp, maxPool2dOp, avgPool2dOp, linearOp, reluOp, crossEntropyOp].map((op) => [op.name, op]),
+  [conv2dOp, maxPool2dOp, avgPool2dOp, linearOp, reluOp, crossEntropyOp, gcnOp, gatOp, sageOp, batchNormOp, layerNormOp, groupNormOp, rnnOp, lstmOp, gruOp].map((op) => [op.name, op]),
 );

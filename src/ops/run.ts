@@ -70,6 +70,8 @@ export async function runSpec(rt: GpuRuntime, spec: unknown, options: { trace?: 
         }
         grads = await run.backward(gradOutputs);
         created.push(...Object.values(grads));
+        // Trace tensors that only backward can fill (e.g. a recurrent op's grad_h_norm).
+        created.push(...Object.values(run.trace).filter((t) => !created.includes(t)));
       }
       const traced = options.trace ? run.trace : {};
       const order = [

@@ -12,12 +12,19 @@ const OWNERS: Record<string, ParamsSchema> = {
   'conv2d_forward.wgsl': schemas.Conv2dParams,
   'conv2d_backward_input.wgsl': schemas.Conv2dParams,
   'conv2d_backward_weight.wgsl': schemas.Conv2dParams,
+  'conv2d_gemm.wgsl': schemas.Conv2dParams,
   'channel_sum.wgsl': schemas.ChannelSumParams,
   'max_pool2d.wgsl': schemas.MaxPool2dParams,
   'avg_pool2d.wgsl': schemas.AvgPool2dParams,
   'matmul.wgsl': schemas.MatmulParams,
   'relu.wgsl': schemas.ElementwiseParams,
   'cross_entropy.wgsl': schemas.CrossEntropyParams,
+  'roofline.wgsl': schemas.RooflineParams,
+  'graph_spmm.wgsl': schemas.GraphSpmmParams,
+  'graph_norm.wgsl': schemas.GraphNormParams,
+  'gat.wgsl': schemas.GatParams,
+  'norm.wgsl': schemas.NormParams,
+  'recurrent.wgsl': schemas.RecurrentParams,
 };
 
 function declaredParams(file: string): string {

@@ -1,0 +1,327 @@
+// Normalizations (batch_norm, layer_norm, group_norm), forward and backward, on one view of x:
+//
+//   statistics group j (a channel, a row, or one (sample, group) pair) holds the elements
+//   ((a · statGroups + j) · statInner + b) for a < statOuter, b < statInner;
+//   the affine parameter of flat element i is (i / affInner) % affCount.
+//
+// batch_norm [N, C, S]: statOuter N, statGroups C, statInner S, affCount C, affInner S.
+// layer_norm [R, D]:    statOuter 1, statGroups R, statInner D, affCount D, affInner 1.
+// group_norm [N, G·Cg, S]: statOuter 1, statGroups N·G, statInner Cg·S, affCount G·Cg, affInner S.
+//
+// Statistics are exact for large counts and large means: each workgroup takes one chunk of
+// one group, finds the chunk mean, then sums (x − chunk mean) and its square (the corrected
+// two-pass algorithm); stats_finalize merges the chunks with Chan et al.'s pairwise update,
+// so no sum of raw squares ever appears.
+
+struct Params {
+  total: u32, statOuter: u32, statGroups: u32, statInner: u32,
+  chunkSize: u32, chunks: u32, affCount: u32, affInner: u32,
+  hasWeight: u32, hasBias: u32, training: u32, eps: f32, momentum: f32,
+}
+
+const WORKGROUP = 64u;
+
+@group(0) @binding(0) var<uniform> params: Params;
+
+var<workgroup> partA: array<f32, WORKGROUP>;
+var<workgroup> partB: array<f32, WORKGROUP>;
+
+/** Tree-sums partA and partB across the workgroup; every invocation then reads partA[0], partB[0]. */
+fn reduceBoth(lid: u32) {
+  workgroupBarrier();
+  for (var stride = WORKGROUP / 2u; stride > 0u; stride /= 2u) {
+    if (lid < stride) {
+      partA[lid] += partA[lid + stride];
+      partB[lid] += partB[lid + stride];
+    }
+    workgroupBarrier();
+  }
+}
+
+/** Flat index of element e of statistics group j. */
+fn groupAddress(j: u32, e: u32) -> u32 {
+  let p = params;
+  return ((e / p.statInner) * p.statGroups + j) * p.statInner + e % p.statInner;
+}
+
+/** Statistics group of flat element i. */
+fn groupOf(i: u32) -> u32 {
+  return (i / params.statInner) % params.statGroups;
+}
+
+/** Affine parameter of flat element i. */
+fn paramOf(i: u32) -> u32 {
+  return (i / params.affInner) % params.affCount;
+}
+
+// ---- forward statistics: per chunk (mean, M2), then merged per group ----
+
+@group(0) @binding(1) var<storage, read> statsX: array<f32>;
+@group(0) @binding(2) var<storage, read_write> statsPartials: array<f32>;
+
+@compute @workgroup_size(WORKGROUP)
+fn stats_partial(
+  @builtin(workgroup_id) wid: vec3u,
+  @builtin(local_invocation_index) lid: u32,
+  @builtin(num_workgroups) groups: vec3u,
+) {
+  let p = params;
+  let w = wid.x + wid.y * groups.x;
+  if (w >= p.statGroups * p.chunks) {
+    return;
+  }
+  let j = w / p.chunks;
+  let start = (w % p.chunks) * p.chunkSize;
+  let end = min(start + p.chunkSize, p.statOuter * p.statInner);
+  let m = f32(end - start);
+  var s = 0.0;
+  for (var e = start + lid; e < end; e += WORKGROUP) {
+    s += statsX[groupAddress(j, e)];
+  }
+  partA[lid] = s;
+  partB[lid] = 0.0;
+  reduceBoth(lid);
+  let guess = partA[0] / m;
+  workgroupBarrier();
+  var s1 = 0.0;
+  var s2 = 0.0;
+  for (var e = start + lid; e < end; e += WORKGROUP) {
+    let d = statsX[groupAddress(j, e)] - guess;
+    s1 += d;
+    s2 += d * d;
+  }
+  partA[lid] = s1;
+  partB[lid] = s2;
+  reduceBoth(lid);
+  if (lid == 0u) {
+    let d1 = partA[0];
+    statsPartials[2u * w] = guess + d1 / m;
+    statsPartials[2u * w + 1u] = max(partB[0] - d1 * d1 / m, 0.0);
+  }
+}
+
+@group(0) @binding(1) var<storage, read> finalPartials: array<f32>;
+@group(0) @binding(2) var<storage, read_write> finalMean: array<f32>;
+@group(0) @binding(3) var<storage, read_write> finalVar: array<f32>;
+@group(0) @binding(4) var<storage, read_write> finalInvstd: array<f32>;
+
+// One invocation per group merges its chunks: n = nA + nB, δ = meanB − meanA,
+// mean = meanA + δ·nB/n, M2 = M2A + M2B + δ²·nA·nB/n; var = M2 / n (biased). Means are kept
+// relative to the first chunk's mean so that the running mean (≈ 1000, say) is not rounded
+// to float32 at every merge; it is rounded once at the end.
+@compute @workgroup_size(64)
+fn stats_finalize(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let j = gid.x + gid.y * groups.x * 64u;
+  let p = params;
+  if (j >= p.statGroups) {
+    return;
+  }
+  let count = p.statOuter * p.statInner;
+  let shift = finalPartials[2u * j * p.chunks];
+  var n = 0.0;
+  var mu = 0.0;
+  var m2 = 0.0;
+  for (var c = 0u; c < p.chunks; c++) {
+    let nb = f32(min(p.chunkSize, count - c * p.chunkSize));
+    let mb = finalPartials[2u * (j * p.chunks + c)] - shift;
+    let m2b = finalPartials[2u * (j * p.chunks + c) + 1u];
+    let total = n + nb;
+    let delta = mb - mu;
+    mu += delta * (nb / total);
+    m2 += m2b + delta * delta * (n * nb / total);
+    n = total;
+  }
+  let v = m2 / n;
+  finalMean[j] = shift + mu;
+  finalVar[j] = v;
+  finalInvstd[j] = 1.0 / sqrt(v + p.eps);
+}
+
+@group(0) @binding(1) var<storage, read> runMean: array<f32>;
+@group(0) @binding(2) var<storage, read> runVar: array<f32>;
+@group(0) @binding(3) var<storage, read> runMeanIn: array<f32>;
+@group(0) @binding(4) var<storage, read> runVarIn: array<f32>;
+@group(0) @binding(5) var<storage, read_write> runMeanOut: array<f32>;
+@group(0) @binding(6) var<storage, read_write> runVarOut: array<f32>;
+
+// batch_norm training: running ← (1 − momentum)·running + momentum·batch, with the unbiased
+// variance var·n/(n − 1) as PyTorch.
+@compute @workgroup_size(64)
+fn running_stats(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let c = gid.x + gid.y * groups.x * 64u;
+  let p = params;
+  if (c >= p.statGroups) {
+    return;
+  }
+  let n = f32(p.statOuter * p.statInner);
+  runMeanOut[c] = (1.0 - p.momentum) * runMeanIn[c] + p.momentum * runMean[c];
+  runVarOut[c] = (1.0 - p.momentum) * runVarIn[c] + p.momentum * runVar[c] * (n / (n - 1.0));
+}
+
+@group(0) @binding(1) var<storage, read> evalVarIn: array<f32>;
+@group(0) @binding(2) var<storage, read_write> evalInvstd: array<f32>;
+
+// batch_norm eval: invstd from the running variance.
+@compute @workgroup_size(64)
+fn eval_stats(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let c = gid.x + gid.y * groups.x * 64u;
+  if (c < params.statGroups) {
+    evalInvstd[c] = 1.0 / sqrt(evalVarIn[c] + params.eps);
+  }
+}
+
+// ---- forward: xhat = (x − mean)·invstd, y = weight·xhat + bias ----
+
+@group(0) @binding(1) var<storage, read> applyX: array<f32>;
+@group(0) @binding(2) var<storage, read> applyMean: array<f32>;
+@group(0) @binding(3) var<storage, read> applyInvstd: array<f32>;
+@group(0) @binding(4) var<storage, read> applyWeight: array<f32>;
+@group(0) @binding(5) var<storage, read> applyBias: array<f32>;
+@group(0) @binding(6) var<storage, read_write> applyXhat: array<f32>;
+@group(0) @binding(7) var<storage, read_write> applyY: array<f32>;
+
+@compute @workgroup_size(64)
+fn apply(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let i = gid.x + gid.y * groups.x * 64u;
+  let p = params;
+  if (i >= p.total) {
+    return;
+  }
+  let j = groupOf(i);
+  let k = paramOf(i);
+  let xhat = (applyX[i] - applyMean[j]) * applyInvstd[j];
+  var y = xhat;
+  if (p.hasWeight != 0u) {
+    y *= applyWeight[k];
+  }
+  if (p.hasBias != 0u) {
+    y += applyBias[k];
+  }
+  applyXhat[i] = xhat;
+  applyY[i] = y;
+}
+
+// ---- backward ----
+// dxhat = dy·weight. With batch statistics (training, layer_norm, group_norm):
+//   dx = invstd·(dxhat − Σ_group dxhat / n − xhat·Σ_group (dxhat·xhat) / n);
+// with running statistics (batch_norm eval): dx = invstd·dxhat.
+
+@group(0) @binding(1) var<storage, read> gpDy: array<f32>;
+@group(0) @binding(2) var<storage, read> gpXhat: array<f32>;
+@group(0) @binding(3) var<storage, read> gpWeight: array<f32>;
+@group(0) @binding(4) var<storage, read_write> gpPartials: array<f32>;
+
+@compute @workgroup_size(WORKGROUP)
+fn grad_partial(
+  @builtin(workgroup_id) wid: vec3u,
+  @builtin(local_invocation_index) lid: u32,
+  @builtin(num_workgroups) groups: vec3u,
+) {
+  let p = params;
+  let w = wid.x + wid.y * groups.x;
+  if (w >= p.statGroups * p.chunks) {
+    return;
+  }
+  let j = w / p.chunks;
+  let start = (w % p.chunks) * p.chunkSize;
+  let end = min(start + p.chunkSize, p.statOuter * p.statInner);
+  var s1 = 0.0;
+  var s2 = 0.0;
+  for (var e = start + lid; e < end; e += WORKGROUP) {
+    let i = groupAddress(j, e);
+    var d = gpDy[i];
+    if (p.hasWeight != 0u) {
+      d *= gpWeight[paramOf(i)];
+    }
+    s1 += d;
+    s2 += d * gpXhat[i];
+  }
+  partA[lid] = s1;
+  partB[lid] = s2;
+  reduceBoth(lid);
+  if (lid == 0u) {
+    gpPartials[2u * w] = partA[0];
+    gpPartials[2u * w + 1u] = partB[0];
+  }
+}
+
+@group(0) @binding(1) var<storage, read> gfPartials: array<f32>;
+@group(0) @binding(2) var<storage, read_write> gfSums: array<f32>;
+
+@compute @workgroup_size(64)
+fn grad_finalize(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let j = gid.x + gid.y * groups.x * 64u;
+  let p = params;
+  if (j >= p.statGroups) {
+    return;
+  }
+  var s1 = 0.0;
+  var s2 = 0.0;
+  for (var c = 0u; c < p.chunks; c++) {
+    s1 += gfPartials[2u * (j * p.chunks + c)];
+    s2 += gfPartials[2u * (j * p.chunks + c) + 1u];
+  }
+  gfSums[2u * j] = s1;
+  gfSums[2u * j + 1u] = s2;
+}
+
+@group(0) @binding(1) var<storage, read> biDy: array<f32>;
+@group(0) @binding(2) var<storage, read> biXhat: array<f32>;
+@group(0) @binding(3) var<storage, read> biInvstd: array<f32>;
+@group(0) @binding(4) var<storage, read> biWeight: array<f32>;
+@group(0) @binding(5) var<storage, read> biSums: array<f32>;
+@group(0) @binding(6) var<storage, read_write> biDx: array<f32>;
+
+@compute @workgroup_size(64)
+fn backward_input(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let i = gid.x + gid.y * groups.x * 64u;
+  let p = params;
+  if (i >= p.total) {
+    return;
+  }
+  let j = groupOf(i);
+  var d = biDy[i];
+  if (p.hasWeight != 0u) {
+    d *= biWeight[paramOf(i)];
+  }
+  if (p.training != 0u) {
+    let n = f32(p.statOuter * p.statInner);
+    d = d - biSums[2u * j] / n - biXhat[i] * (biSums[2u * j + 1u] / n);
+  }
+  biDx[i] = d * biInvstd[j];
+}
+
+@group(0) @binding(1) var<storage, read> agDy: array<f32>;
+@group(0) @binding(2) var<storage, read> agXhat: array<f32>;
+@group(0) @binding(3) var<storage, read_write> agWeight: array<f32>;
+@group(0) @binding(4) var<storage, read_write> agBias: array<f32>;
+
+// dweight[k] = Σ dy·xhat and dbias[k] = Σ dy over the elements of parameter k; one workgroup per k.
+@compute @workgroup_size(WORKGROUP)
+fn affine_grad(
+  @builtin(workgroup_id) wid: vec3u,
+  @builtin(local_invocation_index) lid: u32,
+  @builtin(num_workgroups) groups: vec3u,
+) {
+  let p = params;
+  let k = wid.x + wid.y * groups.x;
+  if (k >= p.affCount) {
+    return;
+  }
+  let per = p.total / p.affCount;
+  var s1 = 0.0;
+  var s2 = 0.0;
+  for (var e = lid; e < per; e += WORKGROUP) {
+    let i = ((e / p.affInner) * p.affCount + k) * p.affInner + e % p.affInner;
+    let dy = agDy[i];
+    s1 += dy * agXhat[i];
+    s2 += dy;
+  }
+  partA[lid] = s1;
+  partB[lid] = s2;
+  reduceBoth(lid);
+  if (lid == 0u) {
+    agWeight[k] = partA[0];
+    agBias[k] = partB[0];
+  }
+}

@@ -1,0 +1,147 @@
+import code from '../../shaders/recurrent.wgsl?raw';
+import { RECURRENT_ELEMENTWISE_FLOPS } from '../analysis/layers/recurrent.ts';
+import { grid1d, type GpuRuntime, type GpuTensor, type KernelDef } from './runtime.ts';
+import { RecurrentParams } from './schemas.ts';
+import type { ParamsOf } from './uniform.ts';
+
+const kernel = (name: string, entryPoint: string, bindings: KernelDef['bindings']): KernelDef<typeof RecurrentParams> => ({
+  name, code, entryPoint, params: RecurrentParams, bindings,
+});
+
+export const rnnForwardKernel = kernel('rnn_forward_step', 'rnn_forward', ['read', 'read', 'read', 'read', 'read_write']);
+export const lstmForwardKernel = kernel('lstm_forward_step', 'lstm_forward', ['read', 'read', 'read', 'read', 'read_write', 'read_write', 'read_write']);
+export const gruForwardKernel = kernel('gru_forward_step', 'gru_forward', ['read', 'read', 'read', 'read', 'read_write', 'read_write']);
+export const rnnBackwardKernel = kernel('rnn_backward_step', 'rnn_backward', ['read', 'read', 'read', 'read_write', 'read_write']);
+export const lstmBackwardKernel = kernel('lstm_backward_step', 'lstm_backward', ['read', 'read', 'read', 'read', 'read', 'read_write', 'read_write', 'read_write']);
+export const gruBackwardKernel = kernel('gru_backward_step', 'gru_backward', ['read', 'read', 'read', 'read', 'read', 'read_write', 'read_write', 'read_write']);
+export const recurrentInitialGradKernel = kernel('recurrent_initial_grad', 'initial_grad', ['read', 'read', 'read', 'read', 'read_write']);
+export const recurrentStepNormsKernel = kernel('recurrent_step_norms', 'step_norms', ['read', 'read_write']);
+
+export type CellKind = 'rnn_tanh' | 'rnn_relu' | 'lstm' | 'gru';
+
+const CELL_CODE: Record<CellKind, number> = { rnn_tanh: 0, rnn_relu: 1, lstm: 2, gru: 3 };
+
+/** Gates per cell: weight_hh has gates·H rows. */
+export function gatesOf(cell: CellKind): number {
+  return cell === 'lstm' ? 4 : cell === 'gru' ? 3 : 1;
+}
+
+/** Sizes of one recurrent layer run. */
+export interface RecurrentDims {
+  cell: CellKind;
+  steps: number;
+  batch: number;
+  hidden: number;
+  hasBias: boolean;
+}
+
+function params(d: RecurrentDims, step: number): ParamsOf<typeof RecurrentParams> {
+  return { steps: d.steps, batch: d.batch, hidden: d.hidden, step, cell: CELL_CODE[d.cell], hasBias: d.hasBias ? 1 : 0 };
+}
+
+function elementwiseFlops(cell: CellKind): number {
+  return RECURRENT_ELEMENTWISE_FLOPS[cell === 'lstm' ? 'LSTM' : cell === 'gru' ? 'GRU' : 'RNN'];
+}
+
+/** Buffers of a forward pass: the input projection, W_hh, b_hh, the initial state, and what each step writes. */
+export interface ForwardBuffers {
+  /** x·W_ihᵀ + b_ih, [T, N, G·H]. */
+  xproj: GpuTensor;
+  weightHh: GpuTensor;
+  biasHh: GpuTensor | null;
+  /** h0 [N, H] (rnn, gru) or [h0; c0] [2, N, H] (lstm). */
+  init: GpuTensor;
+  y: GpuTensor;
+  /** LSTM cell states [T, N, H]. */
+  c: GpuTensor | null;
+  /** Activated gates, packed [G, T, N, H] (lstm, gru). */
+  gates: GpuTensor | null;
+}
+
+/**
+ * One time step t: h_{t−1}·W_hhᵀ + b_hh for every gate of one hidden unit per invocation,
+ * added to the precomputed input side, then the cell's nonlinearities.
+ */
+export async function recurrentForwardStep(rt: GpuRuntime, d: RecurrentDims, b: ForwardBuffers, t: number): Promise<void> {
+  const G = gatesOf(d.cell);
+  const NH = d.batch * d.hidden;
+  const cost = {
+    flops: NH * (2 * G * d.hidden + elementwiseFlops(d.cell)),
+    bytesRead: 4 * (NH * G + G * d.hidden * d.hidden + NH + (d.hasBias ? G * d.hidden : 0)),
+    bytesWritten: 4 * NH * (1 + (d.cell === 'lstm' ? 5 : d.cell === 'gru' ? 3 : 0)),
+  };
+  const common = [b.xproj, b.weightHh, b.biasHh ?? b.weightHh, b.init, b.y];
+  if (d.cell === 'lstm') {
+    await rt.dispatch(lstmForwardKernel, params(d, t), [...common, b.c!, b.gates!].map((x) => x.buffer), grid1d(NH, 64), cost);
+  } else if (d.cell === 'gru') {
+    await rt.dispatch(gruForwardKernel, params(d, t), [...common, b.gates!].map((x) => x.buffer), grid1d(NH, 64), cost);
+  } else {
+    await rt.dispatch(rnnForwardKernel, params(d, t), common.map((x) => x.buffer), grid1d(NH, 64), cost);
+  }
+}
+
+/** Buffers of backpropagation through time. */
+export interface BackwardBuffers {
+  weightHh: GpuTensor;
+  biasHh: GpuTensor | null;
+  gradY: GpuTensor;
+  /** Hidden-side pre-activation gradients [T, N, G·H]. */
+  dA: GpuTensor;
+  /** Input-side pre-activation gradients [T, N, G·H] (GRU only; dA for the others). */
+  dXg: GpuTensor;
+  /** dL/dh_t [T, N, H]; the slice T − 1 is seeded with dL/dh_n. */
+  dh: GpuTensor;
+  /** rnn: y. */
+  y: GpuTensor;
+  /** lstm, gru: packed gates [G, T, N, H]. */
+  gates: GpuTensor | null;
+  /** lstm: c [T, N, H], c0 [N, H] and the dL/dc carry [N, H] (seeded with dL/dc_n). */
+  c: GpuTensor | null;
+  c0: GpuTensor | null;
+  dc: GpuTensor | null;
+  /** gru: h_{t−1} per step [T, N, H]. */
+  hPrev: GpuTensor | null;
+}
+
+/** Backward step t: dL/dh_t from step t + 1, then the gate pre-activation gradients of step t. */
+export async function recurrentBackwardStep(rt: GpuRuntime, d: RecurrentDims, b: BackwardBuffers, t: number): Promise<void> {
+  const G = gatesOf(d.cell);
+  const NH = d.batch * d.hidden;
+  const cost = {
+    flops: NH * (2 * G * d.hidden + 3 * elementwiseFlops(d.cell) + (d.cell === 'gru' ? 2 * d.hidden : 0)),
+    bytesRead: 4 * (NH * G + G * d.hidden * d.hidden + NH * (2 + G)),
+    bytesWritten: 4 * NH * (1 + G * (d.cell === 'gru' ? 2 : 1)),
+  };
+  let buffers: GpuTensor[];
+  let k;
+  if (d.cell === 'lstm') {
+    k = lstmBackwardKernel;
+    buffers = [b.gates!, b.c!, b.c0!, b.weightHh, b.gradY, b.dc!, b.dA, b.dh];
+  } else if (d.cell === 'gru') {
+    k = gruBackwardKernel;
+    buffers = [b.gates!, b.hPrev!, b.weightHh, b.biasHh ?? b.weightHh, b.gradY, b.dA, b.dXg, b.dh];
+  } else {
+    k = rnnBackwardKernel;
+    buffers = [b.y, b.weightHh, b.gradY, b.dA, b.dh];
+  }
+  await rt.dispatch(k, params(d, t), buffers.map((x) => x.buffer), grid1d(NH, 64), cost);
+}
+
+/** dL/dh0 = dA_0·W_hh (+ dh_0·z_0 for GRU). */
+export async function recurrentInitialGrad(rt: GpuRuntime, d: RecurrentDims, b: BackwardBuffers, out: GpuTensor): Promise<void> {
+  const G = gatesOf(d.cell);
+  const NH = d.batch * d.hidden;
+  await rt.dispatch(
+    recurrentInitialGradKernel, params(d, 0),
+    [b.weightHh, b.dA, b.dh, b.gates ?? b.dA, out].map((x) => x.buffer), grid1d(NH, 64),
+    { flops: 2 * NH * G * d.hidden, bytesRead: 4 * (NH * G + G * d.hidden * d.hidden), bytesWritten: 4 * NH },
+  );
+}
+
+/** norms[t] = ‖dh[t]‖₂ over [N, H], scaled so tiny gradients do not underflow. */
+export async function recurrentStepNorms(rt: GpuRuntime, d: RecurrentDims, dh: GpuTensor, norms: GpuTensor): Promise<void> {
+  const count = d.steps * d.batch * d.hidden;
+  await rt.dispatch(recurrentStepNormsKernel, params(d, 0), [dh.buffer, norms.buffer], grid1d(d.steps, 1), {
+    flops: 4 * count, bytesRead: 8 * count, bytesWritten: 4 * d.steps,
+  });
+}
