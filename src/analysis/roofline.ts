@@ -10,6 +10,9 @@ import { numel } from './tensor.ts';
  * peak / bandwidth FLOPs per byte.
  */
 
+/** Where `nnx bench` caches the measured roofline of the local adapter (`--device local`). */
+export const LOCAL_DEVICE_FILE = '.cache/nnx/local-device.json';
+
 /** A device's published (or measured) peaks. */
 export interface DeviceProfile {
   name: string;

@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { InputError } from '../analysis/errors.ts';
-import type { DeviceProfile } from '../analysis/roofline.ts';
+import { LOCAL_DEVICE_FILE, type DeviceProfile } from '../analysis/roofline.ts';
 import { measureRoofline } from '../kernels/roofline.ts';
 import { GpuRuntime } from '../kernels/runtime.ts';
 import { runBenchCase, parseBenchCases, type BenchCase, type BenchResult } from '../ops/bench.ts';
@@ -9,9 +9,6 @@ import { BUILTIN_CASES } from '../ops/bench_cases.ts';
 import { OPS } from '../ops/registry.ts';
 import { parseSpecText } from '../ops/spec.ts';
 import { writeStdout } from './run.ts';
-
-/** Where `nnx bench` caches the measured roofline as the analysis engine's `local` device. */
-export const LOCAL_DEVICE_FILE = '.cache/nnx/local-device.json';
 
 export interface BenchArgs {
   json: boolean;

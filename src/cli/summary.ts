@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { InputError } from '../analysis/errors.ts';
 import { parseDType, parseModelSpec, parseOptimizer, type ModelSpec } from '../analysis/model_spec.ts';
-import { getDeviceProfile, parseDeviceProfile, type DeviceProfile } from '../analysis/roofline.ts';
+import { getDeviceProfile, LOCAL_DEVICE_FILE, parseDeviceProfile, type DeviceProfile } from '../analysis/roofline.ts';
 import { buildSummary, formatSummaryTable } from '../analysis/summary.ts';
 import { ZOO, zooModel } from '../analysis/zoo/index.ts';
 
@@ -12,7 +12,7 @@ export const SUMMARY_USAGE = `usage: nnx summary MODEL|SPEC.json [options]
   --batch N        replace the batch dimension
   --dtype D        fp32 (default), fp16, bf16 or int8: bytes per element of weights and activations
   --optimizer O    adam (default), momentum or sgd: optimizer state in the memory plan
-  --device NAME    roofline time on a built-in device (${'h100-sxm, a100-sxm-80gb, …'}) or a JSON profile file
+  --device NAME    roofline time on a built-in device (${'h100-sxm, a100-sxm-80gb, …'}), "local" (measured by nnx bench) or a JSON profile file
   --depth N        fold rows deeper than N into their container
   --json           print the report as JSON (raw numbers) instead of the table
   --spec           print the model's ModelSpec JSON and stop
@@ -104,6 +104,10 @@ export function loadModel(model: string): ModelSpec {
 
 /** A built-in device by name, or a JSON profile file (e.g. measured by `nnx bench`). */
 export function loadDevice(device: string): DeviceProfile {
+  if (device === 'local') {
+    if (!existsSync(LOCAL_DEVICE_FILE)) throw new InputError(`--device local needs the adapter's measured roofline in ${LOCAL_DEVICE_FILE}: run \`nnx bench\` first`);
+    return loadDevice(LOCAL_DEVICE_FILE);
+  }
   if (device.endsWith('.json') || (existsSync(device) && !/^[a-z0-9-]+$/i.test(device))) {
     const text = readText(device);
     let value: unknown;
