@@ -1,0 +1,46 @@
+/** `nnx bench` output contract (structure and consistency only: speed is never asserted). */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { nnx } from './nnx_cli.ts';
+
+describe('nnx bench', () => {
+  test('--json --cases reports the roofline and every case with FLOPs, bytes and times', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nnx-bench-'));
+    const file = join(dir, 'cases.json');
+    writeFileSync(file, JSON.stringify([
+      { op: 'conv2d', attrs: { padding: 1 }, shapes: { x: [1, 8, 9, 7], weight: [8, 8, 3, 3] }, backward: true },
+      { name: 'pool', op: 'max_pool2d', attrs: { kernel_size: 2 }, shapes: { x: [1, 3, 8, 8] } },
+      { op: 'cross_entropy', shapes: { logits: [5, 7], target: [5] }, backward: true },
+    ]));
+    const r = nnx(['bench', '--json', '--cases', file, '--runs', '2']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.adapter.description.length).toBeGreaterThan(0);
+    expect(out.peak.gflops).toBeGreaterThan(0);
+    expect(out.peak.gbps).toBeGreaterThan(0);
+    expect(out.cases.map((c: { name: string }) => c.name)).toEqual(['conv2d x[1,8,9,7] weight[8,8,3,3] +bwd', 'pool', 'cross_entropy logits[5,7] target[5] +bwd']);
+    const [conv, pool] = out.cases;
+    // conv2d forward + both gradients: 3 passes of 2·(1·8·9·7)·(8·3·3) FLOPs.
+    expect(conv.flops).toBe(3 * 2 * 504 * 72);
+    expect(conv.kernels.map((k: { kernel: string }) => k.kernel)).toEqual(['conv2d_gemm_forward', 'conv2d_gemm_backward_input', 'conv2d_gemm_backward_weight']);
+    for (const c of out.cases) {
+      for (const key of ['name', 'op', 'shapes', 'backward', 'gpu_ms', 'wall_ms', 'gflops', 'gbps', 'fraction_of_peak']) expect(c).toHaveProperty(key);
+      expect(c.gpu_ms).toBeGreaterThan(0);
+      expect(c.gpu_ms_min).toBeLessThanOrEqual(c.gpu_ms);
+      expect(c.gflops).toBeCloseTo(c.flops / (c.gpu_ms * 1e6), 6);
+    }
+    expect(pool.backward).toBe(false);
+  });
+
+  test('bad cases are refused with one line', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nnx-bench-'));
+    const file = join(dir, 'bad.json');
+    writeFileSync(file, JSON.stringify([{ op: 'conv2d', shapes: { x: [1, 2, 0, 4], weight: [1, 2, 3, 3] } }]));
+    expect(nnx(['bench', '--cases', file]).stderr).toMatch(/case 0: shape of "x" must be a list of whole numbers >= 1, got \[1,2,0,4\]/);
+    expect(nnx(['bench', '--filter', 'no-such-case']).stderr).toMatch(/no case matches --filter no-such-case/);
+    expect(nnx(['bench', '--runs', '0']).stderr).toMatch(/--runs must be a whole number >= 1, got 0/);
+  });
+});
