@@ -58,7 +58,7 @@ export class GpuRuntime {
   private encoder: GPUCommandEncoder | null = null;
   private afterSubmit: GPUBuffer[] = [];
   private readonly ids = new WeakMap<GPUBuffer, number>();
-  private readonly modules = new Map<string, GPUShaderModule>();
+  private readonly modules = new Map<string, Promise<GPUShaderModule>>();
   private readonly pipelines = new Map<string, Promise<{ pipeline: GPUComputePipeline; layout: GPUBindGroupLayout }>>();
   private readonly staging = new Map<number, GPUBuffer[]>();
 
@@ -149,11 +149,28 @@ export class GpuRuntime {
     for (const t of tensors) this.afterSubmit.push(t.buffer);
   }
 
-  private shaderModule(kernel: KernelDef): GPUShaderModule {
+  /**
+   * One module per WGSL source, checked once: Chromium never resolves getCompilationInfo() on a
+   * module that already made a pipeline, so the check must not be repeated for the next entry
+   * point or override value of the same file.
+   */
+  private shaderModule(kernel: KernelDef): Promise<GPUShaderModule> {
     let module = this.modules.get(kernel.code);
     if (!module) {
-      module = this.device.createShaderModule({ label: kernel.name, code: kernel.code });
+      module = this.compileModule(kernel);
       this.modules.set(kernel.code, module);
+      module.catch(() => this.modules.delete(kernel.code));
+    }
+    return module;
+  }
+
+  private async compileModule(kernel: KernelDef): Promise<GPUShaderModule> {
+    const module = this.device.createShaderModule({ label: kernel.name, code: kernel.code });
+    const info = await module.getCompilationInfo();
+    const error = info.messages.find((m) => m.type === 'error');
+    if (error) {
+      const line = error.lineNum > 0 ? error.lineNum : lineOfOffset(kernel.code, error.offset);
+      throw new WgslCompileError(kernel.name, line, error.message.split('\n')[0]);
     }
     return module;
   }
@@ -170,13 +187,7 @@ export class GpuRuntime {
   }
 
   private async buildPipeline(kernel: KernelDef): Promise<{ pipeline: GPUComputePipeline; layout: GPUBindGroupLayout }> {
-    const module = this.shaderModule(kernel);
-    const info = await module.getCompilationInfo();
-    const error = info.messages.find((m) => m.type === 'error');
-    if (error) {
-      const line = error.lineNum > 0 ? error.lineNum : lineOfOffset(kernel.code, error.offset);
-      throw new WgslCompileError(kernel.name, line, error.message.split('\n')[0]);
-    }
+    const module = await this.shaderModule(kernel);
     const layout = this.device.createBindGroupLayout({
       label: kernel.name,
       entries: [

@@ -1,0 +1,371 @@
+/**
+ * <nnx-heatmap>: a tensor drawn as a grid of 2-D planes on one canvas with a diverging colour
+ * map. Rank 4 [A, B, H, W] gives A rows × B columns of H×W planes; rank 3 one row; rank 2 one
+ * plane; rank 1 one strip. Hover shows the exact value; a click fires `nnx-cell-click`.
+ */
+import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
+import { customElement, property, query, state } from 'lit/decorators.js';
+import type { Tensor } from '../analysis/tensor.ts';
+import { divergingRgb } from './colormap.ts';
+import { formatFloat32, formatIndex } from './format.ts';
+import { tokens } from './theme.ts';
+
+export interface CellClickDetail {
+  name: string;
+  index: number[];
+  value: number;
+}
+
+interface Geometry {
+  rows: number;
+  cols: number;
+  h: number;
+  w: number;
+  cell: number;
+  gap: number;
+  left: number;
+  top: number;
+  pad: [number, number, number, number];
+  planeW: number;
+  planeH: number;
+  width: number;
+  height: number;
+}
+
+const LABEL_LEFT = 26;
+const LABEL_TOP = 15;
+
+/** Splits a shape into the grid of planes this component draws. */
+export function planeGrid(shape: readonly number[]): { rows: number; cols: number; h: number; w: number } {
+  if (shape.length >= 4) return { rows: shape[shape.length - 4], cols: shape[shape.length - 3], h: shape[shape.length - 2], w: shape[shape.length - 1] };
+  if (shape.length === 3) return { rows: 1, cols: shape[0], h: shape[1], w: shape[2] };
+  if (shape.length === 2) return { rows: 1, cols: 1, h: shape[0], w: shape[1] };
+  if (shape.length === 1) return { rows: 1, cols: 1, h: 1, w: shape[0] };
+  return { rows: 1, cols: 1, h: 1, w: 1 };
+}
+
+function fullIndex(rank: number, r: number, c: number, y: number, x: number): number[] {
+  if (rank >= 4) return [r, c, y, x];
+  if (rank === 3) return [c, y, x];
+  if (rank === 2) return [y, x];
+  if (rank === 1) return [x];
+  return [];
+}
+
+function gridPosition(rank: number, index: readonly number[]): [number, number, number, number] {
+  if (rank >= 4) return [index[0], index[1], index[2], index[3]];
+  if (rank === 3) return [0, index[0], index[1], index[2]];
+  if (rank === 2) return [0, 0, index[0], index[1]];
+  if (rank === 1) return [0, 0, 0, index[0]];
+  return [0, 0, 0, 0];
+}
+
+@customElement('nnx-heatmap')
+export class NnxHeatmap extends LitElement {
+  static styles = [tokens, css`
+    :host { display: block; position: relative; }
+    .scroll { overflow: auto; max-width: 100%; }
+    canvas { display: block; }
+    canvas.clickable { cursor: crosshair; }
+    .tip {
+      position: absolute; pointer-events: none; z-index: 5; white-space: nowrap;
+      background: #151a2d; color: #fff; border-radius: 6px; padding: 4px 8px;
+      font: 12px/1.35 var(--_mono); box-shadow: 0 4px 14px rgba(0, 0, 0, 0.25);
+    }
+    .tip .v { color: #ffd58a; font-weight: 600; }
+  `];
+
+  /** The tensor to draw (row-major). */
+  @property({ attribute: false }) tensor: Tensor | null = null;
+  /** Name used in the hover text: `x[0, 1, 2, 3]`. */
+  @property() name = 'tensor';
+  /** |value| drawn at full colour; defaults to the tensor's largest |value|. */
+  @property({ attribute: false }) scale: number | null = null;
+  /** Cells to outline (full indices; spatial indices may fall in the padding margin). */
+  @property({ attribute: false }) highlight: number[][] | null = null;
+  /** The selected cell. */
+  @property({ attribute: false }) selected: number[] | null = null;
+  /** Margin (top, left, bottom, right) in cells drawn around every plane, e.g. zero padding. */
+  @property({ attribute: false }) padding: [number, number, number, number] | null = null;
+  /** Names of the row and column axes of a 4-D tensor, e.g. ['n', 'c']. */
+  @property({ attribute: false }) axes: [string, string] = ['', ''];
+  @property({ type: Boolean }) clickable = false;
+  /** Width the grid tries to fit in, in CSS pixels. */
+  @property({ type: Number }) maxWidth = 520;
+  /** Side of one plane the layout aims for, in CSS pixels. */
+  @property({ type: Number }) planeSize = 120;
+  /** Largest cell side, in CSS pixels (small kernels stay compact). */
+  @property({ type: Number }) maxCell = 18;
+
+  @state() private tip: { text: string; value: string | null; x: number; y: number } | null = null;
+  @query('canvas') private canvas!: HTMLCanvasElement;
+  private geometry: Geometry | null = null;
+  private hover: number[] | null = null;
+  private base: HTMLCanvasElement | null = null;
+
+  disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.base = null;
+    this.geometry = null;
+  }
+
+  /** The page (client) coordinates of a cell's centre, for tests and tours. */
+  cellCenter(index: number[]): { x: number; y: number } {
+    const g = this.geometry;
+    if (!g || !this.tensor) throw new Error(`${this.name}: nothing drawn yet`);
+    const [r, c, y, x] = gridPosition(this.tensor.shape.length, index);
+    const box = this.canvas.getBoundingClientRect();
+    return { x: box.left + this.planeX(g, c) + (g.pad[1] + x + 0.5) * g.cell, y: box.top + this.planeY(g, r) + (g.pad[0] + y + 0.5) * g.cell };
+  }
+
+  private layout(): Geometry | null {
+    if (!this.tensor) return null;
+    const { rows, cols, h, w } = planeGrid(this.tensor.shape);
+    const pad = this.padding ?? [0, 0, 0, 0];
+    const spanW = w + pad[1] + pad[3];
+    const spanH = h + pad[0] + pad[2];
+    const fit = Math.min(this.planeSize / Math.max(spanW, spanH), this.maxWidth / (cols * spanW));
+    const cell = Math.max(3, Math.min(this.maxCell, Math.floor(fit)));
+    const gap = cell >= 8 ? 10 : 6;
+    const left = rows > 1 || this.axes[0] ? LABEL_LEFT : 0;
+    const top = cols > 1 || this.axes[1] ? LABEL_TOP : 0;
+    const planeW = spanW * cell;
+    const planeH = spanH * cell;
+    return {
+      rows, cols, h, w, cell, gap, left, top, pad, planeW, planeH,
+      width: left + cols * planeW + (cols - 1) * gap + 2,
+      height: top + rows * planeH + (rows - 1) * gap + 2,
+    };
+  }
+
+  private planeX(g: Geometry, c: number): number {
+    return g.left + 1 + c * (g.planeW + g.gap);
+  }
+
+  private planeY(g: Geometry, r: number): number {
+    return g.top + 1 + r * (g.planeH + g.gap);
+  }
+
+  private maxAbs(): number {
+    if (this.scale !== null && this.scale > 0) return this.scale;
+    let m = 0;
+    for (const v of this.tensor?.data ?? []) m = Math.max(m, Math.abs(v));
+    return m || 1;
+  }
+
+  protected updated(changed: PropertyValues): void {
+    if (changed.has('tip') && changed.size === 1) return;
+    this.drawBase();
+    this.present();
+  }
+
+  /** Draws everything but the hover outline into an offscreen canvas. */
+  private drawBase(): void {
+    const g = (this.geometry = this.layout());
+    if (!g || !this.tensor) {
+      this.base = null;
+      return;
+    }
+    const dpr = window.devicePixelRatio || 1;
+    const base = (this.base ??= document.createElement('canvas'));
+    base.width = Math.round(g.width * dpr);
+    base.height = Math.round(g.height * dpr);
+    const ctx = base.getContext('2d')!;
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.clearRect(0, 0, g.width, g.height);
+    const colors = this.colors();
+    const scale = this.maxAbs();
+    const data = this.tensor.data;
+    const rank = this.tensor.shape.length;
+    const { rows, cols, h, w, cell } = g;
+
+    ctx.font = `10px ${colors.mono}`;
+    ctx.fillStyle = colors.muted;
+    ctx.textBaseline = 'middle';
+    if (g.top) {
+      ctx.textAlign = 'center';
+      const every = Math.ceil(24 / (g.planeW + g.gap));
+      for (let c = 0; c < cols; c += every) ctx.fillText(`${this.axes[1]}${c}`, this.planeX(g, c) + g.planeW / 2, LABEL_TOP / 2);
+    }
+    if (g.left) {
+      ctx.textAlign = 'right';
+      const every = Math.ceil(12 / (g.planeH + g.gap));
+      for (let r = 0; r < rows; r += every) ctx.fillText(`${this.axes[0]}${r}`, LABEL_LEFT - 5, this.planeY(g, r) + g.planeH / 2);
+    }
+
+    const hl = (this.highlight ?? []).map((idx) => gridPosition(rank, idx));
+    const focusedPlanes = new Set(hl.map(([r, c]) => `${r},${c}`));
+    if (this.selected) focusedPlanes.add(gridPosition(rank, this.selected).slice(0, 2).join(','));
+    const padded = g.pad.some((p) => p > 0);
+
+    for (let r = 0; r < rows; r++) {
+      for (let c = 0; c < cols; c++) {
+        const px = this.planeX(g, c);
+        const py = this.planeY(g, r);
+        if (padded) {
+          ctx.fillStyle = colors.pad;
+          ctx.fillRect(px, py, g.planeW, g.planeH);
+          if (cell >= 6) {
+            ctx.fillStyle = 'rgba(255,255,255,0.7)';
+            for (let yy = 0; yy < h + g.pad[0] + g.pad[2]; yy++) {
+              for (let xx = 0; xx < w + g.pad[1] + g.pad[3]; xx++) ctx.fillRect(px + (xx + 0.5) * cell - 1, py + (yy + 0.5) * cell - 1, 2, 2);
+            }
+          }
+        }
+        const ox = px + g.pad[1] * cell;
+        const oy = py + g.pad[0] * cell;
+        const first = (r * cols + c) * h * w;
+        for (let y = 0; y < h; y++) {
+          for (let x = 0; x < w; x++) {
+            const [cr, cg, cb] = divergingRgb(data[first + y * w + x] / scale);
+            ctx.fillStyle = `rgb(${cr},${cg},${cb})`;
+            ctx.fillRect(ox + x * cell, oy + y * cell, cell, cell);
+          }
+        }
+        ctx.strokeStyle = 'rgba(16,24,40,0.22)';
+        ctx.lineWidth = 1;
+        ctx.strokeRect(ox - 0.5, oy - 0.5, w * cell + 1, h * cell + 1);
+        if (focusedPlanes.size > 0 && !focusedPlanes.has(`${r},${c}`)) {
+          ctx.fillStyle = 'rgba(244,245,249,0.68)';
+          ctx.fillRect(px - 1, py - 1, g.planeW + 2, g.planeH + 2);
+        }
+      }
+    }
+    for (const pos of hl) {
+      const inside = pos[2] >= 0 && pos[2] < h && pos[3] >= 0 && pos[3] < w;
+      this.outline(ctx, g, pos, colors.focus, cell >= 8 ? 2 : 1.5, !inside);
+    }
+    if (this.selected) {
+      const pos = gridPosition(rank, this.selected);
+      this.outline(ctx, g, pos, colors.text, cell >= 8 ? 3 : 2, false);
+      if (cell >= 10) this.outline(ctx, g, pos, '#ffffff', 1, false, 3);
+    }
+  }
+
+  /** Copies the base image to the visible canvas and adds the hover outline. */
+  private present(): void {
+    const g = this.geometry;
+    const canvas = this.canvas;
+    if (!canvas) return;
+    if (!g || !this.base || !this.tensor) {
+      canvas.width = canvas.height = 0;
+      return;
+    }
+    const dpr = window.devicePixelRatio || 1;
+    canvas.style.width = `${g.width}px`;
+    canvas.style.height = `${g.height}px`;
+    if (canvas.width !== this.base.width || canvas.height !== this.base.height) {
+      canvas.width = this.base.width;
+      canvas.height = this.base.height;
+    }
+    const ctx = canvas.getContext('2d')!;
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.clearRect(0, 0, canvas.width, canvas.height);
+    ctx.drawImage(this.base, 0, 0);
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    if (this.hover) this.outline(ctx, g, gridPosition(this.tensor.shape.length, this.hover), this.colors().text, 1.5, false);
+  }
+
+  private colors() {
+    const style = getComputedStyle(this);
+    const get = (name: string, fallback: string) => style.getPropertyValue(name).trim() || fallback;
+    return {
+      muted: get('--_muted', '#667085'), pad: get('--_pad', '#d7dbe5'), focus: get('--_focus', '#f59e0b'),
+      text: get('--_text', '#1b2130'), mono: get('--_mono', 'monospace'),
+    };
+  }
+
+  private outline(ctx: CanvasRenderingContext2D, g: Geometry, pos: number[], color: string, width: number, dashed: boolean, inset = 0): void {
+    const [r, c, y, x] = pos;
+    const cx = this.planeX(g, c) + (g.pad[1] + x) * g.cell + inset;
+    const cy = this.planeY(g, r) + (g.pad[0] + y) * g.cell + inset;
+    const size = g.cell - 2 * inset;
+    ctx.save();
+    ctx.strokeStyle = color;
+    ctx.lineWidth = width;
+    ctx.setLineDash(dashed ? [2, 2] : []);
+    ctx.strokeRect(cx + width / 2, cy + width / 2, Math.max(1, size - width), Math.max(1, size - width));
+    ctx.restore();
+  }
+
+  /** The cell under a pointer position, with whether it lies in the padding margin. */
+  private cellAt(ev: MouseEvent): { index: number[]; padded: boolean } | null {
+    const g = this.geometry;
+    if (!g || !this.tensor) return null;
+    const box = this.canvas.getBoundingClientRect();
+    const mx = ev.clientX - box.left;
+    const my = ev.clientY - box.top;
+    const c = Math.floor((mx - g.left - 1) / (g.planeW + g.gap));
+    const r = Math.floor((my - g.top - 1) / (g.planeH + g.gap));
+    if (c < 0 || r < 0 || c >= g.cols || r >= g.rows) return null;
+    const lx = mx - this.planeX(g, c);
+    const ly = my - this.planeY(g, r);
+    if (lx < 0 || ly < 0 || lx >= g.planeW || ly >= g.planeH) return null;
+    const x = Math.floor(lx / g.cell) - g.pad[1];
+    const y = Math.floor(ly / g.cell) - g.pad[0];
+    const padded = x < 0 || y < 0 || x >= g.w || y >= g.h;
+    return { index: fullIndex(this.tensor.shape.length, r, c, y, x), padded };
+  }
+
+  private valueAt(index: number[]): number {
+    const shape = this.tensor!.shape;
+    const flat = index.reduce((f, v, i) => f * shape[i] + v, 0);
+    return this.tensor!.data[flat];
+  }
+
+  private onMove(ev: MouseEvent): void {
+    const hit = this.cellAt(ev);
+    const host = this.getBoundingClientRect();
+    if (!hit) {
+      if (this.tip || this.hover) {
+        this.tip = null;
+        this.hover = null;
+        this.present();
+      }
+      return;
+    }
+    const x = ev.clientX - host.left + 14;
+    const y = ev.clientY - host.top + 14;
+    this.tip = hit.padded
+      ? { text: `${this.name} padding ${formatIndex('', hit.index)}`, value: '0', x, y }
+      : { text: formatIndex(this.name, hit.index), value: formatFloat32(this.valueAt(hit.index)), x, y };
+    this.hover = hit.padded ? null : hit.index;
+    this.present();
+  }
+
+  private onLeave(): void {
+    this.tip = null;
+    this.hover = null;
+    this.present();
+  }
+
+  private onClick(ev: MouseEvent): void {
+    if (!this.clickable) return;
+    const hit = this.cellAt(ev);
+    if (!hit || hit.padded) return;
+    const detail: CellClickDetail = { name: this.name, index: hit.index, value: this.valueAt(hit.index) };
+    this.dispatchEvent(new CustomEvent('nnx-cell-click', { detail, bubbles: true, composed: true }));
+  }
+
+  render() {
+    return html`
+      <div class="scroll">
+        <canvas
+          class=${this.clickable ? 'clickable' : ''}
+          @mousemove=${this.onMove}
+          @mouseleave=${this.onLeave}
+          @click=${this.onClick}
+        ></canvas>
+      </div>
+      ${this.tip
+        ? html`<div class="tip" style="left:${this.tip.x}px;top:${this.tip.y}px">${this.tip.text}${this.tip.value !== null ? html` = <span class="v">${this.tip.value}</span>` : nothing}</div>`
+        : nothing}
+    `;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'nnx-heatmap': NnxHeatmap;
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * <nnx-tensor-view>: one named tensor as per-channel heatmaps, with its shape, value range and
+ * colour legend. The `tensor` property holds exactly the values drawn (read back from the GPU).
+ */
+import { LitElement, css, html, nothing } from 'lit';
+import { customElement, property, query } from 'lit/decorators.js';
+import type { Tensor } from '../analysis/tensor.ts';
+import { divergingGradient } from './colormap.ts';
+import { formatShape, formatShort } from './format.ts';
+import './heatmap.ts';
+import type { NnxHeatmap } from './heatmap.ts';
+import { base, tokens } from './theme.ts';
+
+@customElement('nnx-tensor-view')
+export class NnxTensorView extends LitElement {
+  static styles = [tokens, base, css`
+    :host { display: block; min-width: 0; }
+    .card { padding: 12px 14px 12px; }
+    header { display: flex; align-items: baseline; gap: 8px; flex-wrap: wrap; margin-bottom: 2px; }
+    h3 { font-size: 13.5px; }
+    .shape { font-family: var(--_mono); font-size: 11.5px; color: var(--_muted); }
+    .help { font-size: 11.5px; color: var(--_muted); margin: 0 0 8px; max-width: 230px; line-height: 1.35; }
+    .legend { display: flex; align-items: center; gap: 6px; margin-top: 8px; font: 10.5px var(--_mono); color: var(--_muted); }
+    .bar { height: 7px; width: 64px; border-radius: 4px; border: 1px solid var(--_border); flex: none; }
+    .range { font: 10.5px var(--_mono); color: var(--_muted); margin-top: 2px; }
+    .empty { color: var(--_muted); font-size: 12px; padding: 18px 0; }
+  `];
+
+  /** Short name used in hover text and events (x, weight, output, grad.x). */
+  @property() name = '';
+  /** Title shown above the heatmaps. */
+  @property() heading = '';
+  @property() help = '';
+  @property({ attribute: false }) tensor: Tensor | null = null;
+  @property({ attribute: false }) highlight: number[][] | null = null;
+  @property({ attribute: false }) selected: number[] | null = null;
+  @property({ attribute: false }) padding: [number, number, number, number] | null = null;
+  @property({ attribute: false }) axes: [string, string] = ['', ''];
+  @property({ type: Boolean }) clickable = false;
+  @property({ type: Number }) maxWidth = 520;
+
+  @query('nnx-heatmap') private heatmap!: NnxHeatmap;
+
+  /** Client coordinates of a cell's centre (see nnx-heatmap). */
+  cellCenter(index: number[]): { x: number; y: number } {
+    return this.heatmap.cellCenter(index);
+  }
+
+  private range(): { min: number; max: number; scale: number } {
+    let min = Infinity;
+    let max = -Infinity;
+    for (const v of this.tensor?.data ?? []) {
+      if (v < min) min = v;
+      if (v > max) max = v;
+    }
+    const scale = Math.max(Math.abs(min), Math.abs(max)) || 1;
+    return { min, max, scale };
+  }
+
+  render() {
+    const t = this.tensor;
+    const r = t ? this.range() : null;
+    return html`
+      <div class="card">
+        <header>
+          <h3>${this.heading || this.name}</h3>
+          ${t ? html`<span class="shape">${formatShape(t.shape)}</span>` : nothing}
+        </header>
+        ${this.help ? html`<p class="help">${this.help}</p>` : nothing}
+        ${t && r
+          ? html`
+              <nnx-heatmap
+                .tensor=${t}
+                .name=${this.name}
+                .scale=${r.scale}
+                .highlight=${this.highlight}
+                .selected=${this.selected}
+                .padding=${this.padding}
+                .axes=${this.axes}
+                .maxWidth=${this.maxWidth}
+                ?clickable=${this.clickable}
+              ></nnx-heatmap>
+              <div class="legend">
+                <span>−${formatShort(r.scale)}</span>
+                <span class="bar" style="background:${divergingGradient()}"></span>
+                <span>+${formatShort(r.scale)}</span>
+              </div>
+              <div class="range">min ${formatShort(r.min)} · max ${formatShort(r.max)}</div>
+            `
+          : html`<div class="empty">not computed yet</div>`}
+      </div>
+    `;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'nnx-tensor-view': NnxTensorView;
+  }
+}
