@@ -325,3 +325,25 @@ fn affine_grad(
     agBias[k] = partB[0];
   }
 }
+
+// The same sums with one invocation per parameter, for parameters with few elements each
+// (layer_norm's affine over [64, 32, 32] has 8 per parameter): no barriers, no idle lanes.
+@compute @workgroup_size(64)
+fn affine_grad_serial(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let p = params;
+  let k = gid.x + gid.y * groups.x * 64u;
+  if (k >= p.affCount) {
+    return;
+  }
+  let per = p.total / p.affCount;
+  var s1 = 0.0;
+  var s2 = 0.0;
+  for (var e = 0u; e < per; e++) {
+    let i = ((e / p.affInner) * p.affCount + k) * p.affInner + e % p.affInner;
+    let dy = agDy[i];
+    s1 += dy * agXhat[i];
+    s2 += dy;
+  }
+  agWeight[k] = s1;
+  agBias[k] = s2;
+}
