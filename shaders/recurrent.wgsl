@@ -91,35 +91,31 @@ fn lstm_forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgrou
   let u = index % H;
   let t = p.step;
   let xrow = (t * p.batch + n) * 4u * H;
-  var pre = array<f32, 4>(lXproj[xrow + u], lXproj[xrow + H + u], lXproj[xrow + 2u * H + u], lXproj[xrow + 3u * H + u]);
+  // The four gates ride in one vec4 (i, f, g, o): no indexed private arrays in the K loop.
+  var pre = vec4f(lXproj[xrow + u], lXproj[xrow + H + u], lXproj[xrow + 2u * H + u], lXproj[xrow + 3u * H + u]);
   if (p.hasBias != 0u) {
-    for (var g = 0u; g < 4u; g++) {
-      pre[g] += lBhh[g * H + u];
-    }
+    pre += vec4f(lBhh[u], lBhh[H + u], lBhh[2u * H + u], lBhh[3u * H + u]);
   }
   var cPrev: f32;
   if (t == 0u) {
-    for (var k = 0u; k < H; k++) {
-      let hk = lInit[n * H + k];
-      for (var g = 0u; g < 4u; g++) {
-        pre[g] += lWhh[(g * H + u) * H + k] * hk;
-      }
-    }
     cPrev = lInit[NH + index];
   } else {
-    let prev = ((t - 1u) * p.batch + n) * H;
-    for (var k = 0u; k < H; k++) {
-      let hk = lY[prev + k];
-      for (var g = 0u; g < 4u; g++) {
-        pre[g] += lWhh[(g * H + u) * H + k] * hk;
-      }
-    }
     cPrev = lC[(t - 1u) * NH + index];
   }
-  let i = sigmoid(pre[0]);
-  let f = sigmoid(pre[1]);
-  let g = tanhSafe(pre[2]);
-  let o = sigmoid(pre[3]);
+  for (var k = 0u; k < H; k++) {
+    var hk: f32;
+    if (t == 0u) {
+      hk = lInit[n * H + k];
+    } else {
+      hk = lY[((t - 1u) * p.batch + n) * H + k];
+    }
+    let w = vec4f(lWhh[u * H + k], lWhh[(H + u) * H + k], lWhh[(2u * H + u) * H + k], lWhh[(3u * H + u) * H + k]);
+    pre = fma(w, vec4f(hk), pre);
+  }
+  let i = sigmoid(pre.x);
+  let f = sigmoid(pre.y);
+  let g = tanhSafe(pre.z);
+  let o = sigmoid(pre.w);
   let c = f * cPrev + i * g;
   let at = t * NH + index;
   let plane = p.steps * NH;
@@ -151,35 +147,31 @@ fn gru_forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroup
   let n = index / H;
   let u = index % H;
   let t = p.step;
-  var hs = array<f32, 3>(0.0, 0.0, 0.0);
+  // The three hidden-side sums (r, z, n) ride in one vec3: no indexed private arrays.
+  var hs = vec3f(0.0);
   if (p.hasBias != 0u) {
-    for (var g = 0u; g < 3u; g++) {
-      hs[g] = gBhh[g * H + u];
-    }
+    hs = vec3f(gBhh[u], gBhh[H + u], gBhh[2u * H + u]);
   }
   var hPrev: f32;
   if (t == 0u) {
-    for (var k = 0u; k < H; k++) {
-      let hk = gInit[n * H + k];
-      for (var g = 0u; g < 3u; g++) {
-        hs[g] += gWhh[(g * H + u) * H + k] * hk;
-      }
-    }
     hPrev = gInit[index];
   } else {
-    let prev = ((t - 1u) * p.batch + n) * H;
-    for (var k = 0u; k < H; k++) {
-      let hk = gY[prev + k];
-      for (var g = 0u; g < 3u; g++) {
-        hs[g] += gWhh[(g * H + u) * H + k] * hk;
-      }
+    hPrev = gY[((t - 1u) * p.batch + n) * H + u];
+  }
+  for (var k = 0u; k < H; k++) {
+    var hk: f32;
+    if (t == 0u) {
+      hk = gInit[n * H + k];
+    } else {
+      hk = gY[((t - 1u) * p.batch + n) * H + k];
     }
-    hPrev = gY[prev + u];
+    let w = vec3f(gWhh[u * H + k], gWhh[(H + u) * H + k], gWhh[(2u * H + u) * H + k]);
+    hs = fma(w, vec3f(hk), hs);
   }
   let xrow = (t * p.batch + n) * 3u * H;
-  let r = sigmoid(gXproj[xrow + u] + hs[0]);
-  let z = sigmoid(gXproj[xrow + H + u] + hs[1]);
-  let nn = tanhSafe(gXproj[xrow + 2u * H + u] + r * hs[2]);
+  let r = sigmoid(gXproj[xrow + u] + hs.x);
+  let z = sigmoid(gXproj[xrow + H + u] + hs.y);
+  let nn = tanhSafe(gXproj[xrow + 2u * H + u] + r * hs.z);
   let at = t * NH + index;
   let plane = p.steps * NH;
   gGates[at] = r;
@@ -259,8 +251,10 @@ fn lstm_backward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgro
     dh += lbDh[at];
   } else {
     let next = ((t + 1u) * p.batch + n) * G4;
-    for (var row = 0u; row < G4; row++) {
-      dh += lbDA[next + row] * lbWhh[row * H + u];
+    for (var r = 0u; r < H; r++) {
+      let da = vec4f(lbDA[next + r], lbDA[next + H + r], lbDA[next + 2u * H + r], lbDA[next + 3u * H + r]);
+      let w = vec4f(lbWhh[r * H + u], lbWhh[(H + r) * H + u], lbWhh[(2u * H + r) * H + u], lbWhh[(3u * H + r) * H + u]);
+      dh += dot(da, w);
     }
   }
   lbDh[at] = dh;
@@ -316,8 +310,10 @@ fn gru_backward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgrou
     dh += gbDh[at];
   } else {
     let next = ((t + 1u) * p.batch + n) * G3;
-    for (var row = 0u; row < G3; row++) {
-      dh += gbDA[next + row] * gbWhh[row * H + u];
+    for (var r = 0u; r < H; r++) {
+      let da = vec3f(gbDA[next + r], gbDA[next + H + r], gbDA[next + 2u * H + r]);
+      let w = vec3f(gbWhh[r * H + u], gbWhh[(H + r) * H + u], gbWhh[(2u * H + r) * H + u]);
+      dh += dot(da, w);
     }
     dh += gbDh[at + NH] * gbGates[plane + at + NH];
   }
