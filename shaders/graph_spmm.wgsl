@@ -47,6 +47,40 @@ fn aggregate(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups)
   out[index] = acc;
 }
 
+// The same with four consecutive features per invocation (width and headDim multiples of 4):
+// each message's indices and coefficient are loaded once for four features.
+@compute @workgroup_size(64)
+fn aggregate4(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let index = gid.x + gid.y * groups.x * 64u;
+  let p = params;
+  let quads = p.width / 4u;
+  if (index >= p.nodes * quads) {
+    return;
+  }
+  let i = index / quads;
+  let f = (index % quads) * 4u;
+  let heads = p.width / p.headDim;
+  let h = f / p.headDim;
+  var acc = vec4f(0.0);
+  let end = rowPtr[i + 1u];
+  for (var q = rowPtr[i]; q < end; q++) {
+    let m = order[q];
+    let at = other[m] * p.width + f;
+    acc = fma(vec4f(coef[m * heads + h]), vec4f(feat[at], feat[at + 1u], feat[at + 2u], feat[at + 3u]), acc);
+  }
+  if (p.hasBias != 0u) {
+    acc += vec4f(bias[f], bias[f + 1u], bias[f + 2u], bias[f + 3u]);
+  }
+  let o = i * p.width + f;
+  if (p.accumulate != 0u) {
+    acc += vec4f(out[o], out[o + 1u], out[o + 2u], out[o + 3u]);
+  }
+  out[o] = acc.x;
+  out[o + 1u] = acc.y;
+  out[o + 2u] = acc.z;
+  out[o + 3u] = acc.w;
+}
+
 @group(0) @binding(1) var<storage, read> values: array<f32>;
 @group(0) @binding(2) var<storage, read> addBias: array<f32>;
 @group(0) @binding(3) var<storage, read_write> combined: array<f32>;

@@ -13,6 +13,10 @@ export const graphAggregateKernel: KernelDef<typeof GraphSpmmParams> = {
   name: 'graph_aggregate', code: spmmCode, entryPoint: 'aggregate', params: GraphSpmmParams,
   bindings: ['read', 'read', 'read', 'read', 'read', 'read', 'read_write'],
 };
+
+export const graphAggregate4Kernel: KernelDef<typeof GraphSpmmParams> = {
+  ...graphAggregateKernel, name: 'graph_aggregate4', entryPoint: 'aggregate4',
+};
 export const graphCombineKernel: KernelDef<typeof GraphSpmmParams> = {
   name: 'graph_combine', code: spmmCode, entryPoint: 'combine', params: GraphSpmmParams,
   bindings: ['read', 'read', 'read_write'],
@@ -109,7 +113,9 @@ export async function graphAggregate(
     coef.buffer, feat.buffer, (bias ?? coef).buffer, out.buffer,
   ];
   const e = g.numMessages;
-  await rt.dispatch(graphAggregateKernel, params, buffers, grid1d(count, 64), {
+  const quads = width % 4 === 0 && params.headDim % 4 === 0;
+  const kernel = quads ? graphAggregate4Kernel : graphAggregateKernel;
+  await rt.dispatch(kernel, params, buffers, grid1d(quads ? count / 4 : count, 64), {
     flops: 2 * e * width + (bias ? count : 0) + (options.accumulate ? count : 0),
     bytesRead: 4 * (g.numNodes + 1 + 2 * e + e * width / (params.headDim) + e * width + (bias ? width : 0) + (options.accumulate ? count : 0)),
     bytesWritten: 4 * count,
