@@ -12,6 +12,7 @@ import { writeStdout } from './run.ts';
 
 export interface BenchArgs {
   json: boolean;
+  markdown: boolean;
   filter: string | null;
   casesFile: string | null;
   runs: number;
@@ -19,7 +20,7 @@ export interface BenchArgs {
 
 /** Parses the options `nnx bench` and `nnx bench-peers` share. */
 export function parseBenchArgs(argv: string[]): BenchArgs {
-  const args: BenchArgs = { json: false, filter: null, casesFile: null, runs: 5 };
+  const args: BenchArgs = { json: false, markdown: false, filter: null, casesFile: null, runs: 5 };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => {
@@ -28,13 +29,14 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
       return v;
     };
     if (arg === '--json') args.json = true;
+    else if (arg === '--markdown') args.markdown = true;
     else if (arg === '--filter') args.filter = value();
     else if (arg === '--cases') args.casesFile = value();
     else if (arg === '--runs') {
       const v = value();
       args.runs = Number(v);
       if (!Number.isInteger(args.runs) || args.runs < 1) throw new InputError(`bench: --runs must be a whole number >= 1, got ${v}`);
-    } else throw new InputError(`bench: unknown option ${arg} (options: --json, --filter TEXT, --cases FILE.json, --runs N)`);
+    } else throw new InputError(`bench: unknown option ${arg} (options: --json, --markdown, --filter TEXT, --cases FILE.json, --runs N)`);
   }
   return args;
 }

@@ -1,4 +1,5 @@
 import { currentNodeGpu } from '../kernels/adapter_node.ts';
+import { measureRoofline } from '../kernels/roofline.ts';
 import { GpuRuntime } from '../kernels/runtime.ts';
 import { runBenchCase } from '../ops/bench.ts';
 import { fmt, parseBenchArgs, selectCases } from './bench.ts';
@@ -10,6 +11,7 @@ interface PeerRow {
   name: string;
   ours_wall_ms: number;
   ours_gpu_ms: number | null;
+  fraction_of_peak: number | null;
   tfjs_wall_ms: number | null;
   ratio: number | null;
   tfjs: string;
@@ -41,8 +43,9 @@ export async function benchPeersCommand(argv: string[]): Promise<number> {
   const backend = tf.backend() as unknown as { device: GPUDevice; endComputePassEncoder(): void; submitQueue(): void };
   const rows: PeerRow[] = [];
   try {
+    const roofline = await measureRoofline(rt);
     for (const c of cases) {
-      const ours = await runBenchCase(rt, c, null, args.runs);
+      const ours = await runBenchCase(rt, c, roofline, args.runs);
       const peer = tfjsCase(tf, c);
       let theirs: number | null = null;
       if ('call' in peer) {
@@ -61,20 +64,32 @@ export async function benchPeersCommand(argv: string[]): Promise<number> {
         tf.dispose(peer.inputs);
       }
       rows.push({
-        name: c.name, ours_wall_ms: ours.wall_ms, ours_gpu_ms: ours.gpu_ms, tfjs_wall_ms: theirs,
+        name: c.name, ours_wall_ms: ours.wall_ms, ours_gpu_ms: ours.gpu_ms, fraction_of_peak: ours.fraction_of_peak, tfjs_wall_ms: theirs,
         ratio: theirs === null ? null : ours.wall_ms / theirs, tfjs: 'call' in peer ? peer.note : `no equivalent: ${peer.unsupported}`,
       });
       if (!args.json) process.stderr.write(`  ${c.name}: ours ${fmt(ours.wall_ms, 3)} ms, tfjs ${fmt(theirs, 3)} ms\n`);
     }
     const adapter = rt.adapter.description || `${rt.adapter.vendor} ${rt.adapter.architecture}`;
+    const peak = `${fmt(roofline.gflops)} GFLOP/s FMA, ${fmt(roofline.gbps)} GB/s copy`;
+    const percent = (r: PeerRow) => (r.fraction_of_peak === null ? '—' : `${(100 * r.fraction_of_peak).toFixed(1)}%`);
+    const ratio = (r: PeerRow) => (r.ratio === null ? '—' : r.ratio.toFixed(2));
     if (args.json) {
-      await writeStdout(`${JSON.stringify({ adapter: rt.adapter, cases: rows, skipped })}\n`);
+      await writeStdout(`${JSON.stringify({ adapter: rt.adapter, peak: { gflops: roofline.gflops, gbps: roofline.gbps }, cases: rows, skipped })}\n`);
+    } else if (args.markdown) {
+      const lines = [
+        `Adapter: ${adapter}; measured peak ${peak}; ${args.runs} runs per case after one warm-up, medians.`,
+        '',
+        '| case | ours (ms) | tfjs (ms) | ours/tfjs | ours % of peak |',
+        '|---|---:|---:|---:|---:|',
+        ...rows.map((r) => `| ${r.name} | ${fmt(r.ours_wall_ms, 1)} | ${r.tfjs_wall_ms === null ? r.tfjs : fmt(r.tfjs_wall_ms, 1)} | ${ratio(r)} | ${percent(r)} |`),
+      ];
+      await writeStdout(`${lines.join('\n')}\n`);
     } else {
-      const header = ['case', 'ours wall ms', 'tfjs wall ms', 'ours/tfjs', 'tfjs op'];
-      const cells = rows.map((r) => [r.name, fmt(r.ours_wall_ms, 3), fmt(r.tfjs_wall_ms, 3), r.ratio === null ? '—' : r.ratio.toFixed(2), r.tfjs]);
+      const header = ['case', 'ours wall ms', 'tfjs wall ms', 'ours/tfjs', '% of peak', 'tfjs op'];
+      const cells = rows.map((r) => [r.name, fmt(r.ours_wall_ms, 3), fmt(r.tfjs_wall_ms, 3), ratio(r), percent(r), r.tfjs]);
       const widths = header.map((h, i) => Math.max(h.length, ...cells.map((r) => r[i].length)));
-      const line = (row: string[]) => row.map((cell, i) => (i === 0 || i === 4 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
-      await writeStdout(`${[`adapter: ${adapter}`, '', line(header), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line), ...skipped.map((s) => `skipped: ${s}`)].join('\n')}\n`);
+      const line = (row: string[]) => row.map((cell, i) => (i === 0 || i === 5 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
+      await writeStdout(`${[`adapter: ${adapter}`, `peak (measured): ${peak}`, '', line(header), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line), ...skipped.map((s) => `skipped: ${s}`)].join('\n')}\n`);
     }
   } finally {
     rt.destroy();
