@@ -5,7 +5,7 @@ import { conv2dParams } from './conv2d_forward.ts';
 import type { GpuRuntime, GpuTensor, KernelDef } from './runtime.ts';
 import { Conv2dParams } from './schemas.ts';
 
-const TILE = 32;
+const TILE = 64;
 
 function gemmKernel(name: string, mode: number): KernelDef<typeof Conv2dParams> {
   return { name, code, entryPoint: 'main', params: Conv2dParams, bindings: ['read', 'read', 'read', 'read_write'], constants: { MODE: mode } };
@@ -15,7 +15,7 @@ export const conv2dGemmForwardKernel = gemmKernel('conv2d_gemm_forward', 0);
 export const conv2dGemmInputGradKernel = gemmKernel('conv2d_gemm_backward_input', 1);
 export const conv2dGemmWeightGradKernel = gemmKernel('conv2d_gemm_backward_weight', 2);
 
-/** Workgroups for an M×N GEMM per group: 32×32 tiles, groups on z. */
+/** Workgroups for an M×N GEMM per group: 64×64 tiles, groups on z. */
 function tiles(m: number, n: number, groups: number): [number, number, number] {
   return [Math.ceil(m / TILE), Math.ceil(n / TILE), groups];
 }

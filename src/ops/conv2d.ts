@@ -19,7 +19,7 @@ export function setConv2dAlgorithm(algorithm: Conv2dAlgorithm): void {
 }
 
 /**
- * The implicit GEMM computes 32×32 tiles, so it pays off once the GEMM's columns (the output
+ * The implicit GEMM computes 64×64 tiles, so it pays off once the GEMM's columns (the output
  * channels per group for forward, the input channels per group for the input gradient) fill a
  * fair part of a tile. The weight gradient's alternative reduces one weight per workgroup,
  * whose barriers cost more than tile waste unless the conv is depthwise. Thresholds measured on

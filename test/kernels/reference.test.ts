@@ -40,7 +40,7 @@ describe.each(['direct', 'gemm'] as const)('conv2d (%s kernels) on the GPU vs th
     ['"same" padding on 67×45 (not a multiple of 64)', [2, 3, 67, 45], [5, 3, 3, 3], { padding: 'same' }, true],
     ['"same" with an even kernel pads one more at the end', [1, 2, 10, 9], [3, 2, 4, 2], { padding: 'same' }, true],
     ['padding half the kernel with dilation 3', [1, 2, 12, 12], [2, 2, 3, 3], { padding: 1, dilation: 3 }, false],
-    ['40 → 36 channels in 2 groups, stride 2, 19×23 (partial 32×32 tiles)', [2, 40, 19, 23], [36, 20, 3, 3], { groups: 2, stride: 2, padding: 1 }, true],
+    ['40 → 36 channels in 2 groups, stride 2, 19×23 (partial 64×64 tiles)', [2, 40, 19, 23], [36, 20, 3, 3], { groups: 2, stride: 2, padding: 1 }, true],
     ['K = 33 not a multiple of the 16-wide K tile', [3, 11, 7, 6], [9, 11, 1, 3], { padding: [0, 1] }, true],
   ];
   test.each(cases)('%s', async (_name, xs, ws, attrs, withBias) => {
