@@ -1,7 +1,7 @@
 // C[m, n] = Σ_k A(m, k) · B(k, n) (+ bias[n]), with A and B addressed through strides so one
 // kernel serves linear forward (x · Wᵀ), its input gradient (dy · W) and its weight
-// gradient (dyᵀ · x). Each workgroup computes a 32×32 tile; each of its 8×8 invocations keeps
-// a 4×4 block in registers; K advances 16 at a time through workgroup memory. Workgroup z
+// gradient (dyᵀ · x). Each workgroup computes a 64×64 tile; each of its 8×8 invocations keeps
+// an 8×8 block in registers; K advances 16 at a time through workgroup memory. Workgroup z
 // takes the K range [z·kPerSplit, (z+1)·kPerSplit) and writes its partial sums to slice z of C
 // (split-K, for a small C with a long K; the slices are summed afterwards).
 
@@ -11,7 +11,7 @@ struct Params {
   hasBias: u32, kPerSplit: u32,
 }
 
-const TILE = 32u;
+const TILE = 64u;
 const TILE_K = 16u;
 const THREADS = 64u;
 
@@ -31,14 +31,27 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   let n0 = wid.x * TILE;
   let kBegin = wid.z * p.kPerSplit;
   let kEnd = min(p.k, kBegin + p.kPerSplit);
-  // THREADS is twice TILE, so every load of this invocation hits column ii of the tiles.
+  // THREADS equals TILE, so every load of this invocation hits column ii of the tiles.
   let ii = flat % TILE;
   let row = m0 + ii;
   let col = n0 + ii;
-  var acc0 = vec4f(0.0);
-  var acc1 = vec4f(0.0);
-  var acc2 = vec4f(0.0);
-  var acc3 = vec4f(0.0);
+  // accRh holds row m0 + lid.y + 8R; lanes of h = a (b) are columns n0 + lid.x + 8j, j = 0..3 (4..7).
+  var acc0a = vec4f(0.0);
+  var acc0b = vec4f(0.0);
+  var acc1a = vec4f(0.0);
+  var acc1b = vec4f(0.0);
+  var acc2a = vec4f(0.0);
+  var acc2b = vec4f(0.0);
+  var acc3a = vec4f(0.0);
+  var acc3b = vec4f(0.0);
+  var acc4a = vec4f(0.0);
+  var acc4b = vec4f(0.0);
+  var acc5a = vec4f(0.0);
+  var acc5b = vec4f(0.0);
+  var acc6a = vec4f(0.0);
+  var acc6b = vec4f(0.0);
+  var acc7a = vec4f(0.0);
+  var acc7b = vec4f(0.0);
   for (var k0 = kBegin; k0 < kEnd; k0 += TILE_K) {
     for (var kk = flat / TILE; kk < TILE_K; kk += THREADS / TILE) {
       let k = k0 + kk;
@@ -47,22 +60,43 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
     }
     workgroupBarrier();
     for (var kk = 0u; kk < TILE_K; kk++) {
-      let bv = vec4f(tileB[kk][lid.x], tileB[kk][lid.x + 8u], tileB[kk][lid.x + 16u], tileB[kk][lid.x + 24u]);
-      acc0 = fma(vec4f(tileA[kk][lid.y]), bv, acc0);
-      acc1 = fma(vec4f(tileA[kk][lid.y + 8u]), bv, acc1);
-      acc2 = fma(vec4f(tileA[kk][lid.y + 16u]), bv, acc2);
-      acc3 = fma(vec4f(tileA[kk][lid.y + 24u]), bv, acc3);
+      let ba = vec4f(tileB[kk][lid.x], tileB[kk][lid.x + 8u], tileB[kk][lid.x + 16u], tileB[kk][lid.x + 24u]);
+      let bb = vec4f(tileB[kk][lid.x + 32u], tileB[kk][lid.x + 40u], tileB[kk][lid.x + 48u], tileB[kk][lid.x + 56u]);
+      let a0 = vec4f(tileA[kk][lid.y + 0u]);
+      acc0a = fma(a0, ba, acc0a);
+      acc0b = fma(a0, bb, acc0b);
+      let a1 = vec4f(tileA[kk][lid.y + 8u]);
+      acc1a = fma(a1, ba, acc1a);
+      acc1b = fma(a1, bb, acc1b);
+      let a2 = vec4f(tileA[kk][lid.y + 16u]);
+      acc2a = fma(a2, ba, acc2a);
+      acc2b = fma(a2, bb, acc2b);
+      let a3 = vec4f(tileA[kk][lid.y + 24u]);
+      acc3a = fma(a3, ba, acc3a);
+      acc3b = fma(a3, bb, acc3b);
+      let a4 = vec4f(tileA[kk][lid.y + 32u]);
+      acc4a = fma(a4, ba, acc4a);
+      acc4b = fma(a4, bb, acc4b);
+      let a5 = vec4f(tileA[kk][lid.y + 40u]);
+      acc5a = fma(a5, ba, acc5a);
+      acc5b = fma(a5, bb, acc5b);
+      let a6 = vec4f(tileA[kk][lid.y + 48u]);
+      acc6a = fma(a6, ba, acc6a);
+      acc6b = fma(a6, bb, acc6b);
+      let a7 = vec4f(tileA[kk][lid.y + 56u]);
+      acc7a = fma(a7, ba, acc7a);
+      acc7b = fma(a7, bb, acc7b);
     }
     workgroupBarrier();
   }
-  let rows = array<vec4f, 4>(acc0, acc1, acc2, acc3);
+  let rows = array<vec4f, 16>(acc0a, acc0b, acc1a, acc1b, acc2a, acc2b, acc3a, acc3b, acc4a, acc4b, acc5a, acc5b, acc6a, acc6b, acc7a, acc7b);
   let slice = wid.z * p.m * p.n;
-  for (var i = 0u; i < 4u; i++) {
-    for (var j = 0u; j < 4u; j++) {
+  for (var i = 0u; i < 8u; i++) {
+    for (var j = 0u; j < 8u; j++) {
       let r = m0 + lid.y + 8u * i;
       let cc = n0 + lid.x + 8u * j;
       if (r < p.m && cc < p.n) {
-        var v = rows[i][j];
+        var v = rows[2u * i + j / 4u][j % 4u];
         if (p.hasBias != 0u) {
           v += bias[cc];
         }

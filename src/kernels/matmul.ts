@@ -25,7 +25,7 @@ export function transposed(tensor: GpuTensor, cols: number): MatrixView {
   return { tensor, rowStride: 1, colStride: cols };
 }
 
-const TILE = 32;
+const TILE = 64;
 const TILE_K = 16;
 /** Below this many output tiles a long K is split across workgroups, so every core gets work. */
 const SPLIT_BELOW_TILES = 32;
@@ -40,7 +40,7 @@ export function kSplits(m: number, n: number, k: number, hasBias: boolean): numb
 }
 
 /**
- * c[m, n] = Σ_k a(m, k)·b(k, n) + bias[n]: 32×32 tiles with 4×4 register blocks. A small C
+ * c[m, n] = Σ_k a(m, k)·b(k, n) + bias[n]: 64×64 tiles with 8×8 register blocks. A small C
  * with a long K (a weight gradient summed over a batch or a graph) is split along K into
  * partial products, then summed per element.
  */
