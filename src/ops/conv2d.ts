@@ -22,11 +22,12 @@ export function setConv2dAlgorithm(algorithm: Conv2dAlgorithm): void {
  * The implicit GEMM computes 64×64 tiles, so it pays off once the GEMM's columns (the output
  * channels per group for forward, the input channels per group for the input gradient) fill a
  * fair part of a tile. The weight gradient's alternative reduces one weight per workgroup,
- * whose barriers cost more than tile waste unless the conv is depthwise. Thresholds measured on
- * SwiftShader: e.g. [2,4,9,11]⊛[6,2,3,2] weight gradient 3.05 ms direct vs 0.55 ms GEMM; depthwise
- * [1,32,112,112] 80 ms direct vs 957 ms GEMM.
+ * whose barriers cost more than tile waste unless the conv is depthwise. Measured on
+ * SwiftShader (best of 3, direct vs GEMM): 8→8 channels at 32×32 forward 15.8 vs 17.6 ms, input
+ * gradient 13.6 vs 20.6 ms; 16→16 forward 23.0 vs 10.0 ms, input gradient 22.1 vs 11.3 ms;
+ * weight gradient of [2,4,9,11]⊛[6,2,3,2] 4.2 vs 1.0 ms; depthwise [1,32,112,112] 47 vs 1,491 ms.
  */
-const GEMM_MIN_COLUMNS = 8;
+const GEMM_MIN_COLUMNS = 16;
 const GEMM_MIN_WEIGHT_ROWS = 2;
 
 function useGemm(size: number, threshold: number): boolean {
