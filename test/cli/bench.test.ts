@@ -10,7 +10,7 @@ describe('nnx bench', () => {
     const dir = mkdtempSync(join(tmpdir(), 'nnx-bench-'));
     const file = join(dir, 'cases.json');
     writeFileSync(file, JSON.stringify([
-      { op: 'conv2d', attrs: { padding: 1 }, shapes: { x: [1, 8, 9, 7], weight: [8, 8, 3, 3] }, backward: true },
+      { op: 'conv2d', attrs: { padding: 1 }, shapes: { x: [1, 16, 9, 7], weight: [16, 16, 3, 3] }, backward: true },
       { name: 'pool', op: 'max_pool2d', attrs: { kernel_size: 2 }, shapes: { x: [1, 3, 8, 8] } },
       { op: 'cross_entropy', shapes: { logits: [5, 7], target: [5] }, backward: true },
     ]));
@@ -21,10 +21,10 @@ describe('nnx bench', () => {
     expect(out.adapter.description.length).toBeGreaterThan(0);
     expect(out.peak.gflops).toBeGreaterThan(0);
     expect(out.peak.gbps).toBeGreaterThan(0);
-    expect(out.cases.map((c: { name: string }) => c.name)).toEqual(['conv2d x[1,8,9,7] weight[8,8,3,3] +bwd', 'pool', 'cross_entropy logits[5,7] target[5] +bwd']);
+    expect(out.cases.map((c: { name: string }) => c.name)).toEqual(['conv2d x[1,16,9,7] weight[16,16,3,3] +bwd', 'pool', 'cross_entropy logits[5,7] target[5] +bwd']);
     const [conv, pool] = out.cases;
-    // conv2d forward + both gradients: 3 passes of 2·(1·8·9·7)·(8·3·3) FLOPs.
-    expect(conv.flops).toBe(3 * 2 * 504 * 72);
+    // conv2d forward + both gradients: 3 passes of 2·(1·16·9·7)·(16·3·3) FLOPs.
+    expect(conv.flops).toBe(3 * 2 * 1008 * 144);
     expect(conv.kernels.map((k: { kernel: string }) => k.kernel)).toEqual(['conv2d_gemm_forward', 'conv2d_gemm_backward_input', 'conv2d_gemm_backward_weight']);
     for (const c of out.cases) {
       for (const key of ['name', 'op', 'shapes', 'backward', 'gpu_ms', 'wall_ms', 'gflops', 'gbps', 'fraction_of_peak']) expect(c).toHaveProperty(key);
