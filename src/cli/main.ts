@@ -8,6 +8,8 @@ commands:
   summary MODEL|SPEC.json [--input N,C,H,W] [--json]   per-layer params, MACs, FLOPs, memory
   bench [--json] [--filter TEXT] [--cases FILE.json] [--runs N]   kernel timings and the adapter's roofline
   bench-peers [same options]   the same cases through @tensorflow/tfjs-backend-webgpu, ours/theirs
+  diagnose SPEC.json|MODEL [--steps K] [--json]   train K steps on the GPU: gradient flow, verdicts, memory
+  gradcheck [op ...] [--json]   analytic GPU gradients vs central differences, per op and input
 
 'nnx run' reads the spec from stdin when SPEC.json is "-".`;
 
@@ -32,7 +34,15 @@ async function main(argv: string[]): Promise<number> {
     await summaryCommand(rest);
     return 0;
   }
-  throw new NnxError(`unknown command "${command}" (commands: run, summary, bench, bench-peers; nnx --help)`);
+  if (command === 'diagnose') {
+    const { diagnoseCommand } = await import('./diagnose.ts');
+    return diagnoseCommand(rest);
+  }
+  if (command === 'gradcheck') {
+    const { gradcheckCommand } = await import('./gradcheck.ts');
+    return gradcheckCommand(rest);
+  }
+  throw new NnxError(`unknown command "${command}" (commands: run, summary, bench, bench-peers, diagnose, gradcheck; nnx --help)`);
 }
 
 main(process.argv.slice(2)).then(

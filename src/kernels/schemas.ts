@@ -84,3 +84,24 @@ export const RecurrentParams = d.struct({
 export const RooflineParams = d.struct({
   iterations: d.u32, count: d.u32,
 });
+
+/** Elementwise activations (activation.wgsl): kind 0 tanh, 1 sigmoid, 2 gelu, 3 silu, 4 leaky_relu. */
+export const ActivationParams = d.struct({
+  count: d.u32, kind: d.u32, slope: d.f32,
+});
+
+/** Mean squared error (mse.wgsl); scale 1/count for "mean", 1 for "sum". */
+export const MseParams = d.struct({
+  count: d.u32, scale: d.f32,
+});
+
+/** SGD (with momentum) and Adam steps (optimizer.wgsl), PyTorch's hyper-parameters. */
+export const OptimizerParams = d.struct({
+  count: d.u32, lr: d.f32, momentum: d.f32, dampening: d.f32, weightDecay: d.f32, nesterov: d.u32, firstStep: d.u32,
+  beta1: d.f32, beta2: d.f32, eps: d.f32, bias1: d.f32, bias2: d.f32,
+});
+
+/** Tensor statistics for gradient flow (tensor_stats.wgsl): an [outer, channels, inner] view, output offset, outside-range bounds. */
+export const TensorStatsParams = d.struct({
+  outer: d.u32, channels: d.u32, inner: d.u32, offset: d.u32, lo: d.f32, hi: d.f32,
+});

@@ -25,6 +25,11 @@ const OWNERS: Record<string, ParamsSchema> = {
   'gat.wgsl': schemas.GatParams,
   'norm.wgsl': schemas.NormParams,
   'recurrent.wgsl': schemas.RecurrentParams,
+  'activation.wgsl': schemas.ActivationParams,
+  'add.wgsl': schemas.ElementwiseParams,
+  'mse.wgsl': schemas.MseParams,
+  'optimizer.wgsl': schemas.OptimizerParams,
+  'tensor_stats.wgsl': schemas.TensorStatsParams,
 };
 
 function declaredParams(file: string): string {

@@ -1,0 +1,577 @@
+/**
+ * The GPU executor for a ModelSpec: seeded parameters, forward through the layer tree
+ * (Sequential, Residual, DAG `inputs`), the loss, backward in reverse over a tape, an optimizer
+ * step, and the gradient-flow statistics of every layer.
+ *
+ * Shapes, parameter names and what each layer keeps for backward come from the analysis graph
+ * (`analyzeModel`), so the measured memory can be compared with `memoryPlan`:
+ * - parameters, running statistics, gradients (`.grad`, kept between steps like PyTorch with
+ *   zero_grad(set_to_none=False)) and optimizer state are allocated once, up front;
+ * - a layer's output is freed as soon as every layer reading it has run forward unless the
+ *   analysis says a backward needs it (ReLU, Tanh and Sigmoid keep their output, Linear and Conv
+ *   their input, …); kept tensors are freed after the last backward that reads them;
+ * - statistics are reduced on the GPU into one small buffer (8 floats per tensor, per-unit
+ *   maxima for ReLU layers, ‖∂L/∂h_t‖ of recurrent layers) and read back once per step.
+ */
+import { InputError } from '../../analysis/errors.ts';
+import { analyzeModel, type LayerNode, type ModelGraph } from '../../analysis/graph.ts';
+import type { LayerFlow, ParamFlow, TensorFlowStats } from '../../analysis/gradient_health.ts';
+import { parseInit, parseOptimizer, type InitObject, type LayerSpec, type LossName, type ModelSpec, type OptimizerObject } from '../../analysis/model_spec.ts';
+import { numel } from '../../analysis/tensor.ts';
+import { accumulate } from '../../kernels/add.ts';
+import { adamStep, sgdStep } from '../../kernels/optimizer.ts';
+import type { GpuRuntime, GpuTensor } from '../../kernels/runtime.ts';
+import { decodeStats, STATS_WIDTH, tensorStats, unitMax, type TensorSummary } from '../../kernels/tensor_stats.ts';
+import type { OpRun } from '../op.ts';
+import { OPS } from '../registry.ts';
+import { drawParameter, initDistribution, mulberry32, normalStream, streamSeed } from './init.ts';
+import { layerImpl, type LayerImpl, type LayerRun } from './layers.ts';
+
+/** Optimizer hyper-parameters in effect (PyTorch's defaults filled in). */
+export interface OptimizerConfig {
+  type: 'sgd' | 'momentum' | 'adam';
+  lr: number;
+  momentum: number;
+  betas: [number, number];
+  eps: number;
+  weight_decay: number;
+}
+
+export interface ExecutorOptions {
+  /** Overrides the spec's optimizer. */
+  optimizer?: OptimizerObject | string;
+  /** Overrides the spec's loss. */
+  loss?: LossName;
+  /** Overrides the spec's seed (default 0). */
+  seed?: number;
+  /** Replaces the batch dimension. */
+  batch?: number;
+}
+
+/** One parameter or buffer on the GPU. */
+export interface ExecParam {
+  /** Dotted name, as PyTorch's named_parameters (`features.0.weight`). */
+  name: string;
+  layer: string;
+  local: string;
+  shape: number[];
+  tensor: GpuTensor;
+  /** Persistent `.grad`; after a step it holds the update Δp the optimizer applied. */
+  grad: GpuTensor | null;
+  state: GpuTensor[];
+  trainable: boolean;
+  /** Distribution it was drawn from: "U(-0.1, 0.1)", "N(0, 1)", "1". */
+  init: string;
+}
+
+interface Value {
+  tensor: GpuTensor | null;
+  /** Analysis storage id (views share their input's). */
+  storage: number;
+  /** Forward readers still to run (the loss counts as one for the model output). */
+  readers: number;
+}
+
+interface PlanNode {
+  path: string;
+  type: string;
+  node: LayerNode;
+  impl: LayerImpl;
+  inputs: number[];
+  output: number;
+  params: Record<string, ExecParam>;
+  buffers: Record<string, ExecParam>;
+  /** Storage ids the layer's backward reads (from the analysis' saved list). */
+  keeps: number[];
+  actSlot: number;
+  gradSlot: number;
+  unitSlot: number;
+  units: [number, number, number] | null;
+  stepSlot: number;
+  steps: number;
+  run: LayerRun | null;
+  /** Buffers this node holds for its backward. */
+  held: GPUBuffer[];
+}
+
+/** What one training step measured. */
+export interface StepResult {
+  step: number;
+  loss: number;
+  layers: LayerFlow[];
+  /** The ledger's peak live bytes during the step. */
+  peak_bytes: number;
+  /** Ledger clocks bracketing the step (for the breakdown of the peak). */
+  clock: [number, number];
+  wall_ms: number;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** PyTorch's optimizer defaults: SGD lr 1e-3, momentum 0.9 for "momentum", Adam lr 1e-3, betas (0.9, 0.999), eps 1e-8. */
+export function optimizerConfig(spec: OptimizerObject): OptimizerConfig {
+  return {
+    type: spec.type,
+    lr: spec.lr ?? 1e-3,
+    momentum: spec.type === 'momentum' ? (spec.momentum ?? 0.9) : (spec.momentum ?? 0),
+    betas: spec.betas ?? [0.9, 0.999],
+    eps: spec.eps ?? 1e-8,
+    weight_decay: spec.weight_decay ?? 0,
+  };
+}
+
+function describeDraw(d: { dist: string; a: number; b: number }): string {
+  const f = (v: number) => Number(v.toPrecision(4)).toString();
+  return d.dist === 'constant' ? f(d.a) : d.dist === 'uniform' ? `U(${f(d.a)}, ${f(d.b)})` : `N(${f(d.a)}, ${f(d.b)}²)`;
+}
+
+/** Rank-4 tensors: units are channels (dim 1); otherwise the last dimension. */
+function unitView(shape: number[]): [number, number, number] {
+  if (shape.length === 4) return [shape[0], shape[1], shape[2] * shape[3]];
+  const last = shape[shape.length - 1] ?? 1;
+  return [numel(shape) / last, last, 1];
+}
+
+export class Executor {
+  readonly graph: ModelGraph;
+  readonly params: ExecParam[] = [];
+  readonly optimizer: OptimizerConfig;
+  readonly loss: LossName;
+  readonly seed: number;
+  /** The scheme in effect at the model level (for advice). */
+  readonly initScheme: string;
+  private readonly plan: PlanNode[] = [];
+  private readonly values: Value[] = [];
+  private stats: GpuTensor | null = null;
+  private statsSize = 0;
+  private lossSlot = 0;
+  private stepCount = 0;
+  private input: GpuTensor | null = null;
+  private target: GpuTensor | null = null;
+  private hostInput: Float32Array | null = null;
+  private hostTarget: Float32Array | Int32Array | null = null;
+  private outputValue = 0;
+  private graphCursor = 0;
+  private unused: GpuTensor | null = null;
+  private paramSlots = new Map<ExecParam, [number, number, number]>();
+
+  private constructor(private readonly rt: GpuRuntime, readonly spec: ModelSpec, options: ExecutorOptions) {
+    this.graph = analyzeModel(spec, { batch: options.batch });
+    if (this.graph.input.kind !== 'float') throw new InputError('the GPU executor needs a float input (Embedding and token ids are not supported yet)');
+    if (spec.graph) throw new InputError('the GPU executor does not run graph models (GCNConv, GATConv, SAGEConv) yet');
+    this.seed = options.seed ?? spec.seed ?? 0;
+    this.optimizer = optimizerConfig(parseOptimizer(options.optimizer ?? spec.optimizer ?? 'sgd'));
+    const outRank = this.graph.output.shape.length;
+    this.loss = options.loss ?? spec.loss ?? (outRank === 2 ? 'cross_entropy' : 'mse');
+    if (this.loss === 'cross_entropy' && outRank !== 2) {
+      throw new InputError(`loss cross_entropy needs a [N, C] model output, got [${this.graph.output.shape.join(', ')}] (use "loss": "mse")`);
+    }
+    this.initScheme = spec.init ? parseInit(spec.init, 'spec').scheme : 'pytorch';
+  }
+
+  /** Builds the executor: analysis, plan, seeded parameters, persistent gradients and optimizer state, data. */
+  static async create(rt: GpuRuntime, spec: ModelSpec, options: ExecutorOptions = {}): Promise<Executor> {
+    const ex = new Executor(rt, spec, options);
+    ex.build();
+    return ex;
+  }
+
+  private build(): void {
+    const rt = this.rt;
+    this.values.push({ tensor: null, storage: this.graph.inputStorage, readers: 0 });
+    const modelInit: InitObject = this.spec.init ? parseInit(this.spec.init, 'spec') : { scheme: 'pytorch' };
+    this.outputValue = this.walkSequence(this.spec.layers, 0, '', new Map(), null, modelInit, true);
+    this.values[this.outputValue].readers += 1;
+    // Stats slots: 8 floats per activation and output gradient, 3 × 8 per parameter, units, time steps, loss.
+    let offset = 0;
+    const take = (n: number) => {
+      const o = offset;
+      offset += n;
+      return o;
+    };
+    this.lossSlot = take(STATS_WIDTH);
+    for (const p of this.plan) {
+      p.actSlot = take(STATS_WIDTH);
+      p.gradSlot = take(STATS_WIDTH);
+      if (p.units) p.unitSlot = take(p.units[1]);
+      if (p.steps) p.stepSlot = take(p.steps);
+      for (const param of Object.values(p.params)) this.paramSlots.set(param, [take(STATS_WIDTH), take(STATS_WIDTH), take(STATS_WIDTH)]);
+    }
+    this.statsSize = offset;
+    const previous = rt.owner;
+    rt.owner = 'stats';
+    this.stats = rt.tensor('gradient-flow statistics', [offset]);
+    rt.owner = previous;
+    this.makeData();
+  }
+
+  private makeData(): void {
+    const rt = this.rt;
+    const shape = this.graph.input.shape;
+    const normal = normalStream(mulberry32(streamSeed(this.seed, 'input')));
+    this.hostInput = Float32Array.from({ length: numel(shape) }, () => normal());
+    const out = this.graph.output.shape;
+    if (this.loss === 'cross_entropy') {
+      const u = mulberry32(streamSeed(this.seed, 'target'));
+      this.hostTarget = Int32Array.from({ length: out[0] }, () => Math.floor(u() * out[1]));
+    } else {
+      const n = normalStream(mulberry32(streamSeed(this.seed, 'target')));
+      this.hostTarget = Float32Array.from({ length: numel(out) }, () => n());
+    }
+    const previous = rt.owner;
+    rt.owner = 'data';
+    this.target = rt.tensor('target', this.loss === 'cross_entropy' ? [out[0]] : out, this.loss === 'cross_entropy' ? 'int32' : 'float32', this.hostTarget);
+    rt.owner = previous;
+  }
+
+  /** Replaces the seeded data with given tensors (input as the spec's shape; class indices or a float target). */
+  setData(input: ArrayLike<number>, target: ArrayLike<number>): void {
+    if (input.length !== numel(this.graph.input.shape)) throw new InputError(`input has ${input.length} values, the model input [${this.graph.input.shape.join(', ')}] needs ${numel(this.graph.input.shape)}`);
+    this.hostInput = Float32Array.from(input);
+    const expected = this.loss === 'cross_entropy' ? this.graph.output.shape[0] : numel(this.graph.output.shape);
+    if (target.length !== expected) throw new InputError(`target has ${target.length} values, ${this.loss} needs ${expected}`);
+    this.hostTarget = this.loss === 'cross_entropy' ? Int32Array.from(target) : Float32Array.from(target);
+    this.rt.device.queue.writeBuffer(this.target!.buffer, 0, this.hostTarget.buffer, this.hostTarget.byteOffset, this.hostTarget.byteLength);
+  }
+
+  private nextGraphNode(path: string): LayerNode {
+    const node = this.graph.layers[this.graphCursor++];
+    if (!node || node.name !== path) throw new Error(`executor and analysis disagree on the layer order at "${path}" (analysis: "${node?.name}")`);
+    return node;
+  }
+
+  private walkSequence(layers: LayerSpec[], input: number, parentPath: string, outer: Map<string, number>, _parent: null, init: InitObject, trainable: boolean): number {
+    const scope = new Map(outer);
+    scope.set('input', input);
+    let prev = input;
+    layers.forEach((layer, i) => {
+      const name = layer.name ?? layer.id ?? String(i);
+      const path = parentPath ? `${parentPath}.${name}` : name;
+      const ins = layer.inputs?.map((ref) => scope.get(ref)!) ?? [prev];
+      prev = this.walkLayer(layer, ins, path, scope, init, trainable);
+      const key = layer.id ?? layer.name;
+      if (key) scope.set(key, prev);
+    });
+    return prev;
+  }
+
+  private walkLayer(layer: LayerSpec, ins: number[], path: string, scope: Map<string, number>, parentInit: InitObject, parentTrainable: boolean): number {
+    const trainable = parentTrainable && layer.trainable !== false;
+    const init = layer.init !== undefined ? parseInit(layer.init, path) : parentInit;
+    if (layer.type === 'Sequential') {
+      this.nextGraphNode(path);
+      return this.walkSequence(layer.layers as LayerSpec[], ins[0], path, scope, null, init, trainable);
+    }
+    if (layer.type === 'Residual') {
+      const node = this.nextGraphNode(path);
+      const x = ins[0];
+      const main = this.walkSequence(layer.body as LayerSpec[], x, path, scope, null, init, trainable);
+      let skip = x;
+      const sc = layer.shortcut;
+      if (Array.isArray(sc)) skip = this.walkLayer({ type: 'Sequential', name: 'shortcut', layers: sc }, [x], `${path}.shortcut`, scope, init, trainable);
+      else if (isObject(sc)) skip = this.walkLayer(sc as LayerSpec, [x], `${path}.${(sc as LayerSpec).name ?? 'shortcut'}`, scope, init, trainable);
+      const impl = layerImpl({ type: 'Add' }, { ...node, inputShapes: [node.outputShape, node.outputShape] });
+      return this.addNode(path, 'Residual', node, impl, [main, skip], {}, {});
+    }
+    const node = this.nextGraphNode(path);
+    if (node.container) throw new InputError(`layer "${path}" (${layer.type}): the GPU executor does not expand ${layer.type} yet`);
+    const impl = layerImpl(layer, node);
+    const params: Record<string, ExecParam> = {};
+    const buffers: Record<string, ExecParam> = {};
+    const isNorm = impl.module === 'norm';
+    const effective: InitObject = isNorm && layer.init === undefined ? { scheme: 'pytorch' } : init;
+    const weightShape = node.params.find((p) => p.shape.length >= 2)?.shape ?? node.params[0]?.shape ?? [1];
+    const hidden = typeof layer.hidden_size === 'number' ? layer.hidden_size : 1;
+    for (const decl of node.params) {
+      const draw = initDistribution(effective, impl.module, decl.name, decl.shape, weightShape, hidden);
+      params[decl.name] = this.makeParam(path, decl.name, decl.shape, drawParameter(draw, numel(decl.shape), this.seed, `${path}.${decl.name}`), trainable, describeDraw(draw), 'parameters');
+    }
+    for (const decl of node.buffers) {
+      if (decl.name === 'num_batches_tracked') continue;
+      const value = decl.name === 'running_var' ? 1 : 0;
+      buffers[decl.name] = this.makeParam(path, decl.name, decl.shape, new Float32Array(numel(decl.shape)).fill(value), false, String(value), 'buffers');
+    }
+    return this.addNode(path, layer.type, node, impl, ins, params, buffers);
+  }
+
+  private makeParam(layer: string, local: string, shape: number[], data: Float32Array, trainable: boolean, init: string, owner: string): ExecParam {
+    const rt = this.rt;
+    const previous = rt.owner;
+    const name = layer ? `${layer}.${local}` : local;
+    try {
+      rt.owner = owner;
+      const tensor = rt.tensor(name, shape, 'float32', data);
+      const p: ExecParam = { name, layer, local, shape, tensor, grad: null, state: [], trainable: trainable && owner === 'parameters', init };
+      if (owner === 'buffers') return p;
+      if (p.trainable) {
+        rt.owner = 'gradients';
+        p.grad = rt.tensor(`${name}.grad`, shape);
+        rt.owner = 'optimizer state';
+        const o = this.optimizer;
+        if (o.type === 'adam') p.state = [rt.tensor(`${name}.exp_avg`, shape), rt.tensor(`${name}.exp_avg_sq`, shape)];
+        else if (o.momentum !== 0) p.state = [rt.tensor(`${name}.momentum_buffer`, shape)];
+      }
+      this.params.push(p);
+      return p;
+    } finally {
+      rt.owner = previous;
+    }
+  }
+
+  private addNode(path: string, type: string, node: LayerNode, impl: LayerImpl, inputs: number[], params: Record<string, ExecParam>, buffers: Record<string, ExecParam>): number {
+    for (const i of inputs) this.values[i].readers += 1;
+    const storage = node.view ? this.values[inputs[0]].storage : node.outputStorage;
+    this.values.push({ tensor: null, storage, readers: 0 });
+    const output = this.values.length - 1;
+    const keeps = node.saved.map((s) => s.storage);
+    const isRelu = type === 'ReLU';
+    const isRecurrent = impl.module === 'recurrent';
+    this.plan.push({
+      path, type, node, impl, inputs, output, params, buffers, keeps,
+      actSlot: 0, gradSlot: 0, unitSlot: 0, units: isRelu ? unitView(node.outputShape) : null,
+      stepSlot: 0, steps: isRecurrent ? node.inputShapes[0][0] : 0, run: null, held: [],
+    });
+    return output;
+  }
+
+  /** Layer types with parameters, in forward order (for reports). */
+  get layerNames(): string[] {
+    return this.plan.map((p) => p.path);
+  }
+
+  /** Runs one training step: forward, loss, backward, optimizer step, statistics. */
+  async step(): Promise<StepResult> {
+    const rt = this.rt;
+    const started = performance.now();
+    await rt.submit();
+    // Pooled readback buffers from earlier work are not part of a training step.
+    rt.trimStaging();
+    const startClock = ledgerClock(rt);
+    rt.ledger.resetPeak();
+    this.stepCount += 1;
+    const stats = this.stats!;
+    // Buffer holds: forward readers still to run + backward keepers.
+    const holds = new Map<GPUBuffer, number>();
+    const protectedBuffers = new Set<GPUBuffer>([stats.buffer, this.target!.buffer]);
+    for (const p of this.params) {
+      protectedBuffers.add(p.tensor.buffer);
+      if (p.grad) protectedBuffers.add(p.grad.buffer);
+    }
+    for (const p of this.plan) for (const b of Object.values(p.buffers)) protectedBuffers.add(b.tensor.buffer);
+    const hold = (b: GPUBuffer, n = 1) => holds.set(b, (holds.get(b) ?? 0) + n);
+    const toFree: GPUBuffer[] = [];
+    const unhold = (b: GPUBuffer) => {
+      const n = (holds.get(b) ?? 0) - 1;
+      holds.set(b, n);
+      if (n <= 0 && !protectedBuffers.has(b)) toFree.push(b);
+    };
+    const flush = async () => {
+      await rt.submit();
+      for (const b of toFree.splice(0)) rt.destroyBuffer(b);
+    };
+
+    // Forward.
+    rt.owner = 'forward input';
+    this.input = rt.tensor('input', this.graph.input.shape, 'float32', this.hostInput!);
+    this.values[0].tensor = this.input;
+    hold(this.input.buffer, this.values[0].readers);
+    for (const v of this.values.slice(1)) v.tensor = null;
+    for (const p of this.plan) {
+      rt.owner = `forward ${p.path}`;
+      const ins = p.inputs.map((i) => this.values[i].tensor!);
+      const params = Object.fromEntries(Object.entries(p.params).map(([k, v]) => [k, v.tensor]));
+      const buffers = Object.fromEntries(Object.entries(p.buffers).map(([k, v]) => [k, v.tensor]));
+      const run = await p.impl.forward(rt, ins, params, buffers);
+      p.run = run;
+      const out = this.values[p.output];
+      out.tensor = run.output;
+      hold(run.output.buffer, out.readers);
+      // What backward reads: the analysis' saved storages among this layer's inputs and output.
+      p.held = [];
+      for (const s of new Set(p.keeps)) {
+        const v = [...p.inputs, p.output].map((i) => this.values[i]).find((val) => val.storage === s);
+        if (v?.tensor) p.held.push(v.tensor.buffer);
+      }
+      for (const b of p.held) hold(b);
+      // Updated running statistics go back into the layer's own buffers.
+      for (const [name, t] of Object.entries(run.updatedBuffers)) {
+        rt.copy(t.buffer, p.buffers[name].tensor.buffer, 4 * numel(t.shape));
+        rt.releaseAfterSubmit(t);
+      }
+      await tensorStats(rt, run.output, stats, p.actSlot, p.impl.band?.[0] ?? -Infinity, p.impl.band?.[1] ?? Infinity);
+      if (p.units) await unitMax(rt, run.output, stats, p.unitSlot, ...p.units);
+      for (const i of p.inputs) unhold(this.values[i].tensor!.buffer);
+      await flush();
+    }
+
+    // Loss.
+    rt.owner = 'loss';
+    const logits = this.values[this.outputValue].tensor!;
+    const lossOp = OPS[this.loss === 'cross_entropy' ? 'cross_entropy' : 'mse_loss'];
+    const lossInputs: Record<string, GpuTensor> = this.loss === 'cross_entropy' ? { logits, target: this.target! } : { x: logits, target: this.target! };
+    const prepared = lossOp.prepare({}, Object.fromEntries(Object.entries(lossInputs).map(([k, t]) => [k, { shape: t.shape, dtype: t.dtype }])));
+    const lossRun: OpRun = await prepared.forward(rt, lossInputs, { trace: false });
+    const lossTensor = lossRun.outputs.loss;
+    await tensorStats(rt, lossTensor, stats, this.lossSlot);
+    const one = rt.tensor('grad_output.loss', [], 'float32', [1]);
+    const lossGrads = await lossRun.backward({ loss: one });
+    const grads = new Map<number, GpuTensor>();
+    grads.set(this.outputValue, lossGrads[this.loss === 'cross_entropy' ? 'logits' : 'x']);
+    rt.releaseAfterSubmit(one, lossTensor, ...Object.values(lossRun.trace));
+    unhold(logits.buffer);
+    await flush();
+
+    // Backward, in reverse.
+    for (let k = this.plan.length - 1; k >= 0; k--) {
+      const p = this.plan[k];
+      const run = p.run!;
+      rt.owner = `backward ${p.path}`;
+      const g = grads.get(p.output);
+      if (g) {
+        grads.delete(p.output);
+        await tensorStats(rt, g, stats, p.gradSlot);
+        const result = await run.backward(g);
+        // Buffers now owned by the gradient map (a view's gradient shares g's buffer).
+        const stored = new Set<GPUBuffer>();
+        for (let j = 0; j < p.inputs.length; j++) {
+          const gi = result.inputs[j];
+          if (!gi) continue;
+          const existing = grads.get(p.inputs[j]);
+          if (existing) {
+            await accumulate(rt, gi, existing);
+            if (!stored.has(gi.buffer)) rt.releaseAfterSubmit(gi);
+          } else {
+            grads.set(p.inputs[j], gi);
+            stored.add(gi.buffer);
+          }
+        }
+        for (const [name, pg] of Object.entries(result.params)) {
+          const param = p.params[name];
+          const slots = this.paramSlots.get(param)!;
+          if (param?.grad) {
+            rt.copy(pg.buffer, param.grad.buffer, 4 * numel(param.shape));
+            await tensorStats(rt, param.grad, stats, slots[1]);
+          } else {
+            await tensorStats(rt, pg, stats, slots[1]);
+          }
+          await tensorStats(rt, param.tensor, stats, slots[0]);
+          rt.releaseAfterSubmit(pg);
+        }
+        if (p.steps && run.trace.grad_h_norm) rt.copy(run.trace.grad_h_norm.buffer, stats.buffer, 4 * p.steps, 0, 4 * p.stepSlot);
+        if (!stored.has(g.buffer)) rt.releaseAfterSubmit(g);
+      }
+      for (const t of run.scratch) if (!protectedBuffers.has(t.buffer)) rt.releaseAfterSubmit(t);
+      for (const b of p.held) unhold(b);
+      p.run = null;
+      await flush();
+    }
+    for (const t of grads.values()) rt.releaseAfterSubmit(t);
+    grads.clear();
+    await flush();
+
+    // Optimizer step: each trainable parameter; its .grad then holds the update.
+    rt.owner = 'optimizer';
+    const o = this.optimizer;
+    for (const p of this.params) {
+      if (!p.grad) continue;
+      if (o.type === 'adam') {
+        await adamStep(rt, p.tensor, p.grad, p.state[0], p.state[1], { lr: o.lr, beta1: o.betas[0], beta2: o.betas[1], eps: o.eps, weightDecay: o.weight_decay }, this.stepCount);
+      } else {
+        this.unused ??= rt.tensor('sgd (no momentum buffer)', [1]);
+        await sgdStep(rt, p.tensor, p.grad, p.state[0] ?? this.unused, { lr: o.lr, momentum: o.momentum, dampening: 0, weightDecay: o.weight_decay, nesterov: false }, this.stepCount);
+      }
+      const slots = this.paramSlots.get(p);
+      if (slots) await tensorStats(rt, p.grad, stats, slots[2]);
+    }
+    await flush();
+    const peak = rt.ledger.peakBytes;
+    const endClock = ledgerClock(rt);
+    rt.owner = 'stats';
+    const [raw] = await rt.read([stats]);
+    await rt.timings();
+    rt.owner = 'runtime';
+    return { step: this.stepCount, loss: decodeStats(raw, this.lossSlot).mean, layers: this.decode(raw as Float32Array), peak_bytes: peak, clock: [startClock, endClock], wall_ms: performance.now() - started };
+  }
+
+  private decode(raw: Float32Array): LayerFlow[] {
+    const flow = (s: TensorSummary): TensorFlowStats => ({ mean: s.mean, std: s.std, norm: s.norm, rms: s.rms, max_abs: s.max_abs, nonfinite: s.nonfinite });
+    return this.plan.map((p) => {
+      const act = decodeStats(raw, p.actSlot);
+      const grad = decodeStats(raw, p.gradSlot);
+      const row: LayerFlow = {
+        name: p.path, type: p.type, output_shape: p.node.outputShape,
+        activation: flow(act),
+        grad: grad.count > 0 ? flow(grad) : null,
+        params: Object.values(p.params).map((param): ParamFlow => {
+          const [w, g, u] = this.paramSlots.get(param)!.map((slot) => decodeStats(raw, slot));
+          const trained = !!param.grad;
+          return {
+            name: param.local, shape: param.shape, norm: w.norm, grad_norm: g.norm, grad_rms: g.rms,
+            update_norm: trained ? u.norm : null,
+            update_ratio: trained ? (w.norm > 0 ? u.norm / w.norm : u.norm > 0 ? Infinity : 0) : null,
+            nonfinite: g.nonfinite + w.nonfinite,
+          };
+        }),
+      };
+      if (p.units) {
+        const maxima = raw.subarray(p.unitSlot, p.unitSlot + p.units[1]);
+        row.dead_fraction = maxima.reduce((n, v) => n + (v <= 0 ? 1 : 0), 0) / p.units[1];
+        row.zero_fraction = act.outside_fraction;
+      }
+      if (p.impl.band && p.type !== 'ReLU') row.saturated_fraction = act.outside_fraction;
+      if (p.steps) row.grad_h_norm = Array.from(raw.subarray(p.stepSlot, p.stepSlot + p.steps));
+      return row;
+    });
+  }
+
+  /** Reads every parameter (and buffer) back, by dotted name. */
+  async readParams(): Promise<Record<string, Float32Array>> {
+    const all = [...this.params, ...this.plan.flatMap((p) => Object.values(p.buffers))];
+    const data = await this.rt.read(all.map((p) => p.tensor));
+    return Object.fromEntries(all.map((p, i) => [p.name, data[i] as Float32Array]));
+  }
+
+  /** Reads the persistent gradients (after a step: the updates the optimizer applied). */
+  async readGrads(): Promise<Record<string, Float32Array>> {
+    const all = this.params.filter((p) => p.grad);
+    const data = await this.rt.read(all.map((p) => p.grad!));
+    return Object.fromEntries(all.map((p, i) => [p.name, data[i] as Float32Array]));
+  }
+
+  /** Overwrites one parameter's values (tests, fixtures). */
+  setParam(name: string, data: ArrayLike<number>): void {
+    const p = [...this.params, ...this.plan.flatMap((n) => Object.values(n.buffers))].find((q) => q.name === name);
+    if (!p) throw new InputError(`no parameter "${name}" (parameters: ${this.params.map((q) => q.name).join(', ')})`);
+    const typed = Float32Array.from(data);
+    if (typed.length !== numel(p.shape)) throw new InputError(`parameter ${name} has ${numel(p.shape)} values, got ${typed.length}`);
+    this.rt.device.queue.writeBuffer(p.tensor.buffer, 0, typed.buffer, typed.byteOffset, typed.byteLength);
+  }
+
+  /** The seeded input and target in use. */
+  data(): { input: Float32Array; target: Float32Array | Int32Array } {
+    return { input: this.hostInput!, target: this.hostTarget! };
+  }
+
+  /** Frees every buffer the executor owns. */
+  dispose(): void {
+    const rt = this.rt;
+    for (const p of this.params) rt.release(p.tensor, p.grad, ...p.state);
+    for (const n of this.plan) for (const b of Object.values(n.buffers)) rt.release(b.tensor);
+    rt.release(this.stats, this.target, this.unused);
+    this.stats = null;
+  }
+
+  /** Floats in the statistics buffer (one readback per step). */
+  get statsFloats(): number {
+    return this.statsSize;
+  }
+}
+
+/** The ledger's current event clock (one past the latest create or destroy). */
+export function ledgerClock(rt: GpuRuntime): number {
+  let c = 0;
+  for (const e of rt.ledger.entries) c = Math.max(c, e.created + 1, (e.destroyed ?? -1) + 1);
+  return c;
+}

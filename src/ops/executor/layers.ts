@@ -1,0 +1,247 @@
+/**
+ * How the executor runs each ModelSpec layer type on the GPU: which op (from the registry) and
+ * attributes, which of the layer's parameters feed which op input. Shapes and parameter layouts
+ * come from the analysis graph; nothing here recomputes them.
+ */
+import { InputError } from '../../analysis/errors.ts';
+import type { LayerNode } from '../../analysis/graph.ts';
+import type { LayerSpec } from '../../analysis/model_spec.ts';
+import { numel } from '../../analysis/tensor.ts';
+import { reluBackward, reluForward } from '../../kernels/relu.ts';
+import type { GpuRuntime, GpuTensor } from '../../kernels/runtime.ts';
+import type { OpRun } from '../op.ts';
+import { OPS } from '../registry.ts';
+import type { ModuleKind } from './init.ts';
+
+/** A leaf layer's forward result: its output and the backward closure. */
+export interface LayerRun {
+  output: GpuTensor;
+  /** Tensors the layer made besides its output (op traces, unused outputs), freed after backward. */
+  scratch: GpuTensor[];
+  /** Named trace tensors worth reading (a recurrent layer's grad_h_norm, after backward). */
+  trace: Record<string, GpuTensor>;
+  /** Buffers (running statistics) the layer replaced: name → new tensor. */
+  updatedBuffers: Record<string, GpuTensor>;
+  backward(gradOutput: GpuTensor): Promise<{ inputs: (GpuTensor | null)[]; params: Record<string, GpuTensor> }>;
+}
+
+/** One leaf layer type. */
+export interface LayerImpl {
+  module: ModuleKind;
+  /** Saturation band of the activation (fraction of outputs <= lo or >= hi), if any. */
+  band?: [number, number];
+  forward(rt: GpuRuntime, inputs: GpuTensor[], params: Record<string, GpuTensor>, buffers: Record<string, GpuTensor>): Promise<LayerRun>;
+}
+
+function pick(layer: LayerSpec, keys: string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of keys) if (layer[k] !== undefined && layer[k] !== null) out[k] = layer[k];
+  return out;
+}
+
+/**
+ * A layer that runs one registered op: x is the op's first input (or the first `inputNames`),
+ * the layer's parameters map to op inputs by `paramMap` (layer name → op name), and the op's
+ * output `outputName` is the layer's output. Other outputs get zero gradients.
+ */
+function viaOp(
+  opName: string, _node: LayerNode, attrs: Record<string, unknown>, paramMap: Record<string, string>, module: ModuleKind,
+  options: { inputNames?: string[]; outputName?: string; bufferMap?: Record<string, string>; band?: [number, number] } = {},
+): LayerImpl {
+  const op = OPS[opName];
+  const inputNames = options.inputNames ?? ['x'];
+  const outputName = options.outputName ?? op.outputs[0];
+  return {
+    module,
+    band: options.band,
+    async forward(rt, inputs, params, buffers) {
+      const gpuInputs: Record<string, GpuTensor> = {};
+      inputNames.forEach((n, i) => (gpuInputs[n] = inputs[i]));
+      for (const [layerName, opInput] of Object.entries(paramMap)) if (params[layerName]) gpuInputs[opInput] = params[layerName];
+      for (const [layerName, opInput] of Object.entries(options.bufferMap ?? {})) if (buffers[layerName]) gpuInputs[opInput] = buffers[layerName];
+      const host = Object.fromEntries(Object.entries(gpuInputs).map(([k, t]) => [k, { shape: t.shape, dtype: t.dtype }]));
+      const prepared = op.prepare(attrs, host);
+      const run: OpRun = await prepared.forward(rt, gpuInputs, { trace: false });
+      const output = run.outputs[outputName];
+      const scratch: GpuTensor[] = Object.values(run.trace);
+      const updatedBuffers: Record<string, GpuTensor> = {};
+      for (const [name, t] of Object.entries(run.outputs)) {
+        if (name === outputName) continue;
+        const bufferName = Object.entries(options.bufferMap ?? {}).find(([, opName2]) => opName2 === name)?.[0];
+        if (bufferName && buffers[bufferName]) updatedBuffers[bufferName] = t;
+        else scratch.push(t);
+      }
+      return {
+        output,
+        scratch,
+        trace: run.trace,
+        updatedBuffers,
+        async backward(gradOutput) {
+          const gradOutputs: Record<string, GpuTensor> = { [outputName]: gradOutput };
+          const zeros: GpuTensor[] = [];
+          for (const name of op.outputs) {
+            if (name !== outputName && run.outputs[name]) {
+              gradOutputs[name] = rt.tensor(`${opName}.grad_output.${name} (zeros)`, run.outputs[name].shape);
+              zeros.push(gradOutputs[name]);
+            }
+          }
+          const grads = await run.backward(gradOutputs);
+          rt.releaseAfterSubmit(...zeros);
+          const paramGrads: Record<string, GpuTensor> = {};
+          for (const [layerName, opInput] of Object.entries(paramMap)) if (grads[opInput]) paramGrads[layerName] = grads[opInput];
+          // Traces that only backward fills (grad_h_norm) are scratch too.
+          for (const t of Object.values(run.trace)) if (!scratch.includes(t)) scratch.push(t);
+          const used = new Set([...inputNames, ...Object.values(paramMap)]);
+          for (const [name, t] of Object.entries(grads)) if (!used.has(name)) rt.releaseAfterSubmit(t);
+          return { inputs: inputNames.map((n) => grads[n] ?? null), params: paramGrads };
+        },
+      };
+    },
+  };
+}
+
+/** ReLU that keeps its output for backward (as autograd does): dL/dx = dL/dy where y > 0. */
+const reluImpl: LayerImpl = {
+  module: 'other',
+  band: [0, Infinity],
+  async forward(rt, [x]) {
+    const output = rt.tensor('relu.output', x.shape);
+    await reluForward(rt, x, output);
+    return {
+      output, scratch: [], trace: {}, updatedBuffers: {},
+      async backward(gradOutput) {
+        const gradX = rt.tensor('relu.grad.x', x.shape);
+        await reluBackward(rt, output, gradOutput, gradX);
+        return { inputs: [gradX], params: {} };
+      },
+    };
+  },
+};
+
+/** A view (Flatten, Reshape, Identity, Dropout with p = 0): same buffer, new shape. */
+function viewImpl(outShape: number[]): LayerImpl {
+  return {
+    module: 'other',
+    async forward(_rt, [x]) {
+      return {
+        output: { ...x, shape: [...outShape] }, scratch: [], trace: {}, updatedBuffers: {},
+        async backward(gradOutput) {
+          return { inputs: [{ ...gradOutput, shape: [...x.shape] }], params: {} };
+        },
+      };
+    },
+  };
+}
+
+/** Select along dim 0 (`x[-1]` of a [T, N, H] sequence): a contiguous copy; its gradient scatters back into zeros. */
+function selectImpl(node: LayerNode, layer: LayerSpec): LayerImpl {
+  const inShape = node.inputShapes[0];
+  const dim = (layer.dim as number) < 0 ? (layer.dim as number) + inShape.length : (layer.dim as number);
+  if (dim !== 0) throw new InputError(`layer "${node.name}" (Select): the executor selects along dim 0 only (a contiguous slice), got dim ${layer.dim}`);
+  const index = (layer.index as number) < 0 ? (layer.index as number) + inShape[0] : (layer.index as number);
+  const block = numel(inShape.slice(1));
+  return {
+    module: 'other',
+    async forward(rt, [x]) {
+      const output = rt.tensor('select.output', node.outputShape);
+      rt.copy(x.buffer, output.buffer, 4 * block, 4 * index * block);
+      return {
+        output, scratch: [], trace: {}, updatedBuffers: {},
+        async backward(gradOutput) {
+          const gradX = rt.tensor('select.grad.x', inShape);
+          rt.copy(gradOutput.buffer, gradX.buffer, 4 * block, 0, 4 * index * block);
+          return { inputs: [gradX], params: {} };
+        },
+      };
+    },
+  };
+}
+
+/**
+ * The residual sum (the `add` op's kernel). Backward hands dL/dy itself to the first summand and
+ * one copy to the second, so the working set is two output-sized gradients, as autograd's.
+ */
+const addImpl: LayerImpl = {
+  module: 'other',
+  async forward(rt, [x, other]) {
+    const op = OPS.add.prepare({}, { x: { shape: x.shape, dtype: 'float32' }, other: { shape: other.shape, dtype: 'float32' } });
+    const run = await op.forward(rt, { x, other }, { trace: false });
+    return {
+      output: run.outputs.output, scratch: [], trace: {}, updatedBuffers: {},
+      async backward(gradOutput) {
+        const copy = rt.tensor('add.grad.other', gradOutput.shape);
+        rt.copy(gradOutput.buffer, copy.buffer, 4 * numel(gradOutput.shape));
+        return { inputs: [gradOutput, copy], params: {} };
+      },
+    };
+  },
+};
+
+const ACTIVATIONS: Record<string, [string, [number, number] | undefined]> = {
+  Tanh: ['tanh', [-0.99, 0.99]], Sigmoid: ['sigmoid', [0.01, 0.99]], GELU: ['gelu', undefined], SiLU: ['silu', undefined], LeakyReLU: ['leaky_relu', undefined],
+};
+
+/** Layer types the executor runs (the analysis knows more). */
+export const EXECUTABLE_TYPES = [
+  'Linear', 'Conv2d', 'ReLU', 'Tanh', 'Sigmoid', 'GELU', 'SiLU', 'LeakyReLU', 'Identity', 'Flatten', 'Reshape', 'Dropout', 'Dropout2d',
+  'MaxPool2d', 'AvgPool2d', 'BatchNorm1d', 'BatchNorm2d', 'LayerNorm', 'GroupNorm', 'RNN', 'LSTM', 'GRU', 'Select', 'Add',
+];
+
+/** The implementation of one leaf layer, from its spec and its analysis row. */
+export function layerImpl(layer: LayerSpec, node: LayerNode): LayerImpl {
+  const t = layer.type;
+  const unsupported = (why: string): never => {
+    throw new InputError(`layer "${node.name}" (${t}): the GPU executor ${why}`);
+  };
+  const paramNames = node.params.map((p) => p.name);
+  const identityMap = Object.fromEntries(paramNames.map((n) => [n, n]));
+  switch (t) {
+    case 'Linear':
+      return viaOp('linear', node, {}, identityMap, 'dense');
+    case 'Conv2d':
+      if (layer.padding_mode !== undefined && layer.padding_mode !== 'zeros') unsupported(`supports padding_mode "zeros" only, got ${JSON.stringify(layer.padding_mode)}`);
+      return viaOp('conv2d', node, pick(layer, ['stride', 'padding', 'dilation', 'groups']), identityMap, 'dense');
+    case 'ReLU':
+      return reluImpl;
+    case 'Tanh': case 'Sigmoid': case 'GELU': case 'SiLU': case 'LeakyReLU': {
+      const [op, band] = ACTIVATIONS[t];
+      return viaOp(op, node, pick(layer, t === 'LeakyReLU' ? ['negative_slope'] : t === 'GELU' ? ['approximate'] : []), {}, 'other', { band });
+    }
+    case 'Identity': case 'Flatten': case 'Reshape':
+      return viewImpl(node.outputShape);
+    case 'Dropout': case 'Dropout2d':
+      if (!node.view) unsupported('runs Dropout only with p = 0 (PyTorch\'s identity); random masks are not implemented');
+      return viewImpl(node.outputShape);
+    case 'MaxPool2d':
+      if (layer.return_indices) unsupported('does not return pooling indices as a value');
+      return viaOp('max_pool2d', node, pick(layer, ['kernel_size', 'stride', 'padding', 'dilation', 'ceil_mode']), {}, 'other');
+    case 'AvgPool2d':
+      return viaOp('avg_pool2d', node, pick(layer, ['kernel_size', 'stride', 'padding', 'ceil_mode', 'count_include_pad', 'divisor_override']), {}, 'other');
+    case 'BatchNorm1d': case 'BatchNorm2d': {
+      const attrs: Record<string, unknown> = { training: true, ...pick(layer, ['eps']) };
+      if (layer.momentum !== undefined && layer.momentum !== null) attrs.momentum = layer.momentum;
+      if (layer.momentum === null) unsupported('does not implement momentum = null (cumulative averages)');
+      return viaOp('batch_norm', node, attrs, identityMap, 'norm', { bufferMap: { running_mean: 'running_mean', running_var: 'running_var' } });
+    }
+    case 'LayerNorm':
+      return viaOp('layer_norm', node, { normalized_shape: layer.normalized_shape, ...pick(layer, ['eps']) }, identityMap, 'norm');
+    case 'GroupNorm':
+      return viaOp('group_norm', node, pick(layer, ['num_groups', 'eps']), identityMap, 'norm');
+    case 'RNN': case 'LSTM': case 'GRU': {
+      if ((layer.num_layers ?? 1) !== 1 || layer.bidirectional || layer.batch_first || (layer.proj_size ?? 0) !== 0) {
+        unsupported('runs one-layer, unidirectional, sequence-first recurrent layers (num_layers 1, bidirectional false, batch_first false, proj_size 0)');
+      }
+      if (node.inputShapes[0].length !== 3) unsupported('needs a batched [T, N, input_size] input');
+      const map: Record<string, string> = {};
+      for (const n of paramNames) map[n] = n.replace(/_l0$/, '');
+      return viaOp(t.toLowerCase(), node, t === 'RNN' ? pick(layer, ['nonlinearity']) : {}, map, 'recurrent', { outputName: 'y', band: t === 'RNN' && layer.nonlinearity !== 'relu' ? [-0.99, 0.99] : undefined });
+    }
+    case 'Select':
+      return selectImpl(node, layer);
+    case 'Add':
+      if (node.inputShapes.length !== 2 || node.inputShapes[0].join() !== node.inputShapes[1].join()) unsupported('adds exactly two inputs of the same shape (no broadcasting)');
+      return addImpl;
+    default:
+      return unsupported(`does not run ${t} layers yet (it runs ${EXECUTABLE_TYPES.join(', ')}, Sequential and Residual)`);
+  }
+}
