@@ -7,7 +7,9 @@ import { LitElement, css, html, nothing } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
 import type { AdapterReport } from '../kernels/adapter.ts';
 import { GpuRuntime } from '../kernels/runtime.ts';
+import './kernel_bench.ts';
 import './layer_lab.ts';
+import './model_inspector.ts';
 import { PAGES, formatRoute, parseRoute, type Route } from './route.ts';
 import { base, tokens } from './theme.ts';
 
@@ -97,6 +99,12 @@ export class NnxApp extends LitElement {
   private renderPage() {
     if (this.route.page === 'layer-lab') {
       return html`<nnx-layer-lab .runtime=${this.runtime} .gpuError=${this.gpuError} .params=${this.route.params} @nnx-params-change=${this.onParams}></nnx-layer-lab>`;
+    }
+    if (this.route.page === 'model-inspector') {
+      return html`<nnx-model-inspector .params=${this.route.params} @nnx-params-change=${this.onParams}></nnx-model-inspector>`;
+    }
+    if (this.route.page === 'kernel-timings') {
+      return html`<nnx-kernel-bench .runtime=${this.runtime} .gpuError=${this.gpuError} .params=${this.route.params} @nnx-params-change=${this.onParams}></nnx-kernel-bench>`;
     }
     return html`<div class="card missing-page">
       <h2>No page named “${this.route.page}”</h2>

@@ -5,6 +5,7 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import type { FieldDef, FieldRow, LabConfig } from './lab/types.ts';
+import { decodeImageFile, setUploadedImage, uploadedImage } from './lab/data.ts';
 import { base, tokens } from './theme.ts';
 
 export interface ConfigChangeDetail {
@@ -30,6 +31,10 @@ export class NnxHyperparamForm extends LitElement {
     }
     select { font-family: var(--_font); }
     input.bad, select.bad { border-color: var(--_danger); background: var(--_danger-soft); }
+    textarea { width: 100%; min-height: 54px; font: 12px var(--_mono); padding: 4px 7px; border-radius: 7px; border: 1px solid var(--_border); resize: vertical; }
+    textarea.bad { border-color: var(--_danger); background: var(--_danger-soft); }
+    input[type='file'] { font-size: 11.5px; max-width: 100%; }
+    .file-note { font-size: 10.5px; color: var(--_muted); }
     input[type='checkbox'] { width: 16px; height: 16px; accent-color: var(--_accent); margin: 0; }
   `];
 
@@ -58,6 +63,28 @@ export class NnxHyperparamForm extends LitElement {
         ${f.options!.map((o) => html`<option value=${o.value} ?selected=${this.config[f.key] === o.value}>${o.label}</option>`)}
       </select>`;
     }
+    if (f.kind === 'text') {
+      return html`<textarea id=${id} name=${f.key} aria-label=${aria} class=${bad ? 'bad' : ''} ?disabled=${this.disabled} spellcheck="false"
+        .value=${String(this.config[f.key] ?? '')} @change=${(e: Event) => this.emit(f.key, (e.target as HTMLTextAreaElement).value)}></textarea>`;
+    }
+    if (f.kind === 'image') {
+      const current = uploadedImage();
+      return html`<span class="field" style="flex-direction:column;align-items:flex-start">
+        <input id=${id} name=${f.key} type="file" accept="image/*" aria-label=${aria} ?disabled=${this.disabled}
+          @change=${async (e: Event) => {
+            const file = (e.target as HTMLInputElement).files?.[0];
+            if (!file) return;
+            try {
+              setUploadedImage(await decodeImageFile(file));
+              this.emit(f.key, file.name);
+            } catch {
+              setUploadedImage(null);
+              this.emit(f.key, '');
+            }
+          }} />
+        <span class="file-note">${current ? `${current.name}: ${current.width.toLocaleString('en-US')} × ${current.height.toLocaleString('en-US')} px` : 'no image chosen'}</span>
+      </span>`;
+    }
     const value = this.config[f.key];
     return html`<span class="field">
       ${f.label ? html`<span>${f.label}</span>` : nothing}
@@ -75,7 +102,7 @@ export class NnxHyperparamForm extends LitElement {
     return html`${sections.map(
       (section) => html`<fieldset>
         <legend>${section}</legend>
-        ${this.rows.filter((r) => r.section === section).map(
+        ${this.rows.filter((r) => r.section === section && (!r.when || this.config[r.when.key] === r.when.value)).map(
           (row) => html`<div class="row">
             <label for=${`f-${row.fields[0].key}`}>${row.label}${row.hint ? html`<span class="hint">${row.hint}</span>` : nothing}</label>
             <div class="fields">${row.fields.map((f) => this.field(f, row.label))}</div>

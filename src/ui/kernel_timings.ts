@@ -13,6 +13,8 @@ export class NnxKernelTimings extends LitElement {
   static styles = [tokens, base, css`
     :host { display: block; }
     .bar { height: 4px; border-radius: 2px; background: var(--_accent); opacity: 0.75; margin-top: 3px; }
+    .scroll { max-height: 380px; overflow: auto; }
+    .scroll thead th { position: sticky; top: 0; background: var(--_surface); }
     .note { font-size: 11.5px; color: var(--_muted); margin: 8px 0 0; line-height: 1.45; }
     .wall { display: flex; gap: 20px; margin: 8px 0 10px; font-size: 12px; color: var(--_muted); }
     .wall b { font: 600 14px var(--_mono); color: var(--_text); }
@@ -31,8 +33,8 @@ export class NnxKernelTimings extends LitElement {
         <span>wall clock <b>${t.wall_ms.toLocaleString('en-US', { maximumFractionDigits: 1 })} ms</b></span>
         <span>dispatches <b>${formatCount(t.dispatches.length)}</b></span>
       </div>
-      <table>
-        <thead><tr><th>kernel</th><th class="num">GPU µs</th><th class="num">FLOPs</th><th class="num">bytes</th><th class="num">GFLOP/s</th></tr></thead>
+      <div class="scroll"><table>
+        <thead><tr><th>kernel</th><th class="num">GPU <span style="text-transform:none">µs</span></th><th class="num">FLOPs</th><th class="num">bytes</th><th class="num">GFLOP/s</th></tr></thead>
         <tbody>
           ${t.dispatches.map(
             (d) => html`<tr>
@@ -44,7 +46,7 @@ export class NnxKernelTimings extends LitElement {
             </tr>`,
           )}
         </tbody>
-      </table>
+      </table></div>
       <p class="note">
         ${available
           ? 'GPU time comes from timestamp queries around each dispatch. Browsers round timestamps (Chromium to 100 µs) unless started with --enable-webgpu-developer-features.'

@@ -18,21 +18,17 @@ import type { CellClickDetail } from './heatmap.ts';
 import './hyperparam_form.ts';
 import type { ConfigChangeDetail } from './hyperparam_form.ts';
 import './kernel_timings.ts';
-import { DEFAULT_LAB_OP, LAB_OPS } from './lab/registry.ts';
-import type { FieldDef, LabConfig, LabOp, TensorSlot, Validation } from './lab/types.ts';
+import { DEFAULT_LAB_OP, LAB_GROUPS, LAB_OPS } from './lab/registry.ts';
+import type { FieldDef, LabConfig, LabOp, LabRunData, TensorSlot, Validation } from './lab/types.ts';
 import './ledger_table.ts';
 import './neuron_panel.ts';
 import './tensor_view.ts';
 import { base, tokens } from './theme.ts';
+import './update_preview.ts';
 import './webgpu_missing.ts';
 
 /** A finished run: what was sent, what came back, and the config it was made from. */
-export interface LabRun {
-  spec: RunSpec;
-  result: RunResult;
-  readback: RunReadback;
-  tensors: Record<string, Tensor>;
-  config: LabConfig;
+export interface LabRun extends LabRunData {
   key: string;
 }
 
@@ -45,6 +41,7 @@ function defaults(op: LabOp): LabConfig {
 function parseField(f: FieldDef, text: string): number | boolean | string {
   if (f.kind === 'bool') return text === '1' || text === 'true';
   if (f.kind === 'choice') return f.options!.some((o) => o.value === text) ? text : f.default;
+  if (f.kind === 'text' || f.kind === 'image') return text;
   return text.trim() === '' ? Number.NaN : Number(text);
 }
 
@@ -67,6 +64,7 @@ function collectTensors(spec: RunSpec, result: RunResult, readback: RunReadback)
   for (const [k, t] of Object.entries(readback.inputs)) out[`inputs.${k}`] = t;
   for (const [k, t] of Object.entries(readback.outputs)) out[`outputs.${k}`] = t;
   for (const [k, t] of Object.entries(result.grads ?? {})) out[`grads.${k}`] = fromJson(t);
+  for (const [k, t] of Object.entries(result.trace ?? {})) out[`trace.${k}`] = fromJson(t);
   const g = spec.grad_output;
   if (g && 'shape' in g && 'data' in g) out['grad_output.output'] = fromJson(g as JsonTensor);
   else if (g) for (const [k, t] of Object.entries(g as Record<string, JsonTensor>)) out[`grad_output.${k}`] = fromJson(t);
@@ -86,6 +84,22 @@ export class NnxLayerLab extends LitElement {
     @media (max-width: 980px) { .page { grid-template-columns: 1fr; } }
     aside { position: sticky; top: var(--nnx-sticky-top, 16px); max-height: calc(100vh - var(--nnx-sticky-top, 16px) - 16px); overflow: auto; }
     .op-head h2 { font-size: 17px; }
+    .picker { width: 100%; font: 600 14px var(--_font); padding: 6px 8px; border-radius: 8px; border: 1px solid var(--_border); background: var(--_surface-2); margin-bottom: 8px; }
+    .detail .head { display: flex; align-items: baseline; gap: 10px; flex-wrap: wrap; margin-bottom: 10px; }
+    .detail .head h2 { font-size: 14px; }
+    .detail .layout { display: grid; grid-template-columns: repeat(auto-fit, minmax(280px, 1fr)); gap: 16px; align-items: start; }
+    .detail.graph .layout { grid-template-columns: minmax(280px, 440px) minmax(280px, 1fr); }
+    .figs { font-family: var(--_mono); font-size: 12.5px; border-radius: 8px; background: var(--_surface-2); border: 1px solid var(--_border); padding: 10px 12px; }
+    .figs div { display: flex; justify-content: space-between; gap: 12px; padding: 2px 0; }
+    .figs .label { color: var(--_muted); font-family: var(--_font); }
+    .figs .total { border-top: 1px solid var(--_border); margin-top: 4px; padding-top: 6px; font-weight: 700; }
+    .figs .gpu { color: var(--_accent); font-weight: 700; }
+    .detail .terms { max-height: 300px; overflow: auto; border: 1px solid var(--_border); border-radius: 8px; }
+    .detail .terms thead th { position: sticky; top: 0; background: var(--_surface); }
+    .detail tr.padded td { color: var(--_muted); background: repeating-linear-gradient(135deg, transparent 0 6px, rgba(120,130,150,0.07) 6px 12px); }
+    .detail tr.arg td { background: #fff4dc; font-weight: 700; }
+    .detail .tag { font-size: 10px; font-weight: 700; text-transform: uppercase; color: var(--_muted); border: 1px dashed var(--_muted); border-radius: 4px; padding: 0 4px; }
+    .detail .note { font-size: 11.5px; color: var(--_muted); margin: 8px 0 0; line-height: 1.45; }
     .op-head code { display: block; margin: 6px 0 6px; font: 12px var(--_mono); color: var(--_accent); background: var(--_accent-soft); padding: 5px 8px; border-radius: 6px; overflow-wrap: anywhere; }
     .op-head p { margin: 0 0 6px; font-size: 12px; color: var(--_muted); line-height: 1.45; }
     .formula { margin-top: 8px; font: 11px/1.55 var(--_mono); background: var(--_surface-2); border: 1px solid var(--_border); border-radius: 8px; padding: 8px 10px; overflow-wrap: anywhere; }
@@ -116,7 +130,7 @@ export class NnxLayerLab extends LitElement {
     .neuron { flex: 1 1 540px; min-width: 0; }
     .hint .arrow { font-size: 22px; color: var(--_accent); }
     .term { display: flex; align-items: center; gap: 10px; min-width: 0; }
-    .op { font-size: 22px; color: var(--_muted); font-weight: 300; width: 16px; text-align: center; }
+    .op { font-size: 22px; color: var(--_muted); font-weight: 300; min-width: 16px; text-align: center; white-space: nowrap; }
     .stale { opacity: 0.5; transition: opacity 0.2s; }
     .banner { border: 1px solid var(--_border); background: var(--_accent-soft); color: var(--_accent); border-radius: 8px; padding: 8px 12px; font-size: 12.5px; }
     .hint { color: var(--_muted); font-size: 13px; display: flex; align-items: center; gap: 10px; }
@@ -142,6 +156,8 @@ export class NnxLayerLab extends LitElement {
   @state() private config: LabConfig = defaults(LAB_OPS[DEFAULT_LAB_OP]);
   @state() private selected: number[] | null = null;
   @state() private runError: string | null = null;
+  /** Learning rate of the update preview (URL parameter `lr`). */
+  @state() private lr = 0.1;
   /** Seconds the current run has taken, once it is slow enough to mention. */
   @state() private slowSeconds = 0;
   /** The latest finished run (spec, result, read-back tensors). */
@@ -149,6 +165,7 @@ export class NnxLayerLab extends LitElement {
   private validation: Validation | null = null;
   private explained: { run: LabRun; index: string; value: NeuronExplanation | null; error: string | null } | null = null;
   private autoRan = false;
+  private opChanged = false;
 
   protected willUpdate(changed: PropertyValues<this>): void {
     if (changed.has('params')) this.applyParams(this.params);
@@ -162,15 +179,32 @@ export class NnxLayerLab extends LitElement {
       this.autoRan = true;
       // After this update completes, so the run's state changes start a new one.
       void Promise.resolve().then(() => this.run());
+    } else if (this.opChanged && this.runtime && this.validation?.ok && this.runState !== 'running') {
+      this.opChanged = false;
+      void Promise.resolve().then(() => this.run());
     }
+  }
+
+  private pickOp(name: string): void {
+    const op = LAB_OPS[name];
+    if (!op || op === this.op) return;
+    this.dispatchEvent(new CustomEvent('nnx-params-change', { detail: { params: { op: name } }, bubbles: true, composed: true }));
+    this.params = { op: name };
   }
 
   private applyParams(params: Record<string, string>): void {
     const op = LAB_OPS[params.op ?? DEFAULT_LAB_OP] ?? LAB_OPS[DEFAULT_LAB_OP];
     const config = defaults(op);
     for (const f of op.rows.flatMap((r) => r.fields)) if (params[f.key] !== undefined) config[f.key] = parseField(f, params[f.key]);
-    if (op !== this.op) this.op = op;
+    if (op !== this.op) {
+      this.op = op;
+      this.lastRun = null;
+      this.runError = null;
+      this.opChanged = true;
+    }
     if (configKey(config) !== configKey(this.config)) this.config = config;
+    const lr = Number(params.lr);
+    this.lr = params.lr !== undefined && Number.isFinite(lr) && lr >= 0 ? lr : 0.1;
     const neuron = params.neuron?.split(',').map(Number);
     const next = neuron && neuron.every(Number.isInteger) ? neuron : null;
     if ((next?.join(',') ?? '') !== (this.selected?.join(',') ?? '')) this.selected = next;
@@ -178,8 +212,12 @@ export class NnxLayerLab extends LitElement {
 
   private paramsOf(): Record<string, string> {
     const params: Record<string, string> = { op: this.op.name };
-    for (const f of this.op.rows.flatMap((r) => r.fields)) params[f.key] = fieldText(f, this.config[f.key]);
+    for (const f of this.op.rows.flatMap((r) => r.fields)) {
+      if ((f.kind === 'text' || f.kind === 'image') && !this.config[f.key]) continue;
+      params[f.key] = fieldText(f, this.config[f.key]);
+    }
     if (this.selected) params.neuron = this.selected.join(',');
+    if (this.lr !== 0.1) params.lr = String(this.lr);
     return params;
   }
 
@@ -195,7 +233,19 @@ export class NnxLayerLab extends LitElement {
 
   private onCellClick(e: CustomEvent<CellClickDetail>): void {
     if (e.detail.name !== this.op.explainSlot) return;
-    this.selected = e.detail.index;
+    this.select(e.detail.index);
+  }
+
+  /** Selects an output index (a click on a heatmap, a graph node, a time step). */
+  select(index: number[]): void {
+    this.selected = index;
+    this.emitParams();
+  }
+
+  private readonly selectFromDetail = (index: number[]) => this.select(index);
+
+  private onLr(e: CustomEvent<{ lr: number }>): void {
+    this.lr = e.detail.lr;
     this.emitParams();
   }
 
@@ -216,7 +266,7 @@ export class NnxLayerLab extends LitElement {
       const spec = this.op.buildSpec(config);
       // Let the "running" state paint before the GPU work starts.
       await new Promise((r) => requestAnimationFrame(() => r(null)));
-      const { result, readback } = await runSpec(rt, spec, { trace: false });
+      const { result, readback } = await runSpec(rt, spec, { trace: this.op.trace ?? false });
       const tensors = collectTensors(spec, result, readback);
       this.lastRun = { spec, result, readback, tensors, config, key: configKey(config) };
       const out = tensors[this.slotNamed(this.op.explainSlot)?.source ?? ''];
@@ -244,7 +294,7 @@ export class NnxLayerLab extends LitElement {
     if (this.explained?.run === run && this.explained.index === index) return this.explained;
     let value: NeuronExplanation | null = null;
     let error: string | null = null;
-    if (this.selected) {
+    if (this.selected && this.op.explain) {
       try {
         value = this.op.explain(run.spec, run.readback, this.selected);
       } catch (e) {
@@ -272,6 +322,9 @@ export class NnxLayerLab extends LitElement {
     }
     return html`<aside class="card">
       <div class="op-head">
+        <select class="picker" aria-label="layer" data-role="op-picker" @change=${(e: Event) => this.pickOp((e.target as HTMLSelectElement).value)}>
+          ${LAB_GROUPS.map((g) => html`<optgroup label=${g.label}>${g.ops.map((o) => html`<option value=${o} ?selected=${o === this.op.name}>${LAB_OPS[o].title} · ${o}</option>`)}</optgroup>`)}
+        </select>
         <h2>${this.op.title}</h2>
         <code data-role="pytorch">${v.pytorch}</code>
         <p>${this.op.summary}</p>
@@ -324,7 +377,7 @@ export class NnxLayerLab extends LitElement {
 
   private renderResults(run: LabRun) {
     const stale = run.key !== configKey(this.config);
-    const focus = this.selected ? this.op.focus(run.config, this.selected) : null;
+    const focus = this.selected ? this.op.focus(run.config, this.selected, run) : null;
     const ex = this.explanation(run);
     const gradOut = run.tensors['grad_output.output'];
     const gradValue = this.selected && gradOut ? gradOut.data[this.selected.reduce((f, v, i) => f * gradOut.shape[i] + v, 0)] : null;
@@ -337,7 +390,9 @@ export class NnxLayerLab extends LitElement {
           <div class="tensors result-row">
             ${this.renderSlots(this.op.forwardSlots.filter((s) => s.name === this.op.explainSlot), run, focus, true)}
             <div class="card neuron" data-role="neuron">
-              ${ex.value
+              ${this.op.detail
+                ? this.renderDetail(run)
+                : ex.value
                 ? html`<nnx-neuron-panel .explanation=${ex.value} .gradOutput=${gradValue} .name=${this.op.explainSlot}></nnx-neuron-panel>`
                 : ex.error
                   ? html`<div class="run-error">${ex.error}</div>`
@@ -346,17 +401,45 @@ export class NnxLayerLab extends LitElement {
           </div>
         </section>
       </div>
+      ${this.op.traceSlots?.some((s) => run.tensors[s.source])
+        ? html`<div class=${stale ? 'stale' : ''}>
+            <section>
+              <div class="section-title"><h2>Trace</h2><span>named intermediates the kernels computed on the way, read back from the GPU</span></div>
+              <div class="tensors">${this.renderSlots(this.op.traceSlots, run, focus, false)}</div>
+            </section>
+          </div>`
+        : nothing}
       <div class=${stale ? 'stale' : ''}>
         <section>
           <div class="section-title"><h2>Backward</h2><span>gradients computed on the GPU from ∂L/∂output</span></div>
           <div class="tensors">${this.renderSlots(this.op.backwardSlots, run, focus, false)}</div>
         </section>
       </div>
+      ${this.renderUpdate(run, stale)}
       <section class="gpu">
         <div class="card"><h2>Kernel timings</h2><nnx-kernel-timings .timings=${run.result.timings}></nnx-kernel-timings></div>
         <div class="card"><h2>GPU memory ledger</h2><nnx-ledger-table .memory=${run.result.memory}></nnx-ledger-table></div>
       </section>
     `;
+  }
+
+  private renderDetail(run: LabRun) {
+    try {
+      return this.op.detail!(run, this.selected, this.selectFromDetail);
+    } catch (e) {
+      return html`<div class="run-error">${errorText(e)}</div>`;
+    }
+  }
+
+  private renderUpdate(run: LabRun, stale: boolean) {
+    const params = (this.op.params ?? [])
+      .filter((p) => run.tensors[p.value] && run.tensors[p.grad])
+      .map((p) => ({ name: p.name, value: run.tensors[p.value], grad: run.tensors[p.grad] }));
+    if (!params.length) return nothing;
+    return html`<div class=${stale ? 'stale' : ''}><section>
+      <div class="section-title"><h2>Parameter update</h2><span>one SGD step from the gradients above: W − lr·∂L/∂W</span></div>
+      <div class="card" data-role="update"><nnx-update-preview .params=${params} .lr=${this.lr} @nnx-lr-change=${this.onLr}></nnx-update-preview></div>
+    </section></div>`;
   }
 
   /** The explanation of an impossible configuration, with the formula and its numbers. */

@@ -8,7 +8,11 @@ export interface Route {
 }
 
 /** Pages that exist. Later capabilities add theirs here. */
-export const PAGES = [{ id: 'layer-lab', title: 'Layer Lab' }] as const;
+export const PAGES = [
+  { id: 'layer-lab', title: 'Layer Lab' },
+  { id: 'model-inspector', title: 'Model Inspector' },
+  { id: 'kernel-timings', title: 'Kernel Timings' },
+] as const;
 
 export const DEFAULT_PAGE = 'layer-lab';
 

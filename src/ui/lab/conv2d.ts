@@ -6,7 +6,7 @@ import { numel } from '../../analysis/tensor.ts';
 import { explainNeuron } from '../../ops/explain.ts';
 import type { RunSpec } from '../../ops/spec.ts';
 import { formatCount, formatShape } from '../format.ts';
-import { sampleImage, uniform } from './data.ts';
+import { checkInput, inputRows, makeInput, stream, uniform } from './data.ts';
 import { num, type NeuronFocus, type FieldDef, type LabConfig, type LabOp, type Validation } from './types.ts';
 
 /** Largest tensor the lab draws (elements); larger configurations are refused with the numbers. */
@@ -14,15 +14,6 @@ export const MAX_ELEMENTS = 65_536;
 
 const int = (key: string, def: number, min: number, max: number, label?: string): FieldDef => ({ key, kind: 'int', default: def, min, max, label });
 
-const DATA_OPTIONS = [
-  { value: 'image', label: 'sample image' },
-  { value: 'random', label: 'seeded random' },
-];
-
-/** Independent streams from one seed. */
-function stream(seed: number, k: number): number {
-  return (Math.imul(seed + 1, 0x85ebca6b) ^ Math.imul(k, 0xc2b2ae35)) >>> 0;
-}
 
 function read(config: LabConfig) {
   return {
@@ -48,7 +39,7 @@ export const conv2dLab: LabOp = {
     { section: 'Layer', label: 'bias', fields: [{ key: 'bias', kind: 'bool', default: true }] },
     { section: 'Input', label: 'batch', fields: [int('n', 1, 1, 4)] },
     { section: 'Input', label: 'size H × W', fields: [int('h', 12, 1, 64, 'H'), int('w', 12, 1, 64, 'W')] },
-    { section: 'Input', label: 'input data', fields: [{ key: 'input', kind: 'choice', default: 'image', options: DATA_OPTIONS }] },
+    ...inputRows(true),
     {
       section: 'Input', label: 'grad_output', hint: '∂L/∂output fed to backward',
       fields: [{ key: 'grad', kind: 'choice', default: 'ones', options: [{ value: 'ones', label: 'ones' }, { value: 'random', label: 'seeded random' }] }],
@@ -108,6 +99,8 @@ export const conv2dLab: LabOp = {
         ['n', 'cin', 'cout', 'h', 'w'], derivations,
       );
     }
+    const inputProblem = checkInput(config, numel(xShape));
+    if (inputProblem) return invalid(inputProblem, ['xtext', 'upload'], derivations);
     const paramCount = outcome.params.reduce((s, p) => s + numel(p.shape), 0);
     return {
       ok: true, error: null, fields: [], derivations, shapes,
@@ -125,8 +118,7 @@ export const conv2dLab: LabOp = {
     const c = read(config);
     const v = conv2dLab.validate(config);
     if (!v.ok) throw new Error(v.error ?? 'invalid configuration');
-    const xCount = numel(v.shapes.x);
-    const x = c.input === 'random' ? uniform(xCount, stream(c.seed, 0), -1, 1) : sampleImage(c.n, c.cin, c.h, c.w);
+    const x = makeInput(config, v.shapes.x, c.seed);
     const fanIn = (c.cin / c.groups) * c.kh * c.kw;
     const bound = 1 / Math.sqrt(fanIn); // PyTorch's default init range for Conv2d
     const weight = uniform(numel(v.shapes.weight), stream(c.seed, 1), -bound, bound);
@@ -159,6 +151,10 @@ export const conv2dLab: LabOp = {
     { name: 'grad.bias', title: '∂L/∂bias', source: 'grads.bias', help: 'sum of ∂L/∂output over batch and space' },
   ],
   explainSlot: 'output',
+  params: [
+    { name: 'weight', value: 'inputs.weight', grad: 'grads.weight' },
+    { name: 'bias', value: 'inputs.bias', grad: 'grads.bias' },
+  ],
 
   padding(config): Record<string, [number, number, number, number]> {
     const p = num(config, 'padding');

@@ -2,6 +2,7 @@
  * Deterministic data for the Layer Lab: a seeded random generator and a procedurally drawn
  * sample image, so a shared link reproduces the same numbers.
  */
+import type { FieldRow } from './types.ts';
 
 /** mulberry32: a small, fast, seeded generator of floats in [0, 1). */
 export function seededRandom(seed: number): () => number {
@@ -91,4 +92,133 @@ export function sampleImage(n: number, c: number, h: number, w: number): Float32
     }
   }
   return out;
+}
+
+/** Independent streams from one seed (stream k of seed s). */
+export function stream(seed: number, k: number): number {
+  return (Math.imul(seed + 1, 0x85ebca6b) ^ Math.imul(k, 0xc2b2ae35)) >>> 0;
+}
+
+/** Where the input tensor's numbers come from. */
+export const IMAGE_INPUT_OPTIONS = [
+  { value: 'image', label: 'sample image' },
+  { value: 'random', label: 'seeded random' },
+  { value: 'typed', label: 'typed numbers' },
+  { value: 'upload', label: 'uploaded image' },
+];
+export const PLAIN_INPUT_OPTIONS = [
+  { value: 'random', label: 'seeded random' },
+  { value: 'typed', label: 'typed numbers' },
+];
+
+/**
+ * The form rows that choose the input data: the source, the numbers when typed, the file when
+ * uploaded. `image` offers the sample and uploaded images (ops on [N, C, H, W] pictures).
+ */
+export function inputRows(image: boolean, fallback = image ? 'image' : 'random'): FieldRow[] {
+  const rows: FieldRow[] = [
+    { section: 'Input', label: 'input data', fields: [{ key: 'input', kind: 'choice', default: fallback, options: image ? IMAGE_INPUT_OPTIONS : PLAIN_INPUT_OPTIONS }] },
+    {
+      section: 'Input', label: 'x values', hint: 'row-major, comma or space separated',
+      when: { key: 'input', value: 'typed' }, fields: [{ key: 'xtext', kind: 'text', default: '' }],
+    },
+  ];
+  if (image) rows.push({ section: 'Input', label: 'image file', hint: 'resampled to H × W', when: { key: 'input', value: 'upload' }, fields: [{ key: 'upload', kind: 'image', default: '' }] });
+  return rows;
+}
+
+/** Numbers typed by a person: "1, 2.5 -3" → [1, 2.5, -3], or the first thing that is not one. */
+export function parseNumbers(text: string): { values: number[] } | { error: string } {
+  const parts = text.split(/[\s,;[\]]+/).filter((p) => p !== '');
+  const values: number[] = [];
+  for (const p of parts) {
+    const v = Number(p);
+    if (!Number.isFinite(v)) return { error: `"${p}" is not a finite number` };
+    values.push(v);
+  }
+  return { values };
+}
+
+/** An uploaded picture, kept as RGB floats in [0, 1] at its own size (not in the URL). */
+export interface UploadedImage {
+  name: string;
+  width: number;
+  height: number;
+  rgb: Float32Array;
+}
+
+let uploaded: UploadedImage | null = null;
+
+export function setUploadedImage(image: UploadedImage | null): void {
+  uploaded = image;
+}
+
+export function uploadedImage(): UploadedImage | null {
+  return uploaded;
+}
+
+/** Decodes an image file in the browser into RGB floats (at most 256 px on a side). */
+export async function decodeImageFile(file: File): Promise<UploadedImage> {
+  const bitmap = await createImageBitmap(file);
+  const scale = Math.min(1, 256 / Math.max(bitmap.width, bitmap.height));
+  const width = Math.max(1, Math.round(bitmap.width * scale));
+  const height = Math.max(1, Math.round(bitmap.height * scale));
+  const canvas = new OffscreenCanvas(width, height);
+  const ctx = canvas.getContext('2d')!;
+  ctx.drawImage(bitmap, 0, 0, width, height);
+  bitmap.close();
+  const rgba = ctx.getImageData(0, 0, width, height).data;
+  const rgb = new Float32Array(width * height * 3);
+  for (let i = 0; i < width * height; i++) for (let k = 0; k < 3; k++) rgb[i * 3 + k] = rgba[i * 4 + k] / 255;
+  return { name: file.name, width, height, rgb };
+}
+
+/**
+ * The uploaded image as [N, C, H, W] in [-1, 1], area-averaged to H × W. Channels 0..2 are
+ * red, green, blue; a single channel is the luminance; further channels repeat R, G, B.
+ */
+export function resampleUploaded(img: UploadedImage, n: number, c: number, h: number, w: number): Float32Array {
+  const out = new Float32Array(n * c * h * w);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const y0 = Math.floor((y * img.height) / h), y1 = Math.max(y0 + 1, Math.floor(((y + 1) * img.height) / h));
+      const x0 = Math.floor((x * img.width) / w), x1 = Math.max(x0 + 1, Math.floor(((x + 1) * img.width) / w));
+      const rgb = [0, 0, 0];
+      for (let sy = y0; sy < y1; sy++) for (let sx = x0; sx < x1; sx++) for (let k = 0; k < 3; k++) rgb[k] += img.rgb[(sy * img.width + sx) * 3 + k];
+      const count = (y1 - y0) * (x1 - x0);
+      const lum = (0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2]) / count;
+      for (let b = 0; b < n; b++) {
+        for (let ch = 0; ch < c; ch++) {
+          const v = c === 1 ? lum : rgb[ch % 3] / count;
+          out[((b * c + ch) * h + y) * w + x] = v * 2 - 1;
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** Why the chosen input cannot fill `count` values, or null when it can. */
+export function checkInput(config: Record<string, unknown>, count: number, what = 'x'): string | null {
+  if (config.input === 'typed') {
+    const parsed = parseNumbers(String(config.xtext ?? ''));
+    if ('error' in parsed) return `typed ${what} values: ${parsed.error}`;
+    if (parsed.values.length !== count) {
+      return `typed ${what} values: ${parsed.values.length.toLocaleString('en-US')} numbers given, the shape needs ${count.toLocaleString('en-US')}`;
+    }
+  }
+  if (config.input === 'upload' && !uploaded) return 'choose an image file to upload (uploaded pictures are not kept in the link; pick it again after a reload)';
+  return null;
+}
+
+/** The input tensor's values for a configuration (seeded random, typed, sample or uploaded image). */
+export function makeInput(config: Record<string, unknown>, shape: number[], seed: number): Float32Array {
+  const count = shape.reduce((a, b) => a * b, 1);
+  if (config.input === 'typed') {
+    const parsed = parseNumbers(String(config.xtext ?? ''));
+    if ('values' in parsed && parsed.values.length === count) return Float32Array.from(parsed.values);
+  }
+  if (shape.length === 4 && config.input === 'upload' && uploaded) return resampleUploaded(uploaded, shape[0], shape[1], shape[2], shape[3]);
+  if (shape.length === 4 && config.input === 'image') return sampleImage(shape[0], shape[1], shape[2], shape[3]);
+  return uniform(count, stream(seed, 0), -1, 1);
 }

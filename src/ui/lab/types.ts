@@ -4,9 +4,10 @@
  * and how an output neuron maps back onto its inputs. Adding an op to the lab means writing
  * one of these (see conv2d.ts) and listing it in registry.ts.
  */
+import type { TemplateResult } from 'lit';
 import type { Tensor } from '../../analysis/tensor.ts';
 import type { NeuronExplanation } from '../../ops/explain_types.ts';
-import type { RunReadback } from '../../ops/run.ts';
+import type { RunReadback, RunResult } from '../../ops/run.ts';
 import type { RunSpec } from '../../ops/spec.ts';
 
 export type FieldValue = number | boolean | string;
@@ -15,7 +16,8 @@ export type LabConfig = Record<string, FieldValue>;
 
 export interface FieldDef {
   key: string;
-  kind: 'int' | 'bool' | 'choice';
+  /** `text`: free text (typed numbers, an edge list); `image`: a file picker for an uploaded image. */
+  kind: 'int' | 'bool' | 'choice' | 'text' | 'image';
   default: FieldValue;
   /** Short label inside a row with several fields ("H", "W"). */
   label?: string;
@@ -30,6 +32,8 @@ export interface FieldRow {
   section: string;
   hint?: string;
   fields: FieldDef[];
+  /** Shown only while another field has this value (e.g. the typed numbers when input = typed). */
+  when?: { key: string; value: FieldValue };
 }
 
 /** One output-size formula line with the numbers substituted. */
@@ -87,8 +91,31 @@ export interface LabOp {
   explainSlot: string;
   /** Margins always drawn around a slot (zero padding of the input). */
   padding(config: LabConfig): Record<string, [number, number, number, number]>;
-  focus(config: LabConfig, index: number[]): NeuronFocus;
-  explain(spec: RunSpec, readback: RunReadback, index: number[]): NeuronExplanation;
+  /** Cells to light up for a selected output index; `run` is the finished run (argmax, graph edges). */
+  focus(config: LabConfig, index: number[], run?: LabRunData): NeuronFocus;
+  /** The dot-product explanation of one output neuron (conv2d, linear); other ops use `detail`. */
+  explain?(spec: RunSpec, readback: RunReadback, index: number[]): NeuronExplanation;
+  /** Run with `trace: true`, so the named intermediates come back (`trace.*` sources). */
+  trace?: boolean;
+  /** Named intermediates shown as heatmaps in their own section. */
+  traceSlots?: TensorSlot[];
+  /**
+   * An op-specific panel for the selected output index (or null when none is selected):
+   * a pooling window, a normalization's statistics, the gates over time, a node's messages.
+   */
+  detail?(run: LabRunData, index: number[] | null, select: (index: number[]) => void): TemplateResult;
+  /** Trainable inputs and their gradients, for the parameter update preview W − lr·dW. */
+  params?: { name: string; value: string; grad: string }[];
+}
+
+/** A finished run as the lab hands it to an op's detail panel. */
+export interface LabRunData {
+  spec: RunSpec;
+  result: RunResult;
+  readback: RunReadback;
+  /** Every tensor by source key: inputs.*, outputs.*, grads.*, grad_output.*, trace.*. */
+  tensors: Record<string, Tensor>;
+  config: LabConfig;
 }
 
 /** Tensors of one finished run, by `source` key. */

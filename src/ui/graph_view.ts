@@ -1,0 +1,134 @@
+/**
+ * <nnx-graph-view>: a small graph drawn as SVG with a deterministic force layout. Nodes are
+ * coloured by a value (e.g. one output feature); the selected node's incoming edges are drawn
+ * thick, labelled with their coefficient (GCN's norm, GAT's α, SAGE's 1/deg).
+ *
+ * In: `numNodes`, `src`, `dst` (one entry per directed edge), `coef` (per edge, optional),
+ * `values` (per node, optional), `labels` (per node, optional), `selected`.
+ * Out: `nnx-node-click` { node }.
+ */
+import { LitElement, css, html, nothing, svg } from 'lit';
+import { customElement, property } from 'lit/decorators.js';
+import { divergingCss } from './colormap.ts';
+import { formatShort } from './format.ts';
+import { tokens } from './theme.ts';
+
+/** Fruchterman–Reingold from a circle, fixed iterations: the same graph always looks the same. */
+export function forceLayout(n: number, src: ArrayLike<number>, dst: ArrayLike<number>, size = 1): [number, number][] {
+  const pos: [number, number][] = Array.from({ length: n }, (_, i) => [0.5 + 0.4 * Math.cos((2 * Math.PI * i) / n), 0.5 + 0.4 * Math.sin((2 * Math.PI * i) / n)]);
+  if (n <= 2) return pos;
+  const k = Math.sqrt(1 / n) * 0.9;
+  const edges: [number, number][] = [];
+  for (let e = 0; e < src.length; e++) if (src[e] !== dst[e] && src[e] < dst[e]) edges.push([src[e], dst[e]]);
+  if (!edges.length) for (let e = 0; e < src.length; e++) if (src[e] !== dst[e]) edges.push([src[e], dst[e]]);
+  let temp = 0.1;
+  for (let it = 0; it < 300; it++) {
+    const disp = pos.map(() => [0, 0]);
+    for (let i = 0; i < n; i++) {
+      for (let j = i + 1; j < n; j++) {
+        const dx = pos[i][0] - pos[j][0], dy = pos[i][1] - pos[j][1];
+        const d = Math.max(1e-3, Math.hypot(dx, dy));
+        const f = (k * k) / d;
+        disp[i][0] += (dx / d) * f; disp[i][1] += (dy / d) * f;
+        disp[j][0] -= (dx / d) * f; disp[j][1] -= (dy / d) * f;
+      }
+    }
+    for (const [a, b] of edges) {
+      const dx = pos[a][0] - pos[b][0], dy = pos[a][1] - pos[b][1];
+      const d = Math.max(1e-3, Math.hypot(dx, dy));
+      const f = (d * d) / k;
+      disp[a][0] -= (dx / d) * f; disp[a][1] -= (dy / d) * f;
+      disp[b][0] += (dx / d) * f; disp[b][1] += (dy / d) * f;
+    }
+    for (let i = 0; i < n; i++) {
+      const d = Math.max(1e-9, Math.hypot(disp[i][0], disp[i][1]));
+      pos[i][0] += (disp[i][0] / d) * Math.min(d, temp) + (0.5 - pos[i][0]) * 0.01;
+      pos[i][1] += (disp[i][1] / d) * Math.min(d, temp) + (0.5 - pos[i][1]) * 0.01;
+    }
+    temp = Math.max(0.002, temp * 0.985);
+  }
+  const xs = pos.map((p) => p[0]), ys = pos.map((p) => p[1]);
+  const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
+  const s = Math.max(x1 - x0, y1 - y0, 1e-6);
+  return pos.map(([x, y]) => [((x - x0) / s + (1 - (x1 - x0) / s) / 2) * size, ((y - y0) / s + (1 - (y1 - y0) / s) / 2) * size]);
+}
+
+@customElement('nnx-graph-view')
+export class NnxGraphView extends LitElement {
+  static styles = [tokens, css`
+    :host { display: block; }
+    svg { width: 100%; height: auto; display: block; background: var(--_surface-2); border: 1px solid var(--_border); border-radius: 8px; }
+    .edge { stroke: #b8bfd0; stroke-width: 1; }
+    .edge.in { stroke: var(--_accent); }
+    .node { cursor: pointer; stroke: #475067; stroke-width: 1; }
+    .node.sel { stroke: var(--_focus); stroke-width: 3; }
+    .node.nb { stroke: var(--_accent); stroke-width: 2; }
+    text { font: 9px var(--_mono); fill: var(--_text); pointer-events: none; }
+    text.coef { fill: var(--_accent); font-weight: 700; font-size: 9.5px; paint-order: stroke; stroke: var(--_surface); stroke-width: 3px; }
+  `];
+
+  @property({ type: Number }) numNodes = 0;
+  @property({ attribute: false }) src: ArrayLike<number> = [];
+  @property({ attribute: false }) dst: ArrayLike<number> = [];
+  @property({ attribute: false }) coef: ArrayLike<number> | null = null;
+  @property({ attribute: false }) values: ArrayLike<number> | null = null;
+  @property({ attribute: false }) labels: string[] | null = null;
+  @property({ type: Number }) selected = -1;
+  @property({ type: Number }) size = 440;
+
+  private layoutKey = '';
+  private layout: [number, number][] = [];
+
+  private positions(): [number, number][] {
+    const key = `${this.numNodes}:${Array.from(this.src).join(',')}:${Array.from(this.dst).join(',')}`;
+    if (key !== this.layoutKey) {
+      this.layout = forceLayout(this.numNodes, this.src, this.dst, 1);
+      this.layoutKey = key;
+    }
+    const pad = 18;
+    return this.layout.map(([x, y]) => [pad + x * (this.size - 2 * pad), pad + y * (this.size - 2 * pad)]);
+  }
+
+  private pickNode(node: number): void {
+    this.dispatchEvent(new CustomEvent('nnx-node-click', { detail: { node }, bubbles: true, composed: true }));
+  }
+
+  render() {
+    const n = this.numNodes;
+    if (!n) return nothing;
+    const pos = this.positions();
+    const sel = this.selected;
+    const vals = this.values;
+    const scale = vals ? Math.max(1e-9, ...Array.from(vals, Math.abs)) : 1;
+    const r = n > 60 ? 5 : 8;
+    const incoming: number[] = [];
+    for (let e = 0; e < this.src.length; e++) if (this.dst[e] === sel) incoming.push(e);
+    const neighbours = new Set(incoming.map((e) => this.src[e]));
+    return html`<svg viewBox="0 0 ${this.size} ${this.size}" role="img" aria-label="graph with ${n} nodes">
+      ${Array.from({ length: this.src.length }, (_, e) => e)
+        .filter((e) => this.src[e] !== this.dst[e] && this.dst[e] !== sel && (this.src[e] < this.dst[e] || this.src[e] === sel))
+        .map((e) => svg`<line class="edge" x1=${pos[this.src[e]][0]} y1=${pos[this.src[e]][1]} x2=${pos[this.dst[e]][0]} y2=${pos[this.dst[e]][1]}></line>`)}
+      ${incoming.filter((e) => this.src[e] !== sel).map((e) => {
+        const [x1, y1] = pos[this.src[e]];
+        const [x2, y2] = pos[sel];
+        const w = this.coef ? 1 + 5 * Math.min(1, Math.abs(this.coef[e]) / Math.max(1e-9, ...incoming.map((q) => Math.abs(this.coef![q])))) : 2;
+        return svg`<line class="edge in" data-edge=${e} x1=${x1} y1=${y1} x2=${x2} y2=${y2} stroke-width=${w}></line>`;
+      })}
+      ${Array.from({ length: n }, (_, i) => i).map((i) => svg`<circle class="node ${i === sel ? 'sel' : neighbours.has(i) ? 'nb' : ''}" data-node=${i}
+        cx=${pos[i][0]} cy=${pos[i][1]} r=${i === sel ? r + 2 : r} fill=${vals ? divergingCss(vals[i] / scale) : '#dfe3ee'} @click=${() => this.pickNode(i)}>
+        <title>node ${i}${this.labels?.[i] ? ` (${this.labels[i]})` : ''}${vals ? `: ${formatShort(vals[i])}` : ''}</title></circle>`)}
+      ${n <= 60 ? Array.from({ length: n }, (_, i) => i).map((i) => svg`<text x=${pos[i][0] + r + 1} y=${pos[i][1] - r + 2}>${i}</text>`) : nothing}
+      ${this.coef ? incoming.filter((e) => this.src[e] !== sel).map((e) => {
+        const [x1, y1] = pos[this.src[e]];
+        const [x2, y2] = pos[sel];
+        return svg`<text class="coef" x=${(x1 * 0.55 + x2 * 0.45)} y=${(y1 * 0.55 + y2 * 0.45)}>${formatShort(this.coef![e])}</text>`;
+      }) : nothing}
+    </svg>`;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'nnx-graph-view': NnxGraphView;
+  }
+}

@@ -1,0 +1,214 @@
+/**
+ * Every op family in the Layer Lab, in headless Chromium on SwiftShader's WebGPU: pooling,
+ * linear, the three norms, the recurrent cells and the graph ops run on the GPU, and what the
+ * page shows (outputs, traces, gradients, detail panels) matches the float64 references in
+ * src/analysis/reference on the very inputs the page sent. Screenshots go to test-results/.
+ */
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { normalizePool2dAttrs } from '../../src/analysis/conv_shapes.ts';
+import { gatForwardRef, gcnForwardRef, sageForwardRef } from '../../src/analysis/reference/graph.ts';
+import { linearForwardRef } from '../../src/analysis/reference/linear.ts';
+import { batchNormForwardRef, groupNormForwardRef, layerNormForwardRef } from '../../src/analysis/reference/norm.ts';
+import { avgPool2dForwardRef, maxPool2dBackwardRef, maxPool2dForwardRef } from '../../src/analysis/reference/pool2d.ts';
+import { recurrentBackwardRef } from '../../src/analysis/reference/recurrent.ts';
+import type { Tensor, Tensor64 } from '../../src/analysis/tensor.ts';
+import type { RunSpec } from '../../src/ops/spec.ts';
+import type { NnxLayerLab } from '../../src/ui/layer_lab.ts';
+import { clickCell, mismatches, openBrowser, openLab, readTensor, RESULTS, tolerance, type Browser } from './harness.ts';
+
+let b: Browser | null = null;
+let setupError: Error | null = null;
+
+beforeAll(async () => {
+  try {
+    b = await openBrowser('lab-ops');
+  } catch (e) {
+    setupError = e instanceof Error ? e : new Error(String(e));
+  }
+});
+
+afterAll(async () => {
+  await b?.close();
+});
+
+function browser(): Browser {
+  if (setupError) throw setupError;
+  return b!;
+}
+
+/** The spec the lab sent and the trace it got back. */
+async function lastRun(): Promise<{ spec: RunSpec; trace: Record<string, { shape: number[]; data: number[] }> }> {
+  return browser().page.locator('nnx-layer-lab').evaluate((el) => {
+    const run = (el as NnxLayerLab).lastRun!;
+    return { spec: run.spec, trace: (run.result.trace ?? {}) as Record<string, { shape: number[]; data: number[] }> };
+  });
+}
+
+const f64 = (t: { shape: number[]; data: ArrayLike<number> } | undefined): Tensor64 | null => (t ? { shape: [...t.shape], data: Float64Array.from(t.data) } : null);
+const input = (spec: RunSpec, name: string) => f64(spec.inputs[name])!;
+
+function expectClose(got: Tensor, expected: Tensor64, what: string): void {
+  expect(got.shape, `${what} shape`).toEqual(expected.shape);
+  expect(mismatches(got.data, expected.data), `${what} differs from the float64 reference`).toEqual([]);
+}
+
+async function role(role: string): Promise<number> {
+  const v = await browser().page.locator(`[data-role="neuron"] [data-role="${role}"]`).first().getAttribute('data-value');
+  return Number(v);
+}
+
+async function shot(name: string): Promise<void> {
+  await browser().page.evaluate(() => window.scrollTo(0, 0));
+  await browser().page.screenshot({ path: join(RESULTS, `layer-lab-${name}.png`), fullPage: true });
+}
+
+describe('Layer Lab op families in headless Chromium (WebGPU on SwiftShader)', () => {
+  it('max_pool2d: output, argmax from the indices trace and ∂L/∂x match the float64 reference', async () => {
+    const { page } = browser();
+    await openLab(browser(), { op: 'max_pool2d', kh: 3, kw: 3, stride: 2, padding: 1, n: 2, c: 3, h: 9, w: 11, input: 'image', grad: 'random', seed: 4 });
+    const { spec } = await lastRun();
+    const attrs = normalizePool2dAttrs('max_pool2d', spec.attrs ?? {});
+    const ref = maxPool2dForwardRef(input(spec, 'x'), attrs);
+    expectClose(await readTensor(page, 'output'), ref.output, 'output');
+    const indices = await readTensor(page, 'indices');
+    expect(Array.from(indices.data)).toEqual(Array.from(ref.indices.data));
+    expectClose(await readTensor(page, 'grad.x'), maxPool2dBackwardRef(input(spec, 'x'), attrs, f64((spec.grad_output as Record<string, { shape: number[]; data: number[] }>).output)!), 'grad.x');
+
+    const index = [1, 2, 0, 3];
+    await clickCell(page, 'output', index);
+    await page.locator('[data-role="neuron"] [data-role="argmax"]').waitFor({ timeout: 5_000 });
+    const flatOut = ((index[0] * 3 + index[1]) * ref.output.shape[2] + index[2]) * ref.output.shape[3] + index[3];
+    expect(await role('argmax')).toBe(ref.indices.data[flatOut]);
+    expect(Math.abs((await role('output')) - ref.output.data[flatOut])).toBeLessThanOrEqual(tolerance(ref.output.data[flatOut]));
+    expect(await page.locator('[data-role="neuron"] tr.tap').count()).toBe(9);
+    expect(await page.locator('[data-role="neuron"] tr.tap[data-argmax="true"]').count()).toBe(1);
+    await shot('max-pool2d');
+  });
+
+  it('avg_pool2d with ceil_mode and count_include_pad=False matches the reference, divisor included', async () => {
+    const { page } = browser();
+    await openLab(browser(), { op: 'avg_pool2d', kh: 3, kw: 2, stride: 2, padding: 1, ceil: 1, include_pad: 0, n: 1, c: 2, h: 7, w: 8, input: 'random', grad: 'ones', seed: 2 });
+    const { spec } = await lastRun();
+    const ref = avgPool2dForwardRef(input(spec, 'x'), normalizePool2dAttrs('avg_pool2d', spec.attrs ?? {}));
+    expectClose(await readTensor(page, 'output'), ref, 'output');
+    await clickCell(page, 'output', [0, 1, 0, 0]);
+    await page.locator('[data-role="neuron"] [data-role="divisor"]').waitFor({ timeout: 5_000 });
+    expect(await role('divisor')).toBe(2); // the corner window holds 2 × 1 real inputs
+    expect(Math.abs((await role('recomputed')) - (await role('output')))).toBeLessThanOrEqual(tolerance(await role('output')));
+  });
+
+  it('linear: typed input numbers, the neuron’s dot product, and the update preview W − lr·dW', async () => {
+    const { page } = browser();
+    const xtext = '1, -2, 0.5, 3, 0, 1.5, -1, 2';
+    await openLab(browser(), { op: 'linear', fin: 4, fout: 3, n: 2, bias: 1, input: 'typed', xtext, grad: 'random', seed: 5 });
+    const x = await readTensor(page, 'x');
+    expect(Array.from(x.data)).toEqual([1, -2, 0.5, 3, 0, 1.5, -1, 2]);
+    const { spec } = await lastRun();
+    expectClose(await readTensor(page, 'output'), linearForwardRef(input(spec, 'x'), input(spec, 'weight'), input(spec, 'bias')), 'output');
+    await clickCell(page, 'output', [1, 2]);
+    const panel = page.locator('nnx-neuron-panel');
+    await panel.locator('h2').waitFor({ timeout: 5_000 });
+    expect(await panel.locator('tr.term').count()).toBe(4);
+    const v = async (r: string) => Number(await panel.locator(`[data-role="${r}"]`).getAttribute('data-value'));
+    expect(Math.abs((await v('sum')) + (await v('bias')) - (await v('output')))).toBeLessThanOrEqual(tolerance(await v('output')));
+
+    // The update preview follows the learning rate typed into it (and the URL keeps it).
+    const lr = page.locator('nnx-update-preview input[name="lr"]');
+    await lr.scrollIntoViewIfNeeded();
+    await lr.fill('0.5');
+    await page.waitForFunction(() => decodeURIComponent(location.hash).includes('lr=0.5'));
+    const [w, dw, next] = await Promise.all(['weight', 'grad.weight', 'update.next'].map((n) => readTensor(page, n)));
+    expect(mismatches(next.data, Float64Array.from(w.data, (wi, i) => wi - 0.5 * dw.data[i]))).toEqual([]);
+    await shot('linear');
+  });
+
+  it('batch_norm (training), layer_norm and group_norm: outputs and mean/invstd/x̂ traces match the reference', async () => {
+    const { page } = browser();
+    await openLab(browser(), { op: 'batch_norm', training: 1, affine: 1, n: 2, c: 3, h: 4, w: 5, input: 'random', grad: 'random', seed: 3 });
+    let { spec, trace } = await lastRun();
+    const bn = batchNormForwardRef(input(spec, 'x'), input(spec, 'weight'), input(spec, 'bias'), input(spec, 'running_mean'), input(spec, 'running_var'), { training: true, momentum: 0.1, eps: 1e-5 });
+    expectClose(await readTensor(page, 'output'), bn.output, 'batch_norm output');
+    expectClose(await readTensor(page, 'mean'), bn.mean, 'batch_norm mean');
+    expectClose(await readTensor(page, 'invstd'), bn.invstd, 'batch_norm invstd');
+    expectClose(await readTensor(page, 'xhat'), bn.xhat, 'batch_norm xhat');
+    expectClose(await readTensor(page, 'running_var.new'), bn.runningVar!, 'batch_norm running_var');
+    await clickCell(page, 'output', [1, 2, 3, 1]);
+    await page.locator('[data-role="neuron"] [data-role="mean-ref"]').waitFor({ timeout: 5_000 });
+    expect(Math.abs((await role('mean-ref')) - bn.mean.data[2])).toBeLessThan(1e-9);
+    expect(Math.abs((await role('recomputed')) - (await role('output')))).toBeLessThanOrEqual(tolerance(await role('output')));
+    await shot('batch-norm');
+
+    await openLab(browser(), { op: 'layer_norm', over: '2', affine: 1, n: 2, c: 3, h: 4, w: 5, input: 'random', grad: 'random', seed: 3 });
+    ({ spec, trace } = await lastRun());
+    const ln = layerNormForwardRef(input(spec, 'x'), [4, 5], input(spec, 'weight'), input(spec, 'bias'), 1e-5);
+    expectClose(await readTensor(page, 'output'), ln.output, 'layer_norm output');
+    expect(trace.mean.shape).toEqual([2, 3]);
+    expectClose(await readTensor(page, 'invstd'), ln.invstd, 'layer_norm invstd');
+
+    await openLab(browser(), { op: 'group_norm', groups: 2, affine: 1, n: 2, c: 4, h: 3, w: 3, input: 'random', grad: 'random', seed: 3 });
+    ({ spec } = await lastRun());
+    const gn = groupNormForwardRef(input(spec, 'x'), 2, input(spec, 'weight'), input(spec, 'bias'), 1e-5);
+    expectClose(await readTensor(page, 'output'), gn.output, 'group_norm output');
+    expectClose(await readTensor(page, 'mean'), gn.mean, 'group_norm mean');
+  });
+
+  it('lstm and gru: gates, c, h and ‖∂L/∂h_t‖ per step match the reference; the BPTT chart is drawn on a log axis', async () => {
+    const { page } = browser();
+    for (const cell of ['lstm', 'gru'] as const) {
+      await openLab(browser(), { op: cell, i: 3, h: 5, t: 12, n: 2, gain: '1', input: 'random', grad: 'last', seed: 6 });
+      const { spec, trace } = await lastRun();
+      const p = {
+        x: input(spec, 'x'), h0: input(spec, 'h0'), c0: cell === 'lstm' ? input(spec, 'c0') : null,
+        weightIh: input(spec, 'weight_ih'), weightHh: input(spec, 'weight_hh'), biasIh: input(spec, 'bias_ih'), biasHh: input(spec, 'bias_hh'),
+      };
+      const gradY = f64((spec.grad_output as Record<string, { shape: number[]; data: number[] }>).y)!;
+      const g = recurrentBackwardRef(cell, p, 'tanh', gradY, null, null);
+      const { recurrentForwardRef } = await import('../../src/analysis/reference/recurrent.ts');
+      const fwd = recurrentForwardRef(cell, p, 'tanh');
+      expectClose(await readTensor(page, 'y'), fwd.y, `${cell} y`);
+      for (const [name, t] of Object.entries(fwd.gates)) expectClose(await readTensor(page, `gates.${name}`), t, `${cell} gates.${name}`);
+      if (cell === 'lstm') expectClose(await readTensor(page, 'c'), fwd.c!, 'lstm c');
+      expect(mismatches(trace.grad_h_norm.data, g.gradHNorm.data), `${cell} grad_h_norm`).toEqual([]);
+      const chart = page.locator('[data-role="neuron"] nnx-chart[data-role="grad-norm-chart"]');
+      await chart.waitFor({ timeout: 5_000 });
+      expect(await chart.evaluate((el) => (el as unknown as { logY: boolean }).logY)).toBe(true);
+      expect(await page.locator('[data-role="neuron"] tr.step').count()).toBe(12);
+      // Click step 4 of unit 2, sequence 1: the recomputed h equals the GPU's.
+      await clickCell(page, 'y', [4, 1, 2]);
+      await page.locator('[data-role="neuron"] tr.step.sel[data-step="4"]').waitFor({ timeout: 5_000 });
+      const href = await role('h-ref');
+      expect(Math.abs(href - fwd.y.data[(4 * 2 + 1) * 5 + 2])).toBeLessThanOrEqual(tolerance(href));
+      if (cell === 'lstm') await shot('lstm');
+    }
+  });
+
+  it('gcn, gat and sage: outputs match the reference; clicking a node lists its messages and coefficients', async () => {
+    const { page } = browser();
+    for (const kind of ['gcn', 'gat', 'sage'] as const) {
+      await openLab(browser(), { op: kind, graph: 'karate', fin: 4, fout: 3, ...(kind === 'gat' ? { heads: 2 } : {}), input: 'random', grad: 'random', seed: 8 });
+      const { spec } = await lastRun();
+      const x = input(spec, 'x');
+      const ei = spec.inputs.edge_index.data;
+      const ref = kind === 'gcn'
+        ? gcnForwardRef(x, ei, input(spec, 'weight'), input(spec, 'bias'))
+        : kind === 'gat'
+          ? gatForwardRef(x, ei, input(spec, 'weight'), input(spec, 'att_src'), input(spec, 'att_dst'), input(spec, 'bias'), { heads: 2 })
+          : sageForwardRef(x, ei, input(spec, 'weight_l'), input(spec, 'bias_l'), input(spec, 'weight_r'));
+      expectClose(await readTensor(page, 'output'), ref, `${kind} output`);
+      // Node 0 of the karate club has 16 friends (+ a self loop for gcn and gat).
+      const node = page.locator('[data-role="neuron"] nnx-graph-view circle[data-node="0"]');
+      await node.scrollIntoViewIfNeeded();
+      await node.click();
+      await page.locator('[data-role="neuron"] tr.msg').first().waitFor({ timeout: 5_000 });
+      expect(await page.locator('[data-role="neuron"] tr.msg').count()).toBe(kind === 'sage' ? 16 : 17);
+      expect(decodeURIComponent(page.url())).toContain('neuron=0,');
+      const out = await role('output');
+      expect(Math.abs((await role('recomputed')) - out)).toBeLessThanOrEqual(tolerance(out));
+      // GAT's attention over a node's incoming edges is a softmax: it sums to 1 per head.
+      if (kind === 'gat') expect(Math.abs((await role('coef-sum')) - 1)).toBeLessThan(1e-5);
+      if (kind === 'gat') await shot('gat');
+    }
+    expect(browser().consoleErrors, `console errors:\n${browser().consoleErrors.join('\n')}`).toEqual([]);
+  });
+});
