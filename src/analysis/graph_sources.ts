@@ -3,6 +3,7 @@
  * a pasted edge list. Each gives PyG's `edge_index` [2, E] (row 0 sources, row 1 targets);
  * an undirected edge is listed in both directions, as PyG's datasets do.
  */
+import { mulberry32 } from './random.ts';
 import { InputError } from './errors.ts';
 
 /** A graph ready for the graph ops. */
@@ -86,18 +87,6 @@ export function grid(rows: number, cols: number): GraphData {
   return fromPairs(`grid_${rows}x${cols}`, rows * cols, pairs, true);
 }
 
-/** mulberry32: a seeded uniform [0, 1) generator. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * A seeded Erdős–Rényi G(n, m) graph: m distinct node pairs without self loops, chosen
  * uniformly; undirected (2m directed edges) unless `directed`. O(m) time and memory.
@@ -107,7 +96,7 @@ export function randomGraph(n: number, m: number, seed = 0, directed = false): G
   checkCount('random graph: number of edges', m, 0);
   const possible = directed ? n * (n - 1) : (n * (n - 1)) / 2;
   if (m > possible) throw new InputError(`random graph: ${m} edges do not fit in ${n} nodes (at most ${possible} ${directed ? 'directed' : 'undirected'} pairs)`);
-  const next = rng(seed);
+  const next = mulberry32(seed);
   const seen = new Set<number>();
   const pairs: [number, number][] = [];
   while (pairs.length < m) {

@@ -1,4 +1,5 @@
 import { InputError } from '../analysis/errors.ts';
+import { mulberry32 } from '../analysis/random.ts';
 import { numel } from '../analysis/tensor.ts';
 import type { GpuRuntime, GpuTensor } from '../kernels/runtime.ts';
 import type { HostTensor } from './op.ts';
@@ -37,16 +38,6 @@ export interface BenchResult {
   kernels: { kernel: string; gpu_ms: number | null }[];
 }
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), s | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
@@ -59,7 +50,7 @@ function median(values: number[]): number {
  */
 export function benchInputs(c: BenchCase, seed = 1): Record<string, HostTensor> {
   const op = findOp(c.op);
-  const random = rng(seed);
+  const random = mulberry32(seed);
   const inputs: Record<string, HostTensor> = {};
   for (const spec of op.inputs) {
     const shape = c.shapes[spec.name];
@@ -94,7 +85,7 @@ export async function runBenchCase(rt: GpuRuntime, c: BenchCase, peak: { gflops:
   return rt.withOwner(`bench ${c.name}`, async () => {
     const inputs: Record<string, GpuTensor> = {};
     for (const [name, t] of Object.entries(hostInputs)) inputs[name] = rt.tensor(name, t.shape, t.dtype, t.data);
-    const random = rng(2);
+    const random = mulberry32(2);
     const gradOutputs: Record<string, GpuTensor> = {};
     if (c.backward) {
       for (const [name, shape] of Object.entries(prepared.outputShapes)) {

@@ -6,7 +6,7 @@
 import { InputError } from '../analysis/errors.ts';
 import { numel } from '../analysis/tensor.ts';
 import type { GpuRuntime, GpuTensor } from '../kernels/runtime.ts';
-import { mulberry32 } from './executor/init.ts';
+import { mulberry32 } from '../analysis/random.ts';
 import type { HostTensor } from './op.ts';
 import { OPS } from './registry.ts';
 

@@ -1,18 +1,10 @@
 /** Shared helpers for the float64 reference tests: a seeded RNG, tolerance checks, finite differences. */
 import { expect } from 'vitest';
+import { mulberry32 } from '../../src/analysis/random.ts';
 import { numel, type Tensor64 } from '../../src/analysis/tensor.ts';
 
-/** A seeded uniform [0, 1) generator (mulberry32), so every test input is reproducible. */
-export function makeRng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded uniform [0, 1) generator, so every test input is reproducible. */
+export const makeRng = mulberry32;
 
 /** A tensor of uniform values in [lo, hi). */
 export function randomTensor(shape: number[], rng: () => number, lo = -1, hi = 1): Tensor64 {

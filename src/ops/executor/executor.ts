@@ -24,7 +24,8 @@ import type { GpuRuntime, GpuTensor } from '../../kernels/runtime.ts';
 import { decodeStats, STATS_WIDTH, tensorStats, unitMax, type TensorSummary } from '../../kernels/tensor_stats.ts';
 import type { OpRun } from '../op.ts';
 import { OPS } from '../registry.ts';
-import { drawParameter, initDistribution, mulberry32, normalStream, streamSeed } from './init.ts';
+import { mulberry32 } from '../../analysis/random.ts';
+import { drawParameter, initDistribution, normalStream, streamSeed } from './init.ts';
 import { layerImpl, type LayerImpl, type LayerRun } from './layers.ts';
 
 /** Optimizer hyper-parameters in effect (PyTorch's defaults filled in). */

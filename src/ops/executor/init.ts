@@ -15,18 +15,8 @@
  * does not change the others' values.
  */
 import type { InitObject } from '../../analysis/model_spec.ts';
+import { mulberry32 } from '../../analysis/random.ts';
 import { numel } from '../../analysis/tensor.ts';
-
-/** mulberry32: a seeded uniform [0, 1) generator. */
-export function mulberry32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), s | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** FNV-1a of a string mixed with a seed: one stream per (seed, name). */
 export function streamSeed(seed: number, name: string): number {

@@ -2,18 +2,12 @@
  * Deterministic data for the Layer Lab: a seeded random generator and a procedurally drawn
  * sample image, so a shared link reproduces the same numbers.
  */
+import { mulberry32 } from '../../analysis/random.ts';
 import type { FieldRow } from './types.ts';
 
-/** mulberry32: a small, fast, seeded generator of floats in [0, 1). */
+/** The lab's seeded generator: mulberry32 on a scrambled seed. */
 export function seededRandom(seed: number): () => number {
-  let a = (seed >>> 0) ^ 0x9e3779b9;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return mulberry32((seed >>> 0) ^ 0x9e3779b9);
 }
 
 /** `count` values uniform in [lo, hi), rounded to float32. */

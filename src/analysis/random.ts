@@ -1,0 +1,14 @@
+/**
+ * mulberry32: a small, fast, seeded generator of floats in [0, 1). Every seeded value in the
+ * project (initializers, benchmark inputs, random graphs, the Layer Lab's data, test inputs)
+ * comes from it, so a seed means the same numbers everywhere.
+ */
+export function mulberry32(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(s ^ (s >>> 15), s | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
