@@ -5,7 +5,8 @@ import { numel } from './tensor.ts';
 /**
  * Training-memory plan: what one training step holds at its peak, in bytes.
  *
- * peak = parameters + buffers + gradients + optimizer state + saved activations + largest transient
+ * peak = parameters + buffers + gradients + optimizer state + max over the backward pass of
+ *        (saved activations still needed + that layer's working set)
  *
  * - parameters and buffers (running statistics) in the chosen dtype;
  * - gradients: one per trainable parameter;
@@ -13,9 +14,12 @@ import { numel } from './tensor.ts';
  *   (exp_avg, exp_avg_sq); kept in the same dtype (mixed-precision master weights are not modelled);
  * - saved activations: every tensor autograd keeps for backward, each storage counted once,
  *   all alive when backward starts (float tensors in the dtype, int64 indices 8 bytes, bool masks 1);
- * - largest transient: the biggest single-layer working set on top of that — the gradients of a
- *   layer's output and inputs during its backward (the same sizes as its output and inputs in
- *   forward) plus its scratch (attention scores).
+ *   backward runs the layers in reverse, and a saved tensor is freed once the earliest layer that
+ *   saved it has run its backward;
+ * - working set: a layer's gradients of its output and inputs during its backward (the same
+ *   sizes as its output and inputs in forward) plus its scratch (attention scores). The peak is
+ *   taken at the layer where still-saved tensors plus its working set are largest — not the
+ *   largest working set on top of every saved tensor, which overstates an early layer's peak.
  * int8 is reported for comparison; PyTorch does not train in int8.
  */
 export interface MemoryPlan {
@@ -28,6 +32,9 @@ export interface MemoryPlan {
   saved_activation_bytes: number;
   largest_transient_bytes: number;
   largest_transient_layer: string | null;
+  /** Saved activations still alive plus the working set, at the layer where that is largest. */
+  backward_peak_bytes: number;
+  backward_peak_layer: string | null;
   peak_bytes: number;
   /** Forward only, no autograd: parameters + buffers + the largest layer's inputs + output + scratch. */
   inference_peak_bytes: number;
@@ -58,6 +65,32 @@ export function savedActivationBytes(g: ModelGraph, dtype: DType): number {
   return bytes;
 }
 
+/**
+ * The largest (saved activations still alive + working set) over backward, walking the layers
+ * in reverse; a saved storage is alive until the first layer that saved it has run backward.
+ */
+export function backwardPeak(g: ModelGraph, dtype: DType): { bytes: number; layer: string | null } {
+  const firstSaver = new Map<number, number>();
+  g.layers.forEach((l, index) => {
+    for (const s of l.saved) if (!firstSaver.has(s.storage)) firstSaver.set(s.storage, index);
+  });
+  const freedAt = new Array<number>(g.layers.length).fill(0);
+  let alive = 0;
+  for (const [id, index] of firstSaver) {
+    const bytes = g.storages[id].elements * elementBytes(g.storages[id].kind, dtype);
+    alive += bytes;
+    freedAt[index] += bytes;
+  }
+  let best = { bytes: alive, layer: null as string | null };
+  for (let index = g.layers.length - 1; index >= 0; index--) {
+    const l = g.layers[index];
+    const total = alive + workingSetBytes(g, l, dtype);
+    if (total > best.bytes) best = { bytes: total, layer: l.name };
+    alive -= freedAt[index];
+  }
+  return best;
+}
+
 /** The training-memory plan for one dtype and optimizer. */
 export function memoryPlan(g: ModelGraph, dtype: DType, optimizer: OptimizerName): MemoryPlan {
   const b = DTYPE_BYTES[dtype];
@@ -86,10 +119,15 @@ export function memoryPlan(g: ModelGraph, dtype: DType, optimizer: OptimizerName
     saved_activation_bytes: saved,
     largest_transient_bytes: largest,
     largest_transient_layer: largestLayer,
+    backward_peak_bytes: 0,
+    backward_peak_layer: null as string | null,
     peak_bytes: 0,
     inference_peak_bytes: params * b + buffers * b + largest,
   };
-  plan.peak_bytes = plan.parameter_bytes + plan.buffer_bytes + plan.gradient_bytes + plan.optimizer_state_bytes + saved + largest;
+  const peak = backwardPeak(g, dtype);
+  plan.backward_peak_bytes = peak.bytes;
+  plan.backward_peak_layer = peak.layer;
+  plan.peak_bytes = plan.parameter_bytes + plan.buffer_bytes + plan.gradient_bytes + plan.optimizer_state_bytes + peak.bytes;
   return plan;
 }
 

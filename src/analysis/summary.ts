@@ -240,6 +240,7 @@ export function formatSummaryTable(r: SummaryReport, opts: TableOptions = {}): s
     `  optimizer state      ${formatBytes(m.optimizer_state_bytes)}`,
     `  saved activations    ${formatBytes(m.saved_activation_bytes)}`,
     `  largest transient    ${formatBytes(m.largest_transient_bytes)}${m.largest_transient_layer ? ` (${m.largest_transient_layer})` : ''}`,
+    `  backward peak        ${formatBytes(m.backward_peak_bytes)}${m.backward_peak_layer ? ` (${m.backward_peak_layer}: still-saved activations + its working set)` : ''}`,
     `  training peak        ${formatBytes(m.peak_bytes)}`,
     `  inference peak       ${formatBytes(m.inference_peak_bytes)}`,
     `  forward outputs      ${formatBytes(t.activation_bytes)} (every layer output, summed)`,

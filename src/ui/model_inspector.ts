@@ -20,13 +20,12 @@ import { base, tokens } from './theme.ts';
 
 const DEFAULTS: Record<string, string> = { model: 'resnet18', input: '', batch: '', dtype: 'fp32', opt: 'adam', device: 'h100-sxm', depth: '2', sort: 'order', desc: '1' };
 
-const MEMORY_PARTS: { key: 'parameter_bytes' | 'buffer_bytes' | 'gradient_bytes' | 'optimizer_state_bytes' | 'saved_activation_bytes' | 'largest_transient_bytes'; label: string; color: string }[] = [
+const MEMORY_PARTS: { key: 'parameter_bytes' | 'buffer_bytes' | 'gradient_bytes' | 'optimizer_state_bytes' | 'backward_peak_bytes'; label: string; color: string }[] = [
   { key: 'parameter_bytes', label: 'parameters', color: '#4f46e5' },
   { key: 'buffer_bytes', label: 'buffers', color: '#94a3b8' },
   { key: 'gradient_bytes', label: 'gradients', color: '#e8590c' },
   { key: 'optimizer_state_bytes', label: 'optimizer state', color: '#c2255c' },
-  { key: 'saved_activation_bytes', label: 'saved activations', color: '#0ca678' },
-  { key: 'largest_transient_bytes', label: 'largest transient', color: '#f59f00' },
+  { key: 'backward_peak_bytes', label: 'saved activations + working set at the backward peak', color: '#0ca678' },
 ];
 
 @customElement('nnx-model-inspector')
@@ -133,7 +132,7 @@ export class NnxModelInspector extends LitElement {
         <tbody>${r.memory_by_dtype.map((d) => html`<tr><td class="mono">${d.dtype}</td><td class="num">${formatCount(d.parameter_bytes)}</td><td class="num">${formatCount(d.gradient_bytes)}</td>
           <td class="num">${formatCount(d.optimizer_state_bytes)}</td><td class="num">${formatCount(d.saved_activation_bytes)}</td><td class="num"><b>${formatCount(d.peak_bytes)}</b></td><td class="num">${formatCount(d.inference_peak_bytes)}</td></tr>`)}</tbody>
       </table>
-      <p class="note">Bytes. MB = 10⁶ bytes, MiB = 2²⁰ bytes. Largest transient: ${m.largest_transient_layer ?? '—'} (its inputs, output and scratch while it runs).</p>
+      <p class="note">Bytes. MB = 10⁶ bytes, MiB = 2²⁰ bytes. The backward peak is at ${m.backward_peak_layer ?? 'the start of backward'}: the activations still saved for earlier layers plus that layer's inputs, output and scratch.</p>
     </div>`;
   }
 

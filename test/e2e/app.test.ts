@@ -216,15 +216,16 @@ describe('Layer Lab in headless Chromium (WebGPU on SwiftShader)', () => {
     await page.screenshot({ path: join(RESULTS, 'layer-lab.png'), fullPage: true });
   });
 
-  it('runs a conv2d wide enough for the implicit-GEMM kernels (8 channels in and out)', async () => {
+  it('runs a conv2d wide enough for the implicit-GEMM kernels (16 channels in and out)', async () => {
     ready();
-    const wide = { n: 1, cin: 8, cout: 8, kh: 3, kw: 3, stride: 1, padding: 1, dilation: 1, groups: 1, h: 10, w: 10 };
+    const wide = { n: 1, cin: 16, cout: 16, kh: 3, kw: 3, stride: 1, padding: 1, dilation: 1, groups: 1, h: 10, w: 10 };
     await page.goto(`${baseUrl}#/layer-lab?op=conv2d&${Object.entries(wide).map(([k, v]) => `${k}=${v}`).join('&')}&bias=1&input=random&grad=ones&seed=3`);
     await page.evaluate(() => ((window as unknown as { nnxRuns: number }).nnxRuns = 0));
     await page.getByRole('button', { name: /run forward/i }).click();
     await waitForRun(20_000);
     const [x, weight, bias, output] = await Promise.all(['x', 'weight', 'bias', 'output'].map(readTensor));
-    expect(x.shape).toEqual([1, 8, 10, 10]);
+    expect(x.shape).toEqual([1, 16, 10, 10]);
+    expect(await page.getByText('conv2d_gemm_forward', { exact: true }).count()).toBeGreaterThan(0);
     const expected = conv2dForwardRef(toF64(x), toF64(weight), toF64(bias), normalizeConv2dAttrs({ stride: 1, padding: 1, dilation: 1, groups: 1 }, 3, 3));
     expect(output.shape).toEqual(expected.shape);
     const worst = expected.data.reduce((m, e, i) => Math.max(m, Math.abs(output.data[i] - e) - tolerance(e)), -Infinity);

@@ -137,24 +137,24 @@ describe('executor: the classic failures, end to end', () => {
     expect(r.verdicts.find((v) => v.kind === 'dead_relu')?.layer).toBe('dead_relu');
   });
 
-  test('MLP within 10%; CNNs: measured below the plan upper bound, differences listed by buffer', async () => {
+  test('predicted and measured peaks agree within 10% for an MLP and a plain CNN; differences listed by buffer', async () => {
     const plain: ModelSpec = { name: 'plain_cnn', input: [8, 3, 16, 16], optimizer: 'adam', layers: [
       { type: 'Conv2d', in_channels: 3, out_channels: 4, kernel_size: 3, padding: 1 }, { type: 'ReLU' },
       { type: 'Conv2d', in_channels: 4, out_channels: 16, kernel_size: 3, padding: 1 }, { type: 'ReLU' }, { type: 'MaxPool2d', kernel_size: 2 },
       { type: 'Conv2d', in_channels: 16, out_channels: 16, kernel_size: 3, padding: 1 }, { type: 'ReLU' },
       { type: 'Flatten' }, { type: 'Linear', in_features: 1024, out_features: 10 }] };
     const p = await runDiagnosis(gpu(), plain);
-    // memoryPlan adds the largest transient to every saved activation; here that transient is an
-    // early layer's backward, when later activations are already freed: the plan is an upper
-    // bound (measured −16%), and the difference is listed buffer by buffer.
-    expect(p.memory.relative_difference).toBeLessThan(0);
-    expect(p.memory.relative_difference).toBeGreaterThan(-0.2);
+    // The plan's peak is in backward, at the layer where still-saved activations plus its
+    // working set are largest (it was −16% when the largest transient sat on top of all of them).
+    expect(Math.abs(p.memory.relative_difference)).toBeLessThan(0.1);
     expect(p.memory.differences.map((d) => d.category)).toContain('saved activations');
     const spec: ModelSpec = { name: 'cnn', input: [4, 3, 8, 8], optimizer: 'adam', layers: [
       { type: 'Conv2d', in_channels: 3, out_channels: 8, kernel_size: 3, padding: 1 }, { type: 'BatchNorm2d', num_features: 8 }, { type: 'ReLU' },
       { type: 'Residual', body: [{ type: 'Conv2d', in_channels: 8, out_channels: 8, kernel_size: 3, padding: 1 }, { type: 'ReLU' }] },
       { type: 'MaxPool2d', kernel_size: 2 }, { type: 'Flatten' }, { type: 'Linear', in_features: 128, out_features: 10 }] };
     const r = await runDiagnosis(gpu(), spec, 2);
+    // Measured +14%: batch_norm keeps xhat (the op's design) where PyTorch keeps only mean and
+    // invstd, so this net exceeds the plan by that buffer, which the report lists.
     expect(Math.abs(r.memory.relative_difference)).toBeLessThan(0.15);
     // batch_norm keeps xhat (the op's design) where PyTorch keeps only mean and invstd: listed.
     expect(r.memory.categories.find((c) => c.category === 'saved activations')!.buffers.map((b) => b.label)).toContain('batch_norm.xhat');
