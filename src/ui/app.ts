@@ -7,6 +7,7 @@ import { LitElement, css, html, nothing } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
 import type { AdapterReport } from '../kernels/adapter.ts';
 import { GpuRuntime } from '../kernels/runtime.ts';
+import './gradient_lab.ts';
 import './kernel_bench.ts';
 import './layer_lab.ts';
 import './model_inspector.ts';
@@ -102,6 +103,9 @@ export class NnxApp extends LitElement {
     }
     if (this.route.page === 'model-inspector') {
       return html`<nnx-model-inspector .params=${this.route.params} @nnx-params-change=${this.onParams}></nnx-model-inspector>`;
+    }
+    if (this.route.page === 'gradient-lab') {
+      return html`<nnx-gradient-lab .runtime=${this.runtime} .gpuError=${this.gpuError} .params=${this.route.params} @nnx-params-change=${this.onParams}></nnx-gradient-lab>`;
     }
     if (this.route.page === 'kernel-timings') {
       return html`<nnx-kernel-bench .runtime=${this.runtime} .gpuError=${this.gpuError} .params=${this.route.params} @nnx-params-change=${this.onParams}></nnx-kernel-bench>`;

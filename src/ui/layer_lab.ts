@@ -20,6 +20,7 @@ import type { ConfigChangeDetail } from './hyperparam_form.ts';
 import './kernel_timings.ts';
 import { DEFAULT_LAB_OP, LAB_GROUPS, LAB_OPS } from './lab/registry.ts';
 import type { FieldDef, LabConfig, LabOp, LabRunData, TensorSlot, Validation } from './lab/types.ts';
+import './gradcheck_panel.ts';
 import './ledger_table.ts';
 import './neuron_panel.ts';
 import './tensor_view.ts';
@@ -416,6 +417,7 @@ export class NnxLayerLab extends LitElement {
         </section>
       </div>
       ${this.renderUpdate(run, stale)}
+      <section class="card" data-role="gradcheck"><h2>Gradient check</h2><nnx-gradcheck-panel .runtime=${this.runtime} .op=${this.op.name} .spec=${run.spec}></nnx-gradcheck-panel></section>
       <section class="gpu">
         <div class="card"><h2>Kernel timings</h2><nnx-kernel-timings .timings=${run.result.timings}></nnx-kernel-timings></div>
         <div class="card"><h2>GPU memory ledger</h2><nnx-ledger-table .memory=${run.result.memory}></nnx-ledger-table></div>

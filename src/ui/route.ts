@@ -11,6 +11,7 @@ export interface Route {
 export const PAGES = [
   { id: 'layer-lab', title: 'Layer Lab' },
   { id: 'model-inspector', title: 'Model Inspector' },
+  { id: 'gradient-lab', title: 'Gradient Lab' },
   { id: 'kernel-timings', title: 'Kernel Timings' },
 ] as const;
 

@@ -105,6 +105,8 @@ export interface StepResult {
   /** Ledger clocks bracketing the step (for the breakdown of the peak). */
   clock: [number, number];
   wall_ms: number;
+  /** ∂L/∂p of every trainable parameter by dotted name, when `step({ readGradients: true })`. */
+  gradients?: Record<string, Float32Array>;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -342,8 +344,13 @@ export class Executor {
     return this.plan.map((p) => p.path);
   }
 
-  /** Runs one training step: forward, loss, backward, optimizer step, statistics. */
-  async step(): Promise<StepResult> {
+  /**
+   * Runs one training step: forward, loss, backward, optimizer step, statistics.
+   * `readGradients` also reads every trainable parameter's ∂L/∂p back just before the optimizer
+   * overwrites `.grad` with the update (tests and fixtures; the readback's staging buffers then
+   * count in the step's measured peak).
+   */
+  async step(options: { readGradients?: boolean } = {}): Promise<StepResult> {
     const rt = this.rt;
     const started = performance.now();
     await rt.submit();
@@ -472,6 +479,13 @@ export class Executor {
     grads.clear();
     await flush();
 
+    let gradients: Record<string, Float32Array> | undefined;
+    if (options.readGradients) {
+      const trained = this.params.filter((p) => p.grad);
+      const data = await rt.read(trained.map((p) => p.grad!));
+      gradients = Object.fromEntries(trained.map((p, i) => [p.name, data[i] as Float32Array]));
+    }
+
     // Optimizer step: each trainable parameter; its .grad then holds the update.
     rt.owner = 'optimizer';
     const o = this.optimizer;
@@ -493,7 +507,7 @@ export class Executor {
     const [raw] = await rt.read([stats]);
     await rt.timings();
     rt.owner = 'runtime';
-    return { step: this.stepCount, loss: decodeStats(raw, this.lossSlot).mean, layers: this.decode(raw as Float32Array), peak_bytes: peak, clock: [startClock, endClock], wall_ms: performance.now() - started };
+    return { step: this.stepCount, loss: decodeStats(raw, this.lossSlot).mean, layers: this.decode(raw as Float32Array), peak_bytes: peak, clock: [startClock, endClock], wall_ms: performance.now() - started, ...(gradients ? { gradients } : {}) };
   }
 
   private decode(raw: Float32Array): LayerFlow[] {
