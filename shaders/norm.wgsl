@@ -201,6 +201,20 @@ fn apply(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) gro
   applyY[i] = y;
 }
 
+@group(0) @binding(4) var<storage, read_write> normalizedXhat: array<f32>;
+
+// xhat alone, recomputed in backward when the forward pass did not keep it (as PyTorch keeps
+// only x, mean and invstd).
+@compute @workgroup_size(64)
+fn normalize(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let i = gid.x + gid.y * groups.x * 64u;
+  if (i >= params.total) {
+    return;
+  }
+  let j = groupOf(i);
+  normalizedXhat[i] = (applyX[i] - applyMean[j]) * applyInvstd[j];
+}
+
 // ---- backward ----
 // dxhat = dy·weight. With batch statistics (training, layer_norm, group_norm):
 //   dx = invstd·(dxhat − Σ_group dxhat / n − xhat·Σ_group (dxhat·xhat) / n);

@@ -13,6 +13,7 @@ export const normStatsFinalizeKernel = kernel('norm_stats_finalize', 'stats_fina
 export const normRunningStatsKernel = kernel('norm_running_stats', 'running_stats', ['read', 'read', 'read', 'read', 'read_write', 'read_write']);
 export const normEvalStatsKernel = kernel('norm_eval_stats', 'eval_stats', ['read', 'read_write']);
 export const normApplyKernel = kernel('norm_apply', 'apply', ['read', 'read', 'read', 'read', 'read', 'read_write', 'read_write']);
+export const normNormalizeKernel = kernel('norm_normalize', 'normalize', ['read', 'read', 'read', 'read_write']);
 export const normGradPartialKernel = kernel('norm_grad_partial', 'grad_partial', ['read', 'read', 'read', 'read_write']);
 export const normGradFinalizeKernel = kernel('norm_grad_finalize', 'grad_finalize', ['read', 'read_write']);
 export const normBackwardInputKernel = kernel('norm_backward_input', 'backward_input', ['read', 'read', 'read', 'read', 'read', 'read_write']);
@@ -111,6 +112,13 @@ export async function normApply(
     flops: p.total * (2 + (weight || bias ? NORM_FLOPS_PER_ELEMENT.affine : 0)),
     bytesRead: 4 * (p.total + 2 * p.statGroups + (weight ? p.affCount : 0) + (bias ? p.affCount : 0)),
     bytesWritten: 8 * p.total,
+  });
+}
+
+/** xhat = (x − mean)·invstd alone: backward recomputes it when forward did not keep it. */
+export async function normNormalize(rt: GpuRuntime, p: ParamsOf<typeof NormParams>, x: GpuTensor, mean: GpuTensor, invstd: GpuTensor, xhat: GpuTensor): Promise<void> {
+  await rt.dispatch(normNormalizeKernel, p, [x, mean, invstd, xhat].map((t) => t.buffer), grid1d(p.total, 64), {
+    flops: 2 * p.total, bytesRead: 4 * (p.total + 2 * p.statGroups), bytesWritten: 4 * p.total,
   });
 }
 

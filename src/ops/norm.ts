@@ -8,7 +8,7 @@ import { checkAttrNames } from '../analysis/conv_shapes.ts';
 import { InputError } from '../analysis/errors.ts';
 import { formatShape, numel } from '../analysis/tensor.ts';
 import {
-  normAffineGrad, normApply, normBackwardInput, normEvalStats, normGradSums, normParams,
+  normAffineGrad, normApply, normBackwardInput, normEvalStats, normGradSums, normNormalize, normParams,
   normRunningStats, normStatistics, partialsLength, type NormLayout,
 } from '../kernels/norm.ts';
 import type { GpuRuntime, GpuTensor } from '../kernels/runtime.ts';
@@ -55,8 +55,11 @@ interface NormPlan {
   updateRunning: boolean;
 }
 
-/** The forward pass of every norm, and its backward closure. */
-async function runNorm(rt: GpuRuntime, plan: NormPlan, inputs: Record<string, GpuTensor>): Promise<OpRun> {
+/**
+ * The forward pass of every norm, and its backward closure. Like PyTorch, the fast path keeps
+ * only x, mean and invstd for backward, which recomputes xhat; a traced run keeps xhat to show it.
+ */
+async function runNorm(rt: GpuRuntime, plan: NormPlan, inputs: Record<string, GpuTensor>, keepXhat: boolean): Promise<OpRun> {
   const { op, layout, statShape, paramShape } = plan;
   const { x, weight, bias, running_mean: runningMean, running_var: runningVar } = inputs;
   const flags = { hasWeight: !!weight, hasBias: !!bias, eps: plan.eps, momentum: plan.momentum };
@@ -64,6 +67,7 @@ async function runNorm(rt: GpuRuntime, plan: NormPlan, inputs: Record<string, Gp
   const mean = rt.tensor(`${op}.mean`, statShape);
   const invstd = rt.tensor(`${op}.invstd`, statShape);
   const xhat = rt.tensor(`${op}.xhat`, x.shape);
+  const outputsXhat = keepXhat ? xhat : null;
   const output = rt.tensor(`${op}.output`, x.shape);
   const outputs: Record<string, GpuTensor> = { output };
   const temporaries: GpuTensor[] = [];
@@ -82,13 +86,20 @@ async function runNorm(rt: GpuRuntime, plan: NormPlan, inputs: Record<string, Gp
     await normEvalStats(rt, p, runningVar, invstd);
   }
   await normApply(rt, p, x, mean, invstd, weight ?? null, bias ?? null, xhat, output);
+  if (!keepXhat) temporaries.push(xhat);
   await rt.submit();
   rt.release(...temporaries);
   return {
     outputs,
-    trace: { mean, invstd, xhat },
+    trace: keepXhat ? { mean, invstd, xhat } : { mean, invstd },
     async backward({ output: dy }) {
       const temps: GpuTensor[] = [];
+      let xhat = outputsXhat;
+      if (!xhat) {
+        xhat = rt.tensor(`${op}.xhat`, x.shape);
+        temps.push(xhat);
+        await normNormalize(rt, p, x, mean, invstd, xhat);
+      }
       let sums: GpuTensor | null = null;
       if (plan.batchStats) {
         const partials = rt.tensor(`${op}.grad_partials`, [partialsLength(p)]);
@@ -121,7 +132,7 @@ const AFFINE_INPUTS = [
 ] as const;
 
 function prepared(plan: NormPlan, outputShapes: Record<string, number[]>): PreparedOp {
-  return { outputShapes, forward: (rt, inputs) => runNorm(rt, plan, inputs) };
+  return { outputShapes, forward: (rt, inputs, { trace }) => runNorm(rt, plan, inputs, trace) };
 }
 
 /**
