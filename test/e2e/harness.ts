@@ -1,7 +1,8 @@
 /**
  * Shared set-up of the browser tests: build the app with vite, serve it on 127.0.0.1, start
  * /usr/bin/chromium (WebGPU on SwiftShader) through playwright-core, collect console errors.
- * Each test file builds into its own folder, so files can run in parallel.
+ * Each test file builds into its own folder, so files can run in parallel. `launchChromium`
+ * alone serves pages that are not the app (the embed test's static server).
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -41,6 +42,28 @@ export async function openBrowser(name: string): Promise<Browser> {
   });
   const baseUrl = server.resolvedUrls?.local[0] ?? '';
   if (!baseUrl.startsWith('http://127.0.0.1')) throw new Error(`vite preview did not report a 127.0.0.1 address (got "${baseUrl}")`);
+  let launched: Browser;
+  try {
+    launched = await launchChromium(baseUrl);
+  } catch (e) {
+    await server.close();
+    throw e;
+  }
+  return {
+    ...launched,
+    async close() {
+      await launched.close();
+      await server.close();
+    },
+  };
+}
+
+/** Starts headless Chromium (WebGPU on SwiftShader) for a page served at `baseUrl`, collecting console errors. */
+export async function launchChromium(baseUrl: string): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`Chromium not found at ${CHROMIUM}: the browser test needs it (apt-get install -y chromium, or set NNX_CHROMIUM)`);
+  }
+  mkdirSync(RESULTS, { recursive: true });
   const userDataDir = mkdtempSync(join(tmpdir(), 'nnx-chromium-'));
   const context: BrowserContext = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM, headless: true, args: FLAGS, viewport: { width: 1500, height: 1000 },
@@ -55,7 +78,6 @@ export async function openBrowser(name: string): Promise<Browser> {
     page, baseUrl, consoleErrors,
     async close() {
       await context.close();
-      await server.close();
       rmSync(userDataDir, { recursive: true, force: true });
     },
   };

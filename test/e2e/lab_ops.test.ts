@@ -10,7 +10,9 @@ import { normalizePool2dAttrs } from '../../src/analysis/conv_shapes.ts';
 import { gatForwardRef, gcnForwardRef, sageForwardRef } from '../../src/analysis/reference/graph.ts';
 import { linearForwardRef } from '../../src/analysis/reference/linear.ts';
 import { batchNormForwardRef, groupNormForwardRef, layerNormForwardRef } from '../../src/analysis/reference/norm.ts';
+import { crossEntropyBackwardRef, crossEntropyForwardRef } from '../../src/analysis/reference/cross_entropy.ts';
 import { avgPool2dForwardRef, maxPool2dBackwardRef, maxPool2dForwardRef } from '../../src/analysis/reference/pool2d.ts';
+import { reluBackwardRef, reluForwardRef } from '../../src/analysis/reference/relu.ts';
 import { recurrentBackwardRef } from '../../src/analysis/reference/recurrent.ts';
 import type { Tensor, Tensor64 } from '../../src/analysis/tensor.ts';
 import type { RunSpec } from '../../src/ops/spec.ts';
@@ -96,6 +98,63 @@ describe('Layer Lab op families in headless Chromium (WebGPU on SwiftShader)', (
     await page.locator('[data-role="neuron"] [data-role="divisor"]').waitFor({ timeout: 5_000 });
     expect(await role('divisor')).toBe(2); // the corner window holds 2 × 1 real inputs
     expect(Math.abs((await role('recomputed')) - (await role('output')))).toBeLessThanOrEqual(tolerance(await role('output')));
+  });
+
+  it('relu: output and ∂L/∂x match the reference; a clicked value shows max(0, x) and its gradient mask', async () => {
+    const { page } = browser();
+    await openLab(browser(), { op: 'relu', n: 2, c: 3, h: 6, w: 7, input: 'random', grad: 'random', seed: 9 });
+    const { spec } = await lastRun();
+    const x = input(spec, 'x');
+    expectClose(await readTensor(page, 'output'), reluForwardRef(x), 'output');
+    const g = f64((spec.grad_output as Record<string, { shape: number[]; data: number[] }>).output)!;
+    expectClose(await readTensor(page, 'grad.x'), reluBackwardRef(x, g), 'grad.x');
+    // One cut and one passed position, found in the data the page sent.
+    const cut = x.data.findIndex((v) => v < 0);
+    const passed = x.data.findIndex((v) => v > 0);
+    for (const flatIndex of [cut, passed]) {
+      const index = [Math.floor(flatIndex / 126), Math.floor(flatIndex / 42) % 3, Math.floor(flatIndex / 7) % 6, flatIndex % 7];
+      await clickCell(page, 'output', index);
+      await page.waitForFunction((i) => document.querySelector('nnx-app')?.shadowRoot?.querySelector('nnx-layer-lab')?.shadowRoot
+        ?.querySelector('[data-role="neuron"] h2')?.textContent?.includes(`output[${i.join(', ')}]`), index, { timeout: 5_000 });
+      expect(await role('x')).toBe(Math.fround(x.data[flatIndex]));
+      expect(await role('mask')).toBe(x.data[flatIndex] > 0 ? 1 : 0);
+      expect(await role('output')).toBe(Math.max(0, Math.fround(x.data[flatIndex])));
+      expect(await role('grad-x')).toBe(x.data[flatIndex] > 0 ? Math.fround(g.data[flatIndex]) : 0);
+    }
+    await shot('relu');
+  });
+
+  it('cross_entropy: loss, softmax, per-sample losses and ∂L/∂logits match the reference; a clicked row shows its log-sum-exp', async () => {
+    const { page } = browser();
+    for (const reduction of ['mean', 'none'] as const) {
+      await openLab(browser(), { op: 'cross_entropy', reduction, ignore_first: 1, n: 7, classes: 6, input: 'random', grad: 'random', seed: 5 });
+      const { spec, trace } = await lastRun();
+      const logits = input(spec, 'logits');
+      const target = { shape: [...spec.inputs.target.shape], data: Int32Array.from(spec.inputs.target.data as number[]) };
+      expect(target.data[0]).toBe(-100);
+      const ref = crossEntropyForwardRef(logits, target, reduction, -100);
+      expectClose(await readTensor(page, 'loss'), ref.loss, 'loss');
+      expectClose(await readTensor(page, 'probs'), ref.probs, 'softmax');
+      if (reduction === 'mean') expectClose({ shape: trace.loss_per_sample.shape, data: Float32Array.from(trace.loss_per_sample.data) }, ref.perSample, 'loss per sample');
+      const gradLoss = f64((spec.grad_output as Record<string, { shape: number[]; data: number[] }>).loss)!;
+      const gradRef = crossEntropyBackwardRef(logits, target, reduction, gradLoss, -100);
+      expectClose(await readTensor(page, 'grad.logits'), gradRef, 'grad.logits');
+      expect(Array.from((await readTensor(page, 'grad.logits')).data.slice(0, 6))).toEqual([0, 0, 0, 0, 0, 0]); // ignored sample
+
+      await clickCell(page, 'probs', [3, 2]);
+      await page.locator('[data-role="neuron"] [data-role="lse"]').waitFor({ timeout: 5_000 });
+      expect(Math.abs((await role('recomputed')) - ref.perSample.data[3])).toBeLessThanOrEqual(1e-9);
+      expect(Math.abs((await role('output')) - ref.perSample.data[3])).toBeLessThanOrEqual(tolerance(ref.perSample.data[3]));
+      const rows = page.locator('[data-role="neuron"] tbody tr');
+      expect(await rows.count()).toBe(6);
+      for (let j = 0; j < 6; j++) {
+        const want = Number(await rows.nth(j).locator('[data-role="grad-recomputed"]').getAttribute('data-value'));
+        const got = Number(await rows.nth(j).locator('[data-role="grad-gpu"]').getAttribute('data-value'));
+        expect(Math.abs(want - gradRef.data[3 * 6 + j])).toBeLessThanOrEqual(1e-9);
+        expect(Math.abs(got - want)).toBeLessThanOrEqual(tolerance(want));
+      }
+      if (reduction === 'mean') await shot('cross-entropy');
+    }
   });
 
   it('linear: typed input numbers, the neuron’s dot product, and the update preview W − lr·dW', async () => {

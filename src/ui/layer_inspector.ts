@@ -1,0 +1,310 @@
+/**
+ * <nnx-layer-inspector>: the embeddable one-op inspector. Set `spec` (the `nnx run` JSON:
+ * `{op, attrs, inputs, grad_output?}`) and it runs the op on the page's WebGPU adapter —
+ * forward, and backward when `grad_output` is given — then shows every output and gradient as
+ * per-channel heatmaps (exact float32 values on hover), the traced intermediates, the kernels
+ * with their GPU times and the ledger of every GPU buffer.
+ *
+ * In: `spec` (property, or a JSON `spec` attribute), `heading` (attribute).
+ * Out: `result` (the JSON `nnx run --trace` prints: op, outputs, grads, trace, adapter, memory,
+ * timings), `error` (one line), `data-state` (idle | running | done | error) and the events
+ * `nnx-result` (detail: that JSON) and `nnx-error` (detail: `{message}`), both bubbling and
+ * composed. The GPU device is acquired on the first run, reused for later specs and destroyed
+ * when the element leaves the document. Themed through the `--nnx-*` custom properties.
+ */
+import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
+import { customElement, property, state } from 'lit/decorators.js';
+import { NnxError } from '../analysis/errors.ts';
+import type { Tensor } from '../analysis/tensor.ts';
+import { GpuRuntime } from '../kernels/runtime.ts';
+import { runSpec, type RunResult } from '../ops/run.ts';
+import type { JsonTensor } from '../ops/spec.ts';
+import type { AdapterReport } from '../kernels/adapter.ts';
+import { formatBytesLong, formatCount, formatMicros } from './format.ts';
+import './kernel_timings.ts';
+import './ledger_table.ts';
+import './tensor_view.ts';
+import { base, tokens } from './theme.ts';
+import './webgpu_missing.ts';
+
+export type InspectorState = 'idle' | 'running' | 'done' | 'error';
+export type InspectorTab = 'kernels' | 'memory' | 'trace' | 'inputs';
+
+/** A spec attribute that is not valid JSON: kept so the run reports it in one line. */
+class BadSpecAttribute {
+  constructor(readonly message: string) {}
+}
+
+/**
+ * The message as `nnx run` prints it. Project errors (NnxError) carry a complete one-line message;
+ * their class names are not shown, since a minified bundle renames them. Built-in errors keep theirs.
+ */
+function oneLine(e: unknown): string {
+  const builtIn = e instanceof Error && !(e instanceof NnxError) && /^[A-Z][A-Za-z]*Error$/.test(e.name) && e.name !== 'Error';
+  const text = e instanceof Error ? `${builtIn ? `${e.name}: ` : ''}${e.message}` : String(e);
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+/** A readable adapter name from what the browser reveals (as the app header shows it). */
+function adapterName(a: AdapterReport): string {
+  const parts = [a.vendor, a.architecture, a.device].filter((s) => s && s.trim());
+  return a.description?.trim() || parts.join(' · ') || 'unnamed adapter';
+}
+
+function flatten(data: unknown): number[] {
+  return Array.isArray(data) ? data.flatMap(flatten) : [Number(data)];
+}
+
+function toTensor(t: JsonTensor): Tensor {
+  return { shape: t.shape, data: Float32Array.from(flatten(t.data)) };
+}
+
+/** Input tensors of a spec, for the inputs tab (shape checked by the run; nested data flattened). */
+function specInputs(spec: unknown): [string, Tensor][] {
+  const inputs = (spec as { inputs?: Record<string, JsonTensor> } | null)?.inputs;
+  if (!inputs || typeof inputs !== 'object') return [];
+  return Object.entries(inputs).flatMap(([name, t]) => {
+    if (!t || !Array.isArray(t.shape) || !Array.isArray(t.data)) return [];
+    return [[name, { shape: t.shape, data: Float32Array.from(flatten(t.data)) }] as [string, Tensor]];
+  });
+}
+
+@customElement('nnx-layer-inspector')
+export class NnxLayerInspector extends LitElement {
+  static styles = [tokens, base, css`
+    :host { display: block; }
+    .frame { background: var(--_surface); border: 1px solid var(--_border); border-radius: var(--_radius); box-shadow: var(--_shadow); overflow: hidden; }
+    .head { display: flex; align-items: center; gap: 10px; flex-wrap: wrap; padding: 10px 14px; border-bottom: 1px solid var(--_border); background: var(--_surface-2); }
+    .head h2 { font-size: 14px; }
+    .op { font: 600 12.5px var(--_mono); color: var(--_accent); background: var(--_accent-soft); border-radius: 6px; padding: 2px 8px; }
+    .status { margin-left: auto; font-size: 12px; color: var(--_muted); display: flex; align-items: center; gap: 6px; }
+    .dot { width: 8px; height: 8px; border-radius: 50%; background: var(--_muted); }
+    .dot.running { background: var(--_focus); animation: pulse 1s infinite alternate; }
+    .dot.done { background: var(--_ok); }
+    .dot.error { background: var(--_danger); }
+    @keyframes pulse { from { opacity: 0.35; } to { opacity: 1; } }
+    .body { padding: 12px 14px 14px; display: flex; flex-direction: column; gap: 12px; }
+    .stats { display: flex; gap: 20px; flex-wrap: wrap; font-size: 11.5px; color: var(--_muted); }
+    .stats div { display: flex; flex-direction: column; gap: 1px; }
+    .stats .k { text-transform: uppercase; letter-spacing: 0.05em; font-size: 10.5px; }
+    .stats .v { font: 600 13px var(--_mono); color: var(--_text); }
+    .section-title { display: flex; align-items: baseline; gap: 8px; margin: 0 0 6px; }
+    .section-title span { font-size: 11.5px; color: var(--_muted); }
+    .tensors { display: flex; flex-wrap: wrap; gap: 10px; align-items: flex-start; }
+    .tensors nnx-tensor-view { flex: 0 1 auto; max-width: 100%; }
+    .tabs { display: flex; gap: 2px; border-bottom: 1px solid var(--_border); }
+    .tabs button { border: none; border-bottom: 2px solid transparent; border-radius: 0; background: none; padding: 6px 10px; font-size: 12.5px; color: var(--_muted); }
+    .tabs button[aria-selected='true'] { color: var(--_text); border-bottom-color: var(--_accent); }
+    .tab { padding-top: 8px; }
+    .run-error { border: 1px solid #f3c1bb; background: var(--_danger-soft); color: #8f1d14; border-radius: 8px; padding: 10px 12px; font-size: 13px; }
+    .run-error code { font: 12px var(--_mono); white-space: pre-wrap; word-break: break-word; }
+    .empty { font-size: 12.5px; color: var(--_muted); padding: 6px 0; }
+  `];
+
+  /** The `nnx run` spec to run; also accepted as a JSON attribute. */
+  @property({
+    attribute: 'spec',
+    converter: {
+      fromAttribute: (value: string | null) => {
+        if (value === null) return null;
+        try {
+          return JSON.parse(value);
+        } catch (e) {
+          return new BadSpecAttribute(`the spec attribute is not JSON: ${e instanceof Error ? e.message : String(e)}`);
+        }
+      },
+    },
+  })
+  spec: unknown = null;
+  /** Title shown above the result (defaults to the op name). */
+  @property() heading = '';
+  /** Which detail tab is open. */
+  @property() tab: InspectorTab = 'kernels';
+  /** idle | running | done | error, reflected as `data-state` for styling and tests. */
+  @property({ reflect: true, attribute: 'data-state' }) state: InspectorState = 'idle';
+
+  /** The JSON of the latest finished run (null before the first one, or after an error). */
+  @state() result: RunResult | null = null;
+  /** The one-line message of the latest failure. */
+  @state() error: string | null = null;
+  @state() private noGpu = false;
+
+  private runtime: GpuRuntime | null = null;
+  private acquiring: Promise<GpuRuntime> | null = null;
+  private queue: Promise<void> = Promise.resolve();
+  private generation = 0;
+  private connected = false;
+
+  connectedCallback(): void {
+    super.connectedCallback();
+    this.connected = true;
+  }
+
+  disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.connected = false;
+    this.generation++;
+    // Free the device once any run in flight has finished with it.
+    const rt = this.runtime;
+    const pending = this.acquiring;
+    this.runtime = null;
+    this.acquiring = null;
+    void this.queue.finally(async () => {
+      rt?.destroy();
+      if (pending && !rt) (await pending.catch(() => null))?.destroy();
+    });
+  }
+
+  protected updated(changed: PropertyValues<this>): void {
+    if (changed.has('spec') && this.connected && this.spec !== null && this.spec !== undefined) void this.run();
+  }
+
+  /** Runs the current spec again (it runs by itself whenever `spec` is set). Resolves with the result, or null on failure. */
+  run(): Promise<RunResult | null> {
+    const generation = ++this.generation;
+    const spec = this.spec;
+    this.state = 'running';
+    const done = this.queue.then(() => this.runOnce(spec, generation));
+    this.queue = done.then(() => undefined);
+    return done;
+  }
+
+  private async gpu(): Promise<GpuRuntime> {
+    if (this.runtime) return this.runtime;
+    if (!this.acquiring) {
+      this.acquiring = GpuRuntime.create().then((rt) => {
+        if (!this.connected) {
+          rt.destroy();
+          throw new Error('the element was removed from the page before the GPU was ready');
+        }
+        this.runtime = rt;
+        this.acquiring = null;
+        rt.device.lost.then(() => {
+          if (this.runtime === rt) this.runtime = null;
+        });
+        return rt;
+      });
+      this.acquiring.catch(() => {
+        this.acquiring = null;
+      });
+    }
+    return this.acquiring;
+  }
+
+  private async runOnce(spec: unknown, generation: number): Promise<RunResult | null> {
+    if (generation !== this.generation) return null;
+    let rt: GpuRuntime;
+    try {
+      if (spec instanceof BadSpecAttribute) throw new Error(spec.message);
+      try {
+        rt = await this.gpu();
+      } catch (e) {
+        this.noGpu = true;
+        throw e;
+      }
+      this.noGpu = false;
+      const { result } = await runSpec(rt, spec, { trace: true });
+      if (generation !== this.generation) return null;
+      this.result = result;
+      this.error = null;
+      this.state = 'done';
+      this.dispatchEvent(new CustomEvent<RunResult>('nnx-result', { detail: result, bubbles: true, composed: true }));
+      return result;
+    } catch (e) {
+      if (generation !== this.generation) return null;
+      this.result = null;
+      this.error = oneLine(e);
+      this.state = 'error';
+      this.dispatchEvent(new CustomEvent<{ message: string }>('nnx-error', { detail: { message: this.error }, bubbles: true, composed: true }));
+      return null;
+    }
+  }
+
+  private tensors(group: Record<string, JsonTensor> | undefined, prefix: string, help: (name: string) => string) {
+    const entries = Object.entries(group ?? {});
+    if (!entries.length) return html`<div class="empty">none</div>`;
+    return html`<div class="tensors">
+      ${entries.map(([name, t]) => html`<nnx-tensor-view
+        data-name=${`${prefix}${name}`}
+        .name=${`${prefix}${name}`}
+        .heading=${`${prefix}${name}`}
+        .help=${help(name)}
+        .tensor=${toTensor(t)}
+        .maxWidth=${460}
+      ></nnx-tensor-view>`)}
+    </div>`;
+  }
+
+  private renderTab(r: RunResult) {
+    if (this.tab === 'memory') return html`<nnx-ledger-table .memory=${r.memory}></nnx-ledger-table>`;
+    if (this.tab === 'trace') return this.tensors(r.trace, 'trace.', () => '');
+    if (this.tab === 'inputs') {
+      const inputs = specInputs(this.spec);
+      if (!inputs.length) return html`<div class="empty">none</div>`;
+      return html`<div class="tensors">${inputs.map(([name, t]) => html`<nnx-tensor-view data-name=${`input.${name}`} .name=${name} .tensor=${t} .maxWidth=${460}></nnx-tensor-view>`)}</div>`;
+    }
+    return html`<nnx-kernel-timings .timings=${r.timings}></nnx-kernel-timings>`;
+  }
+
+  private renderResult(r: RunResult) {
+    const gpu = r.timings.total_gpu_ns;
+    const tabs: [InspectorTab, string][] = [
+      ['kernels', `Kernels (${r.timings.dispatches.length})`],
+      ['memory', `GPU memory (${r.memory.buffers_created} buffers)`],
+      ['trace', `Trace (${Object.keys(r.trace ?? {}).length})`],
+      ['inputs', 'Inputs'],
+    ];
+    return html`
+      <div class="stats">
+        <div><span class="k">adapter</span><span class="v" data-role="adapter">${adapterName(r.adapter)}</span></div>
+        <div><span class="k">GPU time</span><span class="v">${gpu === null ? r.timings.timestamps : `${formatMicros(gpu)} µs`}</span></div>
+        <div><span class="k">wall clock</span><span class="v">${r.timings.wall_ms.toLocaleString('en-US', { maximumFractionDigits: 1 })} ms</span></div>
+        <div><span class="k">peak GPU memory</span><span class="v" data-role="peak" title=${formatBytesLong(r.memory.peak_bytes)}>${formatCount(r.memory.peak_bytes)} B</span></div>
+        <div><span class="k">dispatches</span><span class="v">${formatCount(r.timings.dispatches.length)}</span></div>
+      </div>
+      <section data-role="outputs">
+        <div class="section-title"><h3>Outputs</h3><span>forward pass, read back from the GPU</span></div>
+        ${this.tensors(r.outputs, '', () => '')}
+      </section>
+      ${r.grads
+        ? html`<section data-role="grads">
+            <div class="section-title"><h3>Gradients</h3><span>∂L/∂input for the given grad_output</span></div>
+            ${this.tensors(r.grads, 'grad.', () => '')}
+          </section>`
+        : nothing}
+      <div>
+        <div class="tabs" role="tablist">
+          ${tabs.map(([id, label]) => html`<button role="tab" data-tab=${id} aria-selected=${this.tab === id ? 'true' : 'false'} @click=${() => (this.tab = id)}>${label}</button>`)}
+        </div>
+        <div class="tab" role="tabpanel">${this.renderTab(r)}</div>
+      </div>
+    `;
+  }
+
+  render() {
+    const op = (this.result?.op ?? (this.spec as { op?: unknown } | null)?.op);
+    const label = this.state === 'running' ? 'running on the GPU…' : this.state === 'done' ? 'done' : this.state === 'error' ? 'failed' : 'waiting for a spec';
+    return html`<div class="frame" part="frame">
+      <div class="head">
+        <h2>${this.heading || 'Layer inspector'}</h2>
+        ${typeof op === 'string' ? html`<span class="op">${op}</span>` : nothing}
+        <span class="status" data-role="status"><span class="dot ${this.state}"></span>${label}</span>
+      </div>
+      <div class="body">
+        ${this.noGpu && this.error ? html`<nnx-webgpu-missing .reason=${this.error}></nnx-webgpu-missing>` : nothing}
+        ${this.error && !this.noGpu ? html`<div class="run-error" role="alert" data-role="error"><b>The run failed.</b> <code>${this.error}</code></div>` : nothing}
+        ${this.result ? this.renderResult(this.result) : this.state === 'idle' ? html`<div class="empty">Set the <code>spec</code> property to an <code>nnx run</code> spec.</div>` : nothing}
+      </div>
+    </div>`;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'nnx-layer-inspector': NnxLayerInspector;
+  }
+  interface HTMLElementEventMap {
+    'nnx-result': CustomEvent<RunResult>;
+    'nnx-error': CustomEvent<{ message: string }>;
+  }
+}
