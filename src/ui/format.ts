@@ -2,6 +2,7 @@
  * Number formatting for the UI. Counts get thousands separators (via analysis/format);
  * float32 values are shown exactly: the shortest decimal that reads back as the same float32.
  */
+import { NnxError } from '../analysis/errors.ts';
 import { formatCount } from '../analysis/format.ts';
 
 export { formatCount };
@@ -57,3 +58,15 @@ export function formatShape(shape: readonly number[]): string {
 export function formatIndex(name: string, index: readonly number[]): string {
   return `${name}[${index.join(', ')}]`;
 }
+
+/**
+ * An error as one line, as `nnx run` prints it. Project errors (NnxError) carry a complete
+ * message; their class names are not shown, since a minified bundle renames them. Built-in
+ * errors (RangeError, TypeError, …) keep theirs.
+ */
+export function errorMessage(e: unknown): string {
+  const builtIn = e instanceof Error && !(e instanceof NnxError) && /^[A-Z][A-Za-z]*Error$/.test(e.name) && e.name !== 'Error';
+  const text = e instanceof Error ? `${builtIn ? `${e.name}: ` : ''}${e.message}` : String(e);
+  return text.replace(/\s+/g, ' ').trim();
+}
+

@@ -14,13 +14,12 @@
  */
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import { NnxError } from '../analysis/errors.ts';
 import type { Tensor } from '../analysis/tensor.ts';
 import { GpuRuntime } from '../kernels/runtime.ts';
 import { runSpec, type RunResult } from '../ops/run.ts';
 import type { JsonTensor } from '../ops/spec.ts';
 import type { AdapterReport } from '../kernels/adapter.ts';
-import { formatBytesLong, formatCount, formatMicros } from './format.ts';
+import { errorMessage, formatBytesLong, formatCount, formatMicros } from './format.ts';
 import './kernel_timings.ts';
 import './ledger_table.ts';
 import './tensor_view.ts';
@@ -33,16 +32,6 @@ export type InspectorTab = 'kernels' | 'memory' | 'trace' | 'inputs';
 /** A spec attribute that is not valid JSON: kept so the run reports it in one line. */
 class BadSpecAttribute {
   constructor(readonly message: string) {}
-}
-
-/**
- * The message as `nnx run` prints it. Project errors (NnxError) carry a complete one-line message;
- * their class names are not shown, since a minified bundle renames them. Built-in errors keep theirs.
- */
-function oneLine(e: unknown): string {
-  const builtIn = e instanceof Error && !(e instanceof NnxError) && /^[A-Z][A-Za-z]*Error$/.test(e.name) && e.name !== 'Error';
-  const text = e instanceof Error ? `${builtIn ? `${e.name}: ` : ''}${e.message}` : String(e);
-  return text.replace(/\s+/g, ' ').trim();
 }
 
 /** A readable adapter name from what the browser reveals (as the app header shows it). */
@@ -213,7 +202,7 @@ export class NnxLayerInspector extends LitElement {
     } catch (e) {
       if (generation !== this.generation) return null;
       this.result = null;
-      this.error = oneLine(e);
+      this.error = errorMessage(e);
       this.state = 'error';
       this.dispatchEvent(new CustomEvent<{ message: string }>('nnx-error', { detail: { message: this.error }, bubbles: true, composed: true }));
       return null;

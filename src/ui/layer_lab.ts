@@ -25,6 +25,7 @@ import './ledger_table.ts';
 import './neuron_panel.ts';
 import './tensor_view.ts';
 import { base, tokens } from './theme.ts';
+import { errorMessage } from './format.ts';
 import './update_preview.ts';
 import './webgpu_missing.ts';
 
@@ -70,11 +71,6 @@ function collectTensors(spec: RunSpec, result: RunResult, readback: RunReadback)
   if (g && 'shape' in g && 'data' in g) out['grad_output.output'] = fromJson(g as JsonTensor);
   else if (g) for (const [k, t] of Object.entries(g as Record<string, JsonTensor>)) out[`grad_output.${k}`] = fromJson(t);
   return out;
-}
-
-function errorText(e: unknown): string {
-  if (e instanceof Error) return `${e.name && e.name !== 'Error' ? `${e.name}: ` : ''}${e.message}`;
-  return String(e);
 }
 
 @customElement('nnx-layer-lab')
@@ -278,7 +274,7 @@ export class NnxLayerLab extends LitElement {
       this.runState = 'done';
       this.dispatchEvent(new CustomEvent('nnx-result', { detail: result, bubbles: true, composed: true }));
     } catch (e) {
-      this.runError = errorText(e);
+      this.runError = errorMessage(e);
       this.runState = 'error';
     } finally {
       clearInterval(watchdog);
@@ -299,7 +295,7 @@ export class NnxLayerLab extends LitElement {
       try {
         value = this.op.explain(run.spec, run.readback, this.selected);
       } catch (e) {
-        error = errorText(e);
+        error = errorMessage(e);
       }
     }
     this.explained = { run, index, value, error };
@@ -429,7 +425,7 @@ export class NnxLayerLab extends LitElement {
     try {
       return this.op.detail!(run, this.selected, this.selectFromDetail);
     } catch (e) {
-      return html`<div class="run-error">${errorText(e)}</div>`;
+      return html`<div class="run-error">${errorMessage(e)}</div>`;
     }
   }
 
