@@ -2,6 +2,8 @@
  * <nnx-heatmap>: a tensor drawn as a grid of 2-D planes on one canvas with a diverging colour
  * map. Rank 4 [A, B, H, W] gives A rows × B columns of H×W planes; rank 3 one row; rank 2 one
  * plane; rank 1 one strip. Hover shows the exact value; a click fires `nnx-cell-click`.
+ * `zoom` multiplies the cell size (ctrl/cmd + wheel over the canvas steps it through
+ * `HEATMAP_ZOOMS` and fires `nnx-zoom-change`); a zoomed canvas scrolls inside its frame.
  */
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
@@ -9,6 +11,20 @@ import type { Tensor } from '../analysis/tensor.ts';
 import { divergingRgb } from './colormap.ts';
 import { formatFloat32, formatIndex } from './format.ts';
 import { tokens } from './theme.ts';
+
+export interface ZoomChangeDetail {
+  name: string;
+  zoom: number;
+}
+
+/** The zoom levels offered (cell size multipliers). */
+export const HEATMAP_ZOOMS = [1, 2, 4, 8] as const;
+
+/** Largest canvas side and area, in device pixels, a zoom may produce (browsers cap canvases). */
+const MAX_CANVAS_SIDE = 16384;
+const MAX_CANVAS_AREA = 64 * 1024 * 1024;
+/** Wheel travel (pixels) per zoom step, so a trackpad pinch does not jump straight to 8×. */
+const WHEEL_STEP = 60;
 
 export interface CellClickDetail {
   name: string;
@@ -65,6 +81,7 @@ export class NnxHeatmap extends LitElement {
   static styles = [tokens, css`
     :host { display: block; position: relative; }
     .scroll { overflow: auto; max-width: 100%; }
+    .scroll.zoomed { max-height: var(--nnx-heatmap-max-height, 70vh); }
     canvas { display: block; }
     canvas.clickable { cursor: crosshair; }
     .tip {
@@ -96,12 +113,16 @@ export class NnxHeatmap extends LitElement {
   @property({ type: Number }) planeSize = 120;
   /** Largest cell side, in CSS pixels (small kernels stay compact). */
   @property({ type: Number }) maxCell = 18;
+  /** Cell size multiplier (1, 2, 4, 8); lowered when the canvas would grow past what browsers draw. */
+  @property({ type: Number }) zoom = 1;
 
   @state() private tip: { text: string; value: string | null; x: number; y: number } | null = null;
   @query('canvas') private canvas!: HTMLCanvasElement;
   private geometry: Geometry | null = null;
   private hover: number[] | null = null;
   private base: HTMLCanvasElement | null = null;
+  private wheel = 0;
+  private pointer: { clientX: number; clientY: number } | null = null;
 
   disconnectedCallback(): void {
     super.disconnectedCallback();
@@ -109,13 +130,32 @@ export class NnxHeatmap extends LitElement {
     this.geometry = null;
   }
 
-  /** The page (client) coordinates of a cell's centre, for tests and tours. */
+  /**
+   * The page (client) coordinates of a cell's centre, for tests and tours. When the heatmap is
+   * zoomed, its frame is first scrolled (as little as needed) so that the cell is visible.
+   */
   cellCenter(index: number[]): { x: number; y: number } {
     const g = this.geometry;
     if (!g || !this.tensor) throw new Error(`${this.name}: nothing drawn yet`);
-    const [r, c, y, x] = gridPosition(this.tensor.shape.length, index);
+    const { x, y } = this.cellOffset(g, index);
+    const frame = this.frame;
+    if (frame) {
+      const half = g.cell / 2;
+      if (x - half < frame.scrollLeft || x + half > frame.scrollLeft + frame.clientWidth) frame.scrollLeft = Math.max(0, x - frame.clientWidth / 2);
+      if (y - half < frame.scrollTop || y + half > frame.scrollTop + frame.clientHeight) frame.scrollTop = Math.max(0, y - frame.clientHeight / 2);
+    }
     const box = this.canvas.getBoundingClientRect();
-    return { x: box.left + this.planeX(g, c) + (g.pad[1] + x + 0.5) * g.cell, y: box.top + this.planeY(g, r) + (g.pad[0] + y + 0.5) * g.cell };
+    return { x: box.left + x, y: box.top + y };
+  }
+
+  /** A cell's centre in canvas (CSS pixel) coordinates. */
+  private cellOffset(g: Geometry, index: number[]): { x: number; y: number } {
+    const [r, c, y, x] = gridPosition(this.tensor!.shape.length, index);
+    return { x: this.planeX(g, c) + (g.pad[1] + x + 0.5) * g.cell, y: this.planeY(g, r) + (g.pad[0] + y + 0.5) * g.cell };
+  }
+
+  private get frame(): HTMLElement | null {
+    return this.renderRoot.querySelector<HTMLElement>('.scroll');
   }
 
   private layout(): Geometry | null {
@@ -125,17 +165,28 @@ export class NnxHeatmap extends LitElement {
     const spanW = w + pad[1] + pad[3];
     const spanH = h + pad[0] + pad[2];
     const fit = Math.min(this.planeSize / Math.max(spanW, spanH), this.maxWidth / (cols * spanW));
-    const cell = Math.max(3, Math.min(this.maxCell, Math.floor(fit)));
-    const gap = cell >= 8 ? 10 : 6;
+    const unzoomed = Math.max(3, Math.min(this.maxCell, Math.floor(fit)));
+    const gap = unzoomed >= 8 ? 10 : 6;
     const left = rows > 1 || this.axes[0] ? LABEL_LEFT : 0;
     const top = cols > 1 || this.axes[1] ? LABEL_TOP : 0;
-    const planeW = spanW * cell;
-    const planeH = spanH * cell;
-    return {
-      rows, cols, h, w, cell, gap, left, top, pad, planeW, planeH,
-      width: left + cols * planeW + (cols - 1) * gap + 2,
-      height: top + rows * planeH + (rows - 1) * gap + 2,
+    const dpr = window.devicePixelRatio || 1;
+    const make = (cell: number): Geometry => {
+      const planeW = spanW * cell;
+      const planeH = spanH * cell;
+      return {
+        rows, cols, h, w, cell, gap, left, top, pad, planeW, planeH,
+        width: left + cols * planeW + (cols - 1) * gap + 2,
+        height: top + rows * planeH + (rows - 1) * gap + 2,
+      };
     };
+    const fits = (g: Geometry) => g.width * dpr <= MAX_CANVAS_SIDE && g.height * dpr <= MAX_CANVAS_SIDE && g.width * g.height * dpr * dpr <= MAX_CANVAS_AREA;
+    let zoom = Number.isFinite(this.zoom) ? Math.max(1, this.zoom) : 1;
+    let g = make(Math.round(unzoomed * zoom));
+    while (zoom > 1 && !fits(g)) {
+      zoom = Math.max(1, zoom / 2);
+      g = make(Math.round(unzoomed * zoom));
+    }
+    return g;
   }
 
   private planeX(g: Geometry, c: number): number {
@@ -289,7 +340,7 @@ export class NnxHeatmap extends LitElement {
   }
 
   /** The cell under a pointer position, with whether it lies in the padding margin. */
-  private cellAt(ev: MouseEvent): { index: number[]; padded: boolean } | null {
+  private cellAt(ev: { clientX: number; clientY: number }): { index: number[]; padded: boolean } | null {
     const g = this.geometry;
     if (!g || !this.tensor) return null;
     const box = this.canvas.getBoundingClientRect();
@@ -313,7 +364,13 @@ export class NnxHeatmap extends LitElement {
     return this.tensor!.data[flat];
   }
 
-  private onMove(ev: MouseEvent): void {
+  /** Re-reads the cell under the last pointer position (after a scroll or zoom moved the canvas). */
+  private refreshHover(): void {
+    if (this.pointer) this.onMove(this.pointer);
+  }
+
+  private onMove(ev: { clientX: number; clientY: number }): void {
+    this.pointer = { clientX: ev.clientX, clientY: ev.clientY };
     const hit = this.cellAt(ev);
     const host = this.getBoundingClientRect();
     if (!hit) {
@@ -333,7 +390,38 @@ export class NnxHeatmap extends LitElement {
     this.present();
   }
 
+  /** ctrl/cmd + wheel steps the zoom, keeping the cell under the pointer where it is. */
+  private onWheel(ev: WheelEvent): void {
+    if (!(ev.ctrlKey || ev.metaKey) || !this.geometry) return;
+    ev.preventDefault();
+    this.wheel += ev.deltaY * (ev.deltaMode === 1 ? 16 : ev.deltaMode === 2 ? 400 : 1);
+    if (Math.abs(this.wheel) < WHEEL_STEP) return;
+    const zoomIn = this.wheel < 0;
+    this.wheel = 0;
+    const levels: readonly number[] = HEATMAP_ZOOMS;
+    const next = zoomIn ? levels.find((z) => z > this.zoom) : [...levels].reverse().find((z) => z < this.zoom);
+    if (next === undefined) return;
+    const hit = this.cellAt(ev);
+    this.zoom = next;
+    this.dispatchEvent(new CustomEvent<ZoomChangeDetail>('nnx-zoom-change', { detail: { name: this.name, zoom: next }, bubbles: true, composed: true }));
+    void this.updateComplete.then(() => {
+      const g = this.geometry;
+      const frame = this.frame;
+      if (hit && g && frame && this.tensor) {
+        const { x, y } = this.cellOffset(g, hit.index);
+        const box = frame.getBoundingClientRect();
+        frame.scrollLeft = Math.max(0, x - (ev.clientX - box.left));
+        frame.scrollTop = Math.max(0, y - (ev.clientY - box.top));
+        // What the frame cannot absorb (it grew), the page scroll does.
+        const dy = this.canvas.getBoundingClientRect().top + y - ev.clientY;
+        if (Math.abs(dy) >= 1) window.scrollBy({ top: dy, behavior: 'instant' });
+      }
+      this.refreshHover();
+    });
+  }
+
   private onLeave(): void {
+    this.pointer = null;
     this.tip = null;
     this.hover = null;
     this.present();
@@ -349,12 +437,13 @@ export class NnxHeatmap extends LitElement {
 
   render() {
     return html`
-      <div class="scroll">
+      <div class="scroll ${this.zoom > 1 ? 'zoomed' : ''}" @scroll=${this.refreshHover}>
         <canvas
           class=${this.clickable ? 'clickable' : ''}
           @mousemove=${this.onMove}
           @mouseleave=${this.onLeave}
           @click=${this.onClick}
+          @wheel=${this.onWheel}
         ></canvas>
       </div>
       ${this.tip

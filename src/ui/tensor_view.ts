@@ -8,7 +8,7 @@ import type { Tensor } from '../analysis/tensor.ts';
 import { divergingGradient } from './colormap.ts';
 import { formatShape, formatShort } from './format.ts';
 import './heatmap.ts';
-import type { NnxHeatmap } from './heatmap.ts';
+import { HEATMAP_ZOOMS, type NnxHeatmap, type ZoomChangeDetail } from './heatmap.ts';
 import { base, tokens } from './theme.ts';
 
 @customElement('nnx-tensor-view')
@@ -24,6 +24,7 @@ export class NnxTensorView extends LitElement {
     .bar { height: 7px; width: 64px; border-radius: 4px; border: 1px solid var(--_border); flex: none; }
     .range { font: 10.5px var(--_mono); color: var(--_muted); margin-top: 2px; }
     .empty { color: var(--_muted); font-size: 12px; padding: 18px 0; }
+    .zoom { margin-left: auto; font: 11px var(--_mono); color: var(--_muted); padding: 1px 3px; border-radius: 6px; border: 1px solid var(--_border); background: var(--_surface); }
   `];
 
   /** Short name used in hover text and events (x, weight, output, grad.x). */
@@ -38,12 +39,22 @@ export class NnxTensorView extends LitElement {
   @property({ attribute: false }) axes: [string, string] = ['', ''];
   @property({ type: Boolean }) clickable = false;
   @property({ type: Number }) maxWidth = 520;
+  /** Cell size multiplier of the heatmap (1, 2, 4 or 8); the header's select and ctrl/cmd + wheel set it. */
+  @property({ type: Number }) zoom = 1;
 
   @query('nnx-heatmap') private heatmap!: NnxHeatmap;
 
   /** Client coordinates of a cell's centre (see nnx-heatmap). */
   cellCenter(index: number[]): { x: number; y: number } {
     return this.heatmap.cellCenter(index);
+  }
+
+  private onZoomSelect(e: Event): void {
+    this.zoom = Number((e.target as HTMLSelectElement).value) || 1;
+  }
+
+  private onZoomChange(e: CustomEvent<ZoomChangeDetail>): void {
+    this.zoom = e.detail.zoom;
   }
 
   private range(): { min: number; max: number; scale: number } {
@@ -65,6 +76,11 @@ export class NnxTensorView extends LitElement {
         <header>
           <h3>${this.heading || this.name}</h3>
           ${t ? html`<span class="shape">${formatShape(t.shape)}</span>` : nothing}
+          ${t
+            ? html`<select class="zoom" data-role="zoom" aria-label=${`zoom ${this.heading || this.name}`} title="zoom (or ctrl/⌘ + wheel over the heatmap)" .value=${String(this.zoom)} @change=${this.onZoomSelect}>
+                ${HEATMAP_ZOOMS.map((z) => html`<option value=${String(z)} ?selected=${z === this.zoom}>${z}×</option>`)}
+              </select>`
+            : nothing}
         </header>
         ${this.help ? html`<p class="help">${this.help}</p>` : nothing}
         ${t && r
@@ -78,6 +94,8 @@ export class NnxTensorView extends LitElement {
                 .padding=${this.padding}
                 .axes=${this.axes}
                 .maxWidth=${this.maxWidth}
+                .zoom=${this.zoom}
+                @nnx-zoom-change=${this.onZoomChange}
                 ?clickable=${this.clickable}
               ></nnx-heatmap>
               <div class="legend">

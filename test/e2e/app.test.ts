@@ -165,6 +165,22 @@ describe('Layer Lab in headless Chromium (WebGPU on SwiftShader)', () => {
       const flat = index.reduce((f, v, d) => f * expected.shape[d] + v, 0);
       expect(Math.abs(shown - expected.data[flat])).toBeLessThanOrEqual(tolerance(expected.data[flat]));
     }
+
+    // Zoomed to 4×, the canvas scrolls inside its frame and hover still shows the exact value.
+    await outputView.locator('select[data-role="zoom"]').selectOption('4');
+    await outputView.scrollIntoViewIfNeeded();
+    const zoomedIndex = [1, 4, 2, 4];
+    const at = await outputView.evaluate((el, i) => (el as NnxTensorView).cellCenter(i), zoomedIndex);
+    await page.mouse.move(at.x, at.y);
+    const zoomedTip = page.locator('nnx-tensor-view[data-name="output"] nnx-heatmap .tip', { hasText: `output[${zoomedIndex.join(', ')}]` });
+    await zoomedTip.waitFor({ timeout: 5_000 });
+    const frame = await outputView.locator('nnx-heatmap .scroll').evaluate((el) => ({ scroll: el.scrollWidth, client: el.clientWidth }));
+    expect(frame.scroll).toBeGreaterThan(frame.client);
+    const zoomedShown = Number((await zoomedTip.locator('.v').innerText()).trim());
+    const zoomedFlat = zoomedIndex.reduce((f, v, d) => f * expected.shape[d] + v, 0);
+    expect(Math.abs(zoomedShown - expected.data[zoomedFlat])).toBeLessThanOrEqual(tolerance(expected.data[zoomedFlat]));
+    await page.screenshot({ path: join(RESULTS, 'layer-lab-zoom.png') });
+    await outputView.locator('select[data-role="zoom"]').selectOption('1');
   });
 
   it('clicking an output neuron lists its terms, sum, bias and output and lights up its receptive field', async () => {
