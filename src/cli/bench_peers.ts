@@ -1,7 +1,7 @@
 import { currentNodeGpu } from '../kernels/adapter_node.ts';
 import { measureRoofline } from '../kernels/roofline.ts';
 import { GpuRuntime } from '../kernels/runtime.ts';
-import { runBenchCase } from '../ops/bench.ts';
+import { median, runBenchCase } from '../ops/bench.ts';
 import { fmt, parseBenchArgs, selectCases } from './bench.ts';
 import { tfjsCase } from './peers_tfjs.ts';
 import { writeStdout } from './run.ts';
@@ -15,12 +15,6 @@ interface PeerRow {
   tfjs_wall_ms: number | null;
   ratio: number | null;
   tfjs: string;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 /**

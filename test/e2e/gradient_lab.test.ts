@@ -7,29 +7,11 @@
  */
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { NnxGradientLab } from '../../src/ui/gradient_lab.ts';
-import { openBrowser, openLab, RESULTS, type Browser } from './harness.ts';
+import { openLab, RESULTS, useBrowser } from './harness.ts';
 
-let b: Browser | null = null;
-let setupError: Error | null = null;
-
-beforeAll(async () => {
-  try {
-    b = await openBrowser('gradient-lab');
-  } catch (e) {
-    setupError = e instanceof Error ? e : new Error(String(e));
-  }
-});
-
-afterAll(async () => {
-  await b?.close();
-});
-
-function browser(): Browser {
-  if (setupError) throw setupError;
-  return b!;
-}
+const browser = useBrowser('gradient-lab');
 
 /** Opens the Gradient Lab with URL parameters and waits for its automatic training run. */
 async function openGradientLab(page: Page, baseUrl: string, query: string): Promise<{ kinds: string[][]; seconds: number }> {

@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { build, preview, type PreviewServer } from 'vite';
+import { afterAll, beforeAll } from 'vitest';
 import type { Tensor } from '../../src/analysis/tensor.ts';
 import type { NnxTensorView } from '../../src/ui/tensor_view.ts';
 
@@ -59,6 +60,30 @@ export async function openBrowser(name: string): Promise<Browser> {
 }
 
 /** Starts headless Chromium (WebGPU on SwiftShader) for a page served at `baseUrl`, collecting console errors. */
+/**
+ * Opens the app in Chromium once for the calling test file and closes it afterwards. The
+ * returned getter throws the set-up error in every test when there is no browser or WebGPU, so
+ * a missing Chromium fails the suite instead of skipping it.
+ */
+export function useBrowser(name: string): () => Browser {
+  let opened: Browser | null = null;
+  let setupError: Error | null = null;
+  beforeAll(async () => {
+    try {
+      opened = await openBrowser(name);
+    } catch (e) {
+      setupError = e instanceof Error ? e : new Error(String(e));
+    }
+  });
+  afterAll(async () => {
+    await opened?.close();
+  });
+  return () => {
+    if (setupError) throw setupError;
+    return opened!;
+  };
+}
+
 export async function launchChromium(baseUrl: string): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`Chromium not found at ${CHROMIUM}: the browser test needs it (apt-get install -y chromium, or set NNX_CHROMIUM)`);

@@ -5,7 +5,7 @@
  * src/analysis/reference on the very inputs the page sent. Screenshots go to test-results/.
  */
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { normalizePool2dAttrs } from '../../src/analysis/conv_shapes.ts';
 import { gatForwardRef, gcnForwardRef, sageForwardRef } from '../../src/analysis/reference/graph.ts';
 import { linearForwardRef } from '../../src/analysis/reference/linear.ts';
@@ -17,27 +17,9 @@ import { recurrentBackwardRef } from '../../src/analysis/reference/recurrent.ts'
 import type { Tensor, Tensor64 } from '../../src/analysis/tensor.ts';
 import type { RunSpec } from '../../src/ops/spec.ts';
 import type { NnxLayerLab } from '../../src/ui/layer_lab.ts';
-import { clickCell, mismatches, openBrowser, openLab, readTensor, RESULTS, tolerance, type Browser } from './harness.ts';
+import { clickCell, mismatches, openLab, readTensor, RESULTS, tolerance, useBrowser } from './harness.ts';
 
-let b: Browser | null = null;
-let setupError: Error | null = null;
-
-beforeAll(async () => {
-  try {
-    b = await openBrowser('lab-ops');
-  } catch (e) {
-    setupError = e instanceof Error ? e : new Error(String(e));
-  }
-});
-
-afterAll(async () => {
-  await b?.close();
-});
-
-function browser(): Browser {
-  if (setupError) throw setupError;
-  return b!;
-}
+const browser = useBrowser('lab-ops');
 
 /** The spec the lab sent and the trace it got back. */
 async function lastRun(): Promise<{ spec: RunSpec; trace: Record<string, { shape: number[]; data: number[] }> }> {

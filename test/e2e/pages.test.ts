@@ -5,31 +5,13 @@
  * WebGPU adapter and charts them. Screenshots go to test-results/.
  */
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEVICE_PROFILES } from '../../src/analysis/roofline.ts';
 import { buildSummary } from '../../src/analysis/summary.ts';
 import { zooModel } from '../../src/analysis/zoo/index.ts';
-import { openBrowser, RESULTS, type Browser } from './harness.ts';
+import { RESULTS, useBrowser } from './harness.ts';
 
-let b: Browser | null = null;
-let setupError: Error | null = null;
-
-beforeAll(async () => {
-  try {
-    b = await openBrowser('pages');
-  } catch (e) {
-    setupError = e instanceof Error ? e : new Error(String(e));
-  }
-});
-
-afterAll(async () => {
-  await b?.close();
-});
-
-function browser(): Browser {
-  if (setupError) throw setupError;
-  return b!;
-}
+const browser = useBrowser('pages');
 
 describe('Model Inspector and Kernel Timings in headless Chromium', () => {
   it('Model Inspector: totals equal buildSummary, sort and depth stay in the URL, charts and memory are drawn', async () => {
