@@ -15,6 +15,7 @@
  */
 import { InputError } from '../../analysis/errors.ts';
 import { analyzeModel, type LayerNode, type ModelGraph } from '../../analysis/graph.ts';
+import { COMPOSITES } from '../../analysis/layers/index.ts';
 import type { LayerFlow, ParamFlow, TensorFlowStats } from '../../analysis/gradient_health.ts';
 import { parseInit, parseOptimizer, type InitObject, type LayerSpec, type LossName, type ModelSpec, type OptimizerObject } from '../../analysis/model_spec.ts';
 import { numel } from '../../analysis/tensor.ts';
@@ -278,8 +279,13 @@ export class Executor {
       const impl = layerImpl({ type: 'Add' }, { ...node, inputShapes: [node.outputShape, node.outputShape] });
       return this.addNode(path, 'Residual', node, impl, [main, skip], {}, {});
     }
+    const composite = COMPOSITES[layer.type];
+    if (composite) {
+      const node = this.nextGraphNode(path);
+      const expanded = composite(layer, node.inputShapes.map((shape, i) => ({ shape, kind: node.inputKinds[i] })));
+      return this.walkSequence(expanded, ins[0], path, scope, null, init, trainable);
+    }
     const node = this.nextGraphNode(path);
-    if (node.container) throw new InputError(`layer "${path}" (${layer.type}): the GPU executor does not expand ${layer.type} yet`);
     const impl = layerImpl(layer, node);
     const params: Record<string, ExecParam> = {};
     const buffers: Record<string, ExecParam> = {};
