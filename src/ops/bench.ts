@@ -46,8 +46,8 @@ export function median(values: number[]): number {
 }
 
 /**
- * Seeded inputs for a case. Float inputs are uniform in [-1, 1); int32 inputs get valid
- * values: class indices below the logits' last dimension, node indices below x's first.
+ * Seeded inputs for a case. Each input is drawn by the sampler its op declares (positive
+ * variances, indices in range, 0/1 masks); unconstrained float inputs are uniform in [-1, 1).
  */
 export function benchInputs(c: BenchCase, seed = 1): Record<string, HostTensor> {
   const op = findOp(c.op);
@@ -59,13 +59,12 @@ export function benchInputs(c: BenchCase, seed = 1): Record<string, HostTensor> 
       if (spec.optional) continue;
       throw new InputError(`bench case ${c.name}: missing shape for input "${spec.name}" of ${c.op}`);
     }
-    let data: Float32Array | Int32Array;
-    if (spec.dtype === 'int32') {
-      const bound = spec.name === 'target' ? c.shapes.logits?.at(-1) ?? 1 : c.shapes.x?.[0] ?? 1;
-      data = Int32Array.from({ length: numel(shape) }, () => Math.floor(random() * bound));
-    } else {
-      data = Float32Array.from({ length: numel(shape) }, () => random() * 2 - 1);
-    }
+    const count = numel(shape);
+    if (!spec.sample && spec.dtype !== 'float32') throw new InputError(`bench case ${c.name}: ${c.op} declares no sampler for its ${spec.dtype} input "${spec.name}"`);
+    const values = spec.sample
+      ? spec.sample({ count, shape, shapes: c.shapes, attrs: c.attrs, random })
+      : Float32Array.from({ length: count }, () => random() * 2 - 1);
+    const data = spec.dtype === 'float32' ? Float32Array.from(values) : Int32Array.from(values);
     inputs[spec.name] = { shape, dtype: spec.dtype, data };
   }
   for (const name of Object.keys(c.shapes)) {

@@ -4,6 +4,7 @@ import { formatShape } from '../analysis/tensor.ts';
 import { crossEntropyBackward, crossEntropyRows, crossEntropyTotal } from '../kernels/cross_entropy.ts';
 import type { GpuTensor } from '../kernels/runtime.ts';
 import type { OpDefinition } from './op.ts';
+import { indicesBelow } from './input_samplers.ts';
 
 const REDUCTIONS = ['mean', 'sum', 'none'];
 
@@ -15,7 +16,7 @@ export const crossEntropyOp: OpDefinition = {
   name: 'cross_entropy',
   inputs: [
     { name: 'logits', dtype: 'float32', differentiable: true },
-    { name: 'target', dtype: 'int32', differentiable: false },
+    { name: 'target', dtype: 'int32', differentiable: false, sample: indicesBelow((s) => s.logits?.at(-1)) },
   ],
   outputs: ['loss'],
   prepare(attrs, inputs) {

@@ -10,6 +10,7 @@ import { matmul, plain, transposed } from '../kernels/matmul.ts';
 import type { GpuTensor } from '../kernels/runtime.ts';
 import { boolAttr, expectShape, freeAfterSubmit, intAttr, messagesOf, nodeFeatures, numberAttr } from './graph_common.ts';
 import type { OpDefinition } from './op.ts';
+import { indicesBelow } from './input_samplers.ts';
 
 /**
  * PyG `GATConv` as a function (dropout 0): H = X·Wᵀ viewed [V, heads, C];
@@ -23,7 +24,7 @@ export const gatOp: OpDefinition = {
   name: 'gat',
   inputs: [
     { name: 'x', dtype: 'float32', differentiable: true },
-    { name: 'edge_index', dtype: 'int32', differentiable: false },
+    { name: 'edge_index', dtype: 'int32', differentiable: false, sample: indicesBelow((s) => s.x?.[0]) },
     { name: 'weight', dtype: 'float32', differentiable: true },
     { name: 'att_src', dtype: 'float32', differentiable: true },
     { name: 'att_dst', dtype: 'float32', differentiable: true },

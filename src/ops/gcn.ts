@@ -6,6 +6,7 @@ import { matmul, plain, transposed } from '../kernels/matmul.ts';
 import type { GpuTensor } from '../kernels/runtime.ts';
 import { boolAttr, expectShape, freeAfterSubmit, messagesOf, nodeFeatures } from './graph_common.ts';
 import type { OpDefinition } from './op.ts';
+import { indicesBelow } from './input_samplers.ts';
 
 /**
  * PyG `GCNConv` as a function: out = D^-½ (A + I) D^-½ · X·Wᵀ + b on x [V, F_in],
@@ -18,7 +19,7 @@ export const gcnOp: OpDefinition = {
   name: 'gcn',
   inputs: [
     { name: 'x', dtype: 'float32', differentiable: true },
-    { name: 'edge_index', dtype: 'int32', differentiable: false },
+    { name: 'edge_index', dtype: 'int32', differentiable: false, sample: indicesBelow((s) => s.x?.[0]) },
     { name: 'weight', dtype: 'float32', differentiable: true },
     { name: 'bias', dtype: 'float32', optional: true, differentiable: true },
   ],

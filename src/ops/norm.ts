@@ -13,6 +13,7 @@ import {
 } from '../kernels/norm.ts';
 import type { GpuRuntime, GpuTensor } from '../kernels/runtime.ts';
 import type { HostTensor, OpDefinition, OpRun, PreparedOp } from './op.ts';
+import { uniformIn } from './input_samplers.ts';
 
 function numberAttr(op: string, name: string, value: unknown, fallback: number, min = -Infinity): number {
   if (value === undefined) return fallback;
@@ -146,7 +147,7 @@ export const batchNormOp: OpDefinition = {
   inputs: [
     ...AFFINE_INPUTS,
     { name: 'running_mean', dtype: 'float32', optional: true, differentiable: false },
-    { name: 'running_var', dtype: 'float32', optional: true, differentiable: false },
+    { name: 'running_var', dtype: 'float32', optional: true, differentiable: false, sample: uniformIn(0.5, 1.5) },
   ],
   outputs: ['output', 'running_mean', 'running_var'],
   prepare(attrs, inputs) {

@@ -14,7 +14,18 @@ export interface InputSpec {
   optional?: boolean;
   /** Whether backward returns a gradient for it. */
   differentiable: boolean;
+  /** Valid random values when they are constrained (see input_samplers.ts); default: uniform in [-1, 1). */
+  sample?: InputSampler;
 }
+
+/** Draws `count` valid values for an input of `shape`, given every input's shape and the attributes. */
+export type InputSampler = (context: {
+  count: number;
+  shape: number[];
+  shapes: Record<string, number[]>;
+  attrs: Record<string, unknown>;
+  random: () => number;
+}) => ArrayLike<number>;
 
 /** Result of a forward pass: named outputs, named intermediates, and the backward closure. */
 export interface OpRun {

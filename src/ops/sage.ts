@@ -6,6 +6,7 @@ import { matmul, plain, transposed } from '../kernels/matmul.ts';
 import type { GpuTensor } from '../kernels/runtime.ts';
 import { boolAttr, expectShape, freeAfterSubmit, messagesOf, nodeFeatures } from './graph_common.ts';
 import type { OpDefinition } from './op.ts';
+import { indicesBelow } from './input_samplers.ts';
 
 /**
  * PyG `SAGEConv` (mean aggregation) as a function:
@@ -19,7 +20,7 @@ export const sageOp: OpDefinition = {
   name: 'sage',
   inputs: [
     { name: 'x', dtype: 'float32', differentiable: true },
-    { name: 'edge_index', dtype: 'int32', differentiable: false },
+    { name: 'edge_index', dtype: 'int32', differentiable: false, sample: indicesBelow((s) => s.x?.[0]) },
     { name: 'weight_l', dtype: 'float32', differentiable: true },
     { name: 'bias_l', dtype: 'float32', optional: true, differentiable: true },
     { name: 'weight_r', dtype: 'float32', optional: true, differentiable: true },

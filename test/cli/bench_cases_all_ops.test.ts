@@ -1,0 +1,80 @@
+/**
+ * Every op in the registry runs through `nnx bench --cases` with a tiny case: the bench must
+ * draw valid values for every constrained input (positive running variances, class targets
+ * below C, node indices below V, ...). Speed is never asserted.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { benchInputs, parseBenchCases } from '../../src/ops/bench.ts';
+import { OPS } from '../../src/ops/registry.ts';
+import { nnx } from './nnx_cli.ts';
+
+/** One tiny case per op (shapes that are not multiples of any workgroup size). */
+const TINY: Record<string, { attrs?: Record<string, unknown>; shapes: Record<string, number[]>; backward?: boolean }> = {
+  conv2d: { attrs: { padding: 1 }, shapes: { x: [2, 3, 5, 4], weight: [4, 3, 3, 3], bias: [4] }, backward: true },
+  max_pool2d: { attrs: { kernel_size: 2 }, shapes: { x: [2, 3, 5, 4] }, backward: true },
+  avg_pool2d: { attrs: { kernel_size: 2 }, shapes: { x: [2, 3, 5, 4] }, backward: true },
+  linear: { shapes: { x: [3, 5], weight: [4, 5], bias: [4] }, backward: true },
+  relu: { shapes: { x: [3, 7] }, backward: true },
+  cross_entropy: { shapes: { logits: [6, 5], target: [6] }, backward: true },
+  gcn: { shapes: { x: [7, 3], edge_index: [2, 12], weight: [4, 3], bias: [4] }, backward: true },
+  gat: { attrs: { heads: 2 }, shapes: { x: [7, 3], edge_index: [2, 12], weight: [4, 3], att_src: [1, 2, 2], att_dst: [1, 2, 2], bias: [4] }, backward: true },
+  sage: { shapes: { x: [7, 3], edge_index: [2, 12], weight_l: [4, 3], bias_l: [4], weight_r: [4, 3] }, backward: true },
+  batch_norm: { attrs: { training: false }, shapes: { x: [3, 4, 2, 3], weight: [4], bias: [4], running_mean: [4], running_var: [4] }, backward: true },
+  layer_norm: { attrs: { normalized_shape: [5] }, shapes: { x: [3, 5], weight: [5], bias: [5] }, backward: true },
+  group_norm: { attrs: { num_groups: 2 }, shapes: { x: [2, 4, 3], weight: [4], bias: [4] }, backward: true },
+  rnn: { shapes: { x: [3, 2, 4], weight_ih: [5, 4], weight_hh: [5, 5], bias_ih: [5], bias_hh: [5] }, backward: true },
+  lstm: { shapes: { x: [3, 2, 4], weight_ih: [20, 4], weight_hh: [20, 5] }, backward: true },
+  gru: { shapes: { x: [3, 2, 4], weight_ih: [15, 4], weight_hh: [15, 5] }, backward: true },
+  tanh: { shapes: { x: [3, 7] }, backward: true },
+  sigmoid: { shapes: { x: [3, 7] }, backward: true },
+  gelu: { shapes: { x: [3, 7] }, backward: true },
+  silu: { shapes: { x: [3, 7] }, backward: true },
+  leaky_relu: { attrs: { negative_slope: 0.1 }, shapes: { x: [3, 7] }, backward: true },
+  add: { shapes: { x: [3, 7], other: [3, 7] }, backward: true },
+  flatten: { shapes: { x: [2, 3, 4] }, backward: true },
+  mse_loss: { shapes: { x: [3, 7], target: [3, 7] }, backward: true },
+  embedding: { attrs: { padding_idx: 1 }, shapes: { weight: [6, 5], indices: [2, 7] }, backward: true },
+};
+
+function casesFile(cases: unknown[]): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'nnx-bench-ops-')), 'cases.json');
+  writeFileSync(file, JSON.stringify(cases));
+  return file;
+}
+
+describe('nnx bench --cases on every op', () => {
+  test('every registered op has a tiny case here', () => {
+    expect(Object.keys(OPS).filter((op) => !TINY[op])).toEqual([]);
+  });
+
+  test('constrained inputs are drawn valid', () => {
+    const [bn, ce, gcn] = parseBenchCases([
+      { op: 'batch_norm', attrs: { training: false }, shapes: { x: [8, 64], running_mean: [64], running_var: [64] } },
+      { op: 'cross_entropy', shapes: { logits: [50, 3], target: [50] } },
+      { op: 'gcn', shapes: { x: [5, 2], edge_index: [2, 200], weight: [3, 2] } },
+    ], 'test');
+    expect(Math.min(...Array.from(benchInputs(bn).running_var.data!))).toBeGreaterThan(0);
+    const targets = Array.from(benchInputs(ce).target.data!);
+    expect(targets.every((t) => Number.isInteger(t) && t >= 0 && t < 3)).toBe(true);
+    expect(new Set(targets).size).toBe(3);
+    const edges = Array.from(benchInputs(gcn).edge_index.data!);
+    expect(edges.every((v) => Number.isInteger(v) && v >= 0 && v < 5)).toBe(true);
+    expect(new Set(edges).size).toBe(5);
+  });
+
+  test('every op runs forward and backward, batch_norm inference with running statistics', () => {
+    const cases = Object.entries(TINY).filter(([op]) => OPS[op]).map(([op, c]) => ({ name: op, op, ...c }));
+    const r = nnx(['bench', '--json', '--cases', casesFile(cases), '--runs', '1']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.cases.map((c: { name: string }) => c.name)).toEqual(cases.map((c) => c.name));
+    for (const c of out.cases) {
+      expect(c.wall_ms).toBeGreaterThan(0);
+      expect(c.kernels.length).toBeGreaterThan(0);
+    }
+  }, 600_000);
+});
