@@ -122,12 +122,14 @@ export interface ModelSpec {
   optimizer?: OptimizerSpec;
   seed?: number;
   dtype?: DType | string;
+  /** Given values for parameters and buffers by PyTorch state_dict name (the executor loads them; the analysis ignores them). */
+  weights?: Record<string, { shape: number[]; data: unknown; dtype?: string }>;
 }
 
 /** Keys every layer may carry, whatever its type. */
 export const COMMON_LAYER_KEYS = ['type', 'name', 'id', 'inputs', 'init', 'trainable'] as const;
 
-const MODEL_KEYS = ['name', 'input', 'input_dtype', 'batch_dim', 'graph', 'layers', 'init', 'loss', 'optimizer', 'seed', 'dtype', 'description'];
+const MODEL_KEYS = ['name', 'input', 'input_dtype', 'batch_dim', 'graph', 'layers', 'init', 'loss', 'optimizer', 'seed', 'dtype', 'description', 'weights'];
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -286,6 +288,15 @@ export function validateModelSpec(value: unknown): ModelSpec {
     throw new InputError(`spec: seed must be an integer >= 0, got ${JSON.stringify(value.seed)}`);
   }
   if (value.dtype !== undefined) parseDType(value.dtype, 'spec: dtype');
+  if (value.weights !== undefined) {
+    if (!isObject(value.weights)) throw new InputError(`spec: weights must be an object {name: {"shape", "data"}}, got ${JSON.stringify(value.weights)?.slice(0, 60)}`);
+    for (const [name, t] of Object.entries(value.weights)) {
+      if (!isObject(t) || t.data === undefined) throw new InputError(`spec: weights: ${name} must be {"shape": [...], "data": [...]}, got ${JSON.stringify(t)?.slice(0, 60)}`);
+      if (!Array.isArray(t.shape) || t.shape.some((v) => typeof v !== 'number' || !Number.isInteger(v) || v < 0)) {
+        throw new InputError(`spec: weights: ${name}: shape must be a list of whole numbers, got ${JSON.stringify(t.shape)}`);
+      }
+    }
+  }
   return value as unknown as ModelSpec;
 }
 

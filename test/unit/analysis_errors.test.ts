@@ -176,7 +176,7 @@ describe('layer configuration errors name the layer and the numbers', () => {
 /** Spec-level validation: [what, value, message]. */
 const SPEC_CASES: [string, unknown, string][] = [
   ['not an object', [1, 2], 'a model spec must be a JSON object with "input" and "layers", got an array'],
-  ['unknown key', { input: [1], layers: [{ type: 'ReLU' }], lr: 1 }, 'spec: unknown key "lr" (known: name, input, input_dtype, batch_dim, graph, layers, init, loss, optimizer, seed, dtype, description)'],
+  ['unknown key', { input: [1], layers: [{ type: 'ReLU' }], lr: 1 }, 'spec: unknown key "lr" (known: name, input, input_dtype, batch_dim, graph, layers, init, loss, optimizer, seed, dtype, description, weights)'],
   ['name type', { name: 3, input: [1], layers: [{ type: 'ReLU' }] }, 'spec: name must be a string, got 3'],
   ['description type', { description: [], input: [1], layers: [{ type: 'ReLU' }] }, 'spec: description must be a string, got []'],
   ['input missing', { layers: [{ type: 'ReLU' }] }, 'spec: "input" (the input shape, e.g. [1, 3, 224, 224]) is required'],
