@@ -105,3 +105,8 @@ export const OptimizerParams = d.struct({
 export const TensorStatsParams = d.struct({
   outer: d.u32, channels: d.u32, inner: d.u32, offset: d.u32, lo: d.f32, hi: d.f32,
 });
+
+/** Embedding lookup and its deterministic scatter-add backward (embedding.wgsl); paddingIdx −1 means none. */
+export const EmbeddingParams = d.struct({
+  positions: d.u32, vocab: d.u32, dim: d.u32, paddingIdx: d.i32,
+});

@@ -30,6 +30,7 @@ const OWNERS: Record<string, ParamsSchema> = {
   'mse.wgsl': schemas.MseParams,
   'optimizer.wgsl': schemas.OptimizerParams,
   'tensor_stats.wgsl': schemas.TensorStatsParams,
+  'embedding.wgsl': schemas.EmbeddingParams,
 };
 
 function declaredParams(file: string): string {
