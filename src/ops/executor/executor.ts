@@ -26,8 +26,9 @@ import { decodeStats, STATS_WIDTH, tensorStats, unitMax, type TensorSummary } fr
 import type { OpRun } from '../op.ts';
 import { OPS } from '../registry.ts';
 import { mulberry32 } from '../../analysis/random.ts';
+import { karateClub, randomGraph } from '../../analysis/graph_sources.ts';
 import { drawParameter, initDistribution, normalStream, streamSeed } from './init.ts';
-import { layerImpl, type LayerImpl, type LayerRun } from './layers.ts';
+import { layerImpl, type ExecGraphData, type LayerImpl, type LayerRun } from './layers.ts';
 
 /** Optimizer hyper-parameters in effect (PyTorch's defaults filled in). */
 export interface OptimizerConfig {
@@ -154,8 +155,12 @@ export class Executor {
   private stepCount = 0;
   private input: GpuTensor | null = null;
   private target: GpuTensor | null = null;
-  private hostInput: Float32Array | null = null;
+  private hostInput: Float32Array | Int32Array | null = null;
   private hostTarget: Float32Array | Int32Array | null = null;
+  /** Graph models: the edges every graph layer reads (shared, replaced by setData). */
+  readonly graphData: ExecGraphData = { edgeIndex: new Int32Array(0), numNodes: 0 };
+  /** Nodes (rows of the output) whose loss counts; null when every row counts. */
+  private mask: Int32Array | null = null;
   private outputValue = 0;
   private graphCursor = 0;
   private unused: GpuTensor | null = null;
@@ -163,8 +168,6 @@ export class Executor {
 
   private constructor(private readonly rt: GpuRuntime, readonly spec: ModelSpec, options: ExecutorOptions) {
     this.graph = analyzeModel(spec, { batch: options.batch });
-    if (this.graph.input.kind !== 'float') throw new InputError('the GPU executor needs a float input (Embedding and token ids are not supported yet)');
-    if (spec.graph) throw new InputError('the GPU executor does not run graph models (GCNConv, GATConv, SAGEConv) yet');
     this.seed = options.seed ?? spec.seed ?? 0;
     this.optimizer = optimizerConfig(parseOptimizer(options.optimizer ?? spec.optimizer ?? 'sgd'));
     const outRank = this.graph.output.shape.length;
@@ -211,11 +214,22 @@ export class Executor {
     this.makeData();
   }
 
+  /**
+   * Seeded data: a float input N(0, 1), or token ids uniform in [0, num_embeddings) when the
+   * model starts with an Embedding; class indices or an N(0, 1) target; for graph models the
+   * karate club when the spec's graph has its size (34 nodes, 156 edges), else a seeded random graph.
+   */
   private makeData(): void {
-    const rt = this.rt;
     const shape = this.graph.input.shape;
-    const normal = normalStream(mulberry32(streamSeed(this.seed, 'input')));
-    this.hostInput = Float32Array.from({ length: numel(shape) }, () => normal());
+    const count = numel(shape);
+    if (this.graph.input.kind === 'int') {
+      const vocabulary = this.vocabulary();
+      const u = mulberry32(streamSeed(this.seed, 'input'));
+      this.hostInput = Int32Array.from({ length: count }, () => Math.floor(u() * vocabulary));
+    } else {
+      const normal = normalStream(mulberry32(streamSeed(this.seed, 'input')));
+      this.hostInput = Float32Array.from({ length: count }, () => normal());
+    }
     const out = this.graph.output.shape;
     if (this.loss === 'cross_entropy') {
       const u = mulberry32(streamSeed(this.seed, 'target'));
@@ -224,20 +238,113 @@ export class Executor {
       const n = normalStream(mulberry32(streamSeed(this.seed, 'target')));
       this.hostTarget = Float32Array.from({ length: numel(out) }, () => n());
     }
+    if (this.spec.graph) {
+      const v = this.graph.input.shape[0];
+      const e = this.spec.graph.num_edges;
+      const g = v === 34 && e === 156 ? karateClub() : e % 2 === 0 ? randomGraph(v, e / 2, streamSeed(this.seed, 'graph')) : randomGraph(v, e, streamSeed(this.seed, 'graph'), true);
+      this.graphData.edgeIndex = g.edgeIndex;
+      this.graphData.numNodes = v;
+    }
+    this.uploadTarget();
+  }
+
+  /** num_embeddings of the Embedding that reads the token ids. */
+  private vocabulary(): number {
+    const reader = this.plan.find((p) => p.inputs.includes(0));
+    const weight = reader?.node.params.find((d) => d.name === 'weight');
+    if (!reader || reader.type !== 'Embedding' || !weight) throw new InputError('the model input is integer token ids, so the first layer must be an Embedding');
+    return weight.shape[0];
+  }
+
+  /** The loss target on the GPU: only the masked rows when a mask is set (the loss is F.loss(out[mask], y[mask])). */
+  private uploadTarget(): void {
+    const rt = this.rt;
+    const out = this.graph.output.shape;
+    const rowSize = this.loss === 'cross_entropy' ? 1 : numel(out.slice(1));
+    const rows = this.maskedRows();
+    const host = this.hostTarget!;
+    const data = rows ? (host instanceof Int32Array ? new Int32Array(rows.length * rowSize) : new Float32Array(rows.length * rowSize)) : host;
+    if (rows) rows.forEach((r, i) => data.set(host.subarray(r * rowSize, (r + 1) * rowSize), i * rowSize));
+    const n = rows ? rows.length : out[0];
     const previous = rt.owner;
     rt.owner = 'data';
-    this.target = rt.tensor('target', this.loss === 'cross_entropy' ? [out[0]] : out, this.loss === 'cross_entropy' ? 'int32' : 'float32', this.hostTarget);
+    rt.release(this.target);
+    this.target = rt.tensor('target', this.loss === 'cross_entropy' ? [n] : [n, ...out.slice(1)], this.loss === 'cross_entropy' ? 'int32' : 'float32', data);
     rt.owner = previous;
   }
 
-  /** Replaces the seeded data with given tensors (input as the spec's shape; class indices or a float target). */
-  setData(input: ArrayLike<number>, target: ArrayLike<number>): void {
-    if (input.length !== numel(this.graph.input.shape)) throw new InputError(`input has ${input.length} values, the model input [${this.graph.input.shape.join(', ')}] needs ${numel(this.graph.input.shape)}`);
-    this.hostInput = Float32Array.from(input);
-    const expected = this.loss === 'cross_entropy' ? this.graph.output.shape[0] : numel(this.graph.output.shape);
-    if (target.length !== expected) throw new InputError(`target has ${target.length} values, ${this.loss} needs ${expected}`);
+  /** Indices of the output rows whose loss counts, or null for all. */
+  private maskedRows(): number[] | null {
+    if (!this.mask) return null;
+    const rows: number[] = [];
+    this.mask.forEach((m, i) => m && rows.push(i));
+    return rows;
+  }
+
+  /**
+   * Replaces the seeded data. `input` has the spec's input shape (int32 token ids when the model
+   * starts with an Embedding); `target` holds class indices (cross_entropy) or floats of the
+   * output's shape (mse). Graph models take `edgeIndex` [2, E] (sources, then targets) and a
+   * `mask` [num_nodes] (1 = the node's loss counts, as F.cross_entropy(out[mask], y[mask])).
+   */
+  setData(input: ArrayLike<number>, target: ArrayLike<number>, extras: { edgeIndex?: ArrayLike<number>; mask?: ArrayLike<number> } = {}): void {
+    const inShape = this.graph.input.shape;
+    if (input.length !== numel(inShape)) throw new InputError(`input has ${input.length} values, the model input [${inShape.join(', ')}] needs ${numel(inShape)}`);
+    if (this.graph.input.kind === 'int') {
+      const vocabulary = this.vocabulary();
+      const ids = Int32Array.from(input);
+      const bad = ids.findIndex((t, i) => t !== input[i] || t < 0 || t >= vocabulary);
+      if (bad >= 0) throw new InputError(`input[${bad}] = ${input[bad]} is not a token id in [0, ${vocabulary}) (the Embedding's num_embeddings)`);
+      this.hostInput = ids;
+    } else {
+      this.hostInput = Float32Array.from(input);
+    }
+    const out = this.graph.output.shape;
+    const expected = this.loss === 'cross_entropy' ? out[0] : numel(out);
+    if (target.length !== expected) throw new InputError(`target has ${target.length} values, ${this.loss} needs ${expected} (model output [${out.join(', ')}])`);
     this.hostTarget = this.loss === 'cross_entropy' ? Int32Array.from(target) : Float32Array.from(target);
-    this.rt.device.queue.writeBuffer(this.target!.buffer, 0, this.hostTarget.buffer, this.hostTarget.byteOffset, this.hostTarget.byteLength);
+    if (this.loss === 'cross_entropy') {
+      const bad = this.hostTarget.findIndex((t) => t < 0 || t >= out[1]);
+      if (bad >= 0) throw new InputError(`target[${bad}] = ${this.hostTarget[bad]} is not a class index in [0, ${out[1]})`);
+    }
+    if (extras.edgeIndex !== undefined) {
+      if (!this.spec.graph) throw new InputError('edge_index was given but the model has no graph layers (no "graph" in the spec)');
+      const e = this.spec.graph.num_edges;
+      if (extras.edgeIndex.length !== 2 * e) throw new InputError(`edge_index has ${extras.edgeIndex.length} values, the spec's graph needs [2, ${e}] = ${2 * e} (graph.num_edges ${e})`);
+      const v = this.graph.input.shape[0];
+      const edges = Int32Array.from(extras.edgeIndex);
+      const bad = edges.findIndex((n, i) => n !== extras.edgeIndex![i] || n < 0 || n >= v);
+      if (bad >= 0) throw new InputError(`edge_index[${bad < e ? 0 : 1}][${bad % e}] = ${extras.edgeIndex[bad]} is not a node in [0, ${v})`);
+      this.graphData.edgeIndex = edges;
+    }
+    if (extras.mask !== undefined) {
+      if (extras.mask.length !== out[0]) throw new InputError(`mask has ${extras.mask.length} values, the model output [${out.join(', ')}] has ${out[0]} rows`);
+      const mask = Int32Array.from(extras.mask, (m) => (m ? 1 : 0));
+      if (!mask.some((m) => m)) throw new InputError('mask selects no node, so the loss is 0/0');
+      this.mask = mask;
+    }
+    this.uploadTarget();
+  }
+
+  /**
+   * Loads PyTorch state_dict tensors by name (parameters and buffers such as running_mean);
+   * shapes are checked; names not given keep their initialization.
+   */
+  loadWeights(weights: Record<string, { shape: number[]; data: ArrayLike<number> }>): void {
+    const all = [...this.params, ...this.plan.flatMap((n) => Object.values(n.buffers))];
+    const byName = new Map(all.map((p) => [p.name, p]));
+    for (const [name, w] of Object.entries(weights)) {
+      const p = byName.get(name);
+      if (!p) {
+        if (name.endsWith('num_batches_tracked')) continue;
+        throw new InputError(`weights: unknown name "${name}"${closeNames(name, [...byName.keys()])}`);
+      }
+      if (w.shape.length !== p.shape.length || w.shape.some((s, i) => s !== p.shape[i])) {
+        throw new InputError(`weights: "${name}" has shape [${w.shape.join(', ')}], the model expects [${p.shape.join(', ')}]`);
+      }
+      if (w.data.length !== numel(p.shape)) throw new InputError(`weights: "${name}" has ${w.data.length} values for shape [${p.shape.join(', ')}] (${numel(p.shape)})`);
+    }
+    for (const [name, w] of Object.entries(weights)) if (byName.has(name)) this.setParam(name, w.data);
   }
 
   private nextGraphNode(path: string): LayerNode {
@@ -286,7 +393,7 @@ export class Executor {
       return this.walkSequence(expanded, ins[0], path, scope, null, init, trainable);
     }
     const node = this.nextGraphNode(path);
-    const impl = layerImpl(layer, node);
+    const impl = layerImpl(layer, node, this.graphData);
     const params: Record<string, ExecParam> = {};
     const buffers: Record<string, ExecParam> = {};
     const isNorm = impl.module === 'norm';
@@ -388,7 +495,7 @@ export class Executor {
 
     // Forward.
     rt.owner = 'forward input';
-    this.input = rt.tensor('input', this.graph.input.shape, 'float32', this.hostInput!);
+    this.input = rt.tensor('input', this.graph.input.shape, this.hostInput instanceof Int32Array ? 'int32' : 'float32', this.hostInput!);
     this.values[0].tensor = this.input;
     hold(this.input.buffer, this.values[0].readers);
     for (const v of this.values.slice(1)) v.tensor = null;
@@ -397,7 +504,7 @@ export class Executor {
       const ins = p.inputs.map((i) => this.values[i].tensor!);
       const params = Object.fromEntries(Object.entries(p.params).map(([k, v]) => [k, v.tensor]));
       const buffers = Object.fromEntries(Object.entries(p.buffers).map(([k, v]) => [k, v.tensor]));
-      const run = await p.impl.forward(rt, ins, params, buffers);
+      const run = await p.impl.forward(rt, ins, params, buffers, { seed: this.seed, step: this.stepCount });
       p.run = run;
       const out = this.values[p.output];
       out.tensor = run.output;
@@ -422,7 +529,19 @@ export class Executor {
 
     // Loss.
     rt.owner = 'loss';
-    const logits = this.values[this.outputValue].tensor!;
+    const modelOutput = this.values[this.outputValue].tensor!;
+    // A mask keeps the rows whose loss counts (contiguous runs copied), as out[mask] does.
+    const runs = rowRuns(this.maskedRows());
+    const rowBytes = 4 * numel(modelOutput.shape.slice(1));
+    let logits = modelOutput;
+    if (runs) {
+      logits = rt.tensor('loss.input (masked rows)', [runs.reduce((n, [, len]) => n + len, 0), ...modelOutput.shape.slice(1)]);
+      let at = 0;
+      for (const [start, len] of runs) {
+        rt.copy(modelOutput.buffer, logits.buffer, len * rowBytes, start * rowBytes, at * rowBytes);
+        at += len;
+      }
+    }
     const lossOp = OPS[this.loss === 'cross_entropy' ? 'cross_entropy' : 'mse_loss'];
     const lossInputs: Record<string, GpuTensor> = this.loss === 'cross_entropy' ? { logits, target: this.target! } : { x: logits, target: this.target! };
     const prepared = lossOp.prepare({}, Object.fromEntries(Object.entries(lossInputs).map(([k, t]) => [k, { shape: t.shape, dtype: t.dtype }])));
@@ -432,9 +551,20 @@ export class Executor {
     const one = rt.tensor('grad_output.loss', [], 'float32', [1]);
     const lossGrads = await lossRun.backward({ loss: one });
     const grads = new Map<number, GpuTensor>();
-    grads.set(this.outputValue, lossGrads[this.loss === 'cross_entropy' ? 'logits' : 'x']);
+    let outputGrad = lossGrads[this.loss === 'cross_entropy' ? 'logits' : 'x'];
+    if (runs) {
+      const scattered = rt.tensor('loss.grad (masked rows scattered)', modelOutput.shape);
+      let at = 0;
+      for (const [start, len] of runs) {
+        rt.copy(outputGrad.buffer, scattered.buffer, len * rowBytes, at * rowBytes, start * rowBytes);
+        at += len;
+      }
+      rt.releaseAfterSubmit(outputGrad, logits);
+      outputGrad = scattered;
+    }
+    grads.set(this.outputValue, outputGrad);
     rt.releaseAfterSubmit(one, lossTensor, ...Object.values(lossRun.trace));
-    unhold(logits.buffer);
+    unhold(modelOutput.buffer);
     await flush();
 
     // Backward, in reverse.
@@ -570,9 +700,9 @@ export class Executor {
     this.rt.device.queue.writeBuffer(p.tensor.buffer, 0, typed.buffer, typed.byteOffset, typed.byteLength);
   }
 
-  /** The seeded input and target in use. */
-  data(): { input: Float32Array; target: Float32Array | Int32Array } {
-    return { input: this.hostInput!, target: this.hostTarget! };
+  /** The data in use (seeded unless setData replaced it). */
+  data(): { input: Float32Array | Int32Array; target: Float32Array | Int32Array; edgeIndex?: Int32Array; mask?: Int32Array } {
+    return { input: this.hostInput!, target: this.hostTarget!, ...(this.spec.graph ? { edgeIndex: this.graphData.edgeIndex } : {}), ...(this.mask ? { mask: this.mask } : {}) };
   }
 
   /** Frees every buffer the executor owns. */
@@ -588,6 +718,30 @@ export class Executor {
   get statsFloats(): number {
     return this.statsSize;
   }
+}
+
+/** Contiguous [start, length] runs of sorted row indices (null stays null). */
+function rowRuns(rows: number[] | null): [number, number][] | null {
+  if (!rows) return null;
+  const runs: [number, number][] = [];
+  for (const r of rows) {
+    const last = runs[runs.length - 1];
+    if (last && last[0] + last[1] === r) last[1] += 1;
+    else runs.push([r, 1]);
+  }
+  return runs;
+}
+
+/** " (did you mean …?)" with up to three known names sharing the most leading characters or tail. */
+function closeNames(name: string, known: string[]): string {
+  const score = (k: string) => {
+    let i = 0;
+    while (i < k.length && i < name.length && k[i] === name[i]) i++;
+    const tail = k.split('.').pop() === name.split('.').pop() ? 1 : 0;
+    return i + tail;
+  };
+  const close = known.map((k) => [k, score(k)] as const).sort((a, b) => b[1] - a[1]).slice(0, 3).map(([k]) => `"${k}"`);
+  return close.length ? ` (did you mean ${close.join(', ')}?)` : ' (the model has no parameters)';
 }
 
 /** The ledger's current event clock (one past the latest create or destroy). */

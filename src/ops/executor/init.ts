@@ -4,7 +4,8 @@
  *
  * - `pytorch` (default): Linear/Conv weight kaiming_uniform(a = √5), i.e. U(±1/√fan_in), and
  *   bias U(±1/√fan_in); RNN/LSTM/GRU every parameter U(±1/√hidden_size); norms weight 1, bias 0;
- *   Embedding N(0, 1).
+ *   Embedding N(0, 1); PyG's GCNConv/GATConv weights and attention vectors glorot
+ *   U(±√(6/(size(-2)+size(-1)))), biases 0 (SAGEConv's are torch's).
  * - `xavier_uniform` U(±gain·√(6/(fan_in+fan_out))), `xavier_normal` N(0, gain·√(2/(fan_in+fan_out))),
  *   `kaiming_uniform` U(±√(2/(1+a²))·√(3/fan)), `kaiming_normal` N(0, √(2/(1+a²))/√fan):
  *   weights (rank >= 2); biases are zeroed.
@@ -50,7 +51,7 @@ export function fans(shape: number[]): { fanIn: number; fanOut: number } {
 }
 
 /** What kind of module owns a parameter (its default rule). */
-export type ModuleKind = 'dense' | 'recurrent' | 'norm' | 'embedding' | 'other';
+export type ModuleKind = 'dense' | 'recurrent' | 'norm' | 'embedding' | 'glorot' | 'other';
 
 /** Describes the distribution a parameter is drawn from, for reports: "U(−0.125, 0.125)". */
 export interface InitDraw {
@@ -70,6 +71,11 @@ export function initDistribution(init: InitObject, module: ModuleKind, paramName
     if (module === 'norm') return { dist: 'constant', a: base === 'weight' ? 1 : 0, b: 0 };
     if (module === 'recurrent') return { dist: 'uniform', a: -1 / Math.sqrt(hidden), b: 1 / Math.sqrt(hidden) };
     if (module === 'embedding') return { dist: 'normal', a: 0, b: 1 };
+    if (module === 'glorot') {
+      if (shape.length < 2) return { dist: 'constant', a: 0, b: 0 };
+      const bound = Math.sqrt(6 / (shape[shape.length - 2] + shape[shape.length - 1]));
+      return { dist: 'uniform', a: -bound, b: bound };
+    }
     const bound = 1 / Math.sqrt(fans(weightShape).fanIn);
     return { dist: 'uniform', a: -bound, b: bound };
   }

@@ -9,7 +9,7 @@ import type { LayerSpec } from '../../analysis/model_spec.ts';
 import { numel } from '../../analysis/tensor.ts';
 import { reluBackward, reluForward } from '../../kernels/relu.ts';
 import type { GpuRuntime, GpuTensor } from '../../kernels/runtime.ts';
-import type { OpRun } from '../op.ts';
+import type { HostTensor, OpRun } from '../op.ts';
 import { OPS } from '../registry.ts';
 import type { ModuleKind } from './init.ts';
 
@@ -23,6 +23,12 @@ export interface LayerRun {
   /** Buffers (running statistics) the layer replaced: name → new tensor. */
   updatedBuffers: Record<string, GpuTensor>;
   backward(gradOutput: GpuTensor): Promise<{ inputs: (GpuTensor | null)[]; params: Record<string, GpuTensor> }>;
+}
+
+/** The graph that graph layers read (edge_index [2, E] flat, sources then targets); the executor replaces it on setData. */
+export interface ExecGraphData {
+  edgeIndex: Int32Array;
+  numNodes: number;
 }
 
 /** One leaf layer type. */
@@ -46,7 +52,7 @@ function pick(layer: LayerSpec, keys: string[]): Record<string, unknown> {
  */
 function viaOp(
   opName: string, _node: LayerNode, attrs: Record<string, unknown>, paramMap: Record<string, string>, module: ModuleKind,
-  options: { inputNames?: string[]; outputName?: string; bufferMap?: Record<string, string>; band?: [number, number] } = {},
+  options: { inputNames?: string[]; outputName?: string; bufferMap?: Record<string, string>; band?: [number, number]; hostInputs?: () => Record<string, HostTensor> } = {},
 ): LayerImpl {
   const op = OPS[opName];
   const inputNames = options.inputNames ?? ['x'];
@@ -59,7 +65,7 @@ function viaOp(
       inputNames.forEach((n, i) => (gpuInputs[n] = inputs[i]));
       for (const [layerName, opInput] of Object.entries(paramMap)) if (params[layerName]) gpuInputs[opInput] = params[layerName];
       for (const [layerName, opInput] of Object.entries(options.bufferMap ?? {})) if (buffers[layerName]) gpuInputs[opInput] = buffers[layerName];
-      const host = Object.fromEntries(Object.entries(gpuInputs).map(([k, t]) => [k, { shape: t.shape, dtype: t.dtype }]));
+      const host: Record<string, HostTensor> = { ...Object.fromEntries(Object.entries(gpuInputs).map(([k, t]) => [k, { shape: t.shape, dtype: t.dtype }])), ...options.hostInputs?.() };
       const prepared = op.prepare(attrs, host);
       const run: OpRun = await prepared.forward(rt, gpuInputs, { trace: false });
       const output = run.outputs[outputName];
@@ -98,6 +104,25 @@ function viaOp(
       };
     },
   };
+}
+
+/**
+ * PyG's GCNConv, GATConv and SAGEConv as the gcn, gat and sage ops, on the executor's edge_index
+ * (read at every forward, so setData can replace it). PyG's parameter names map to op inputs.
+ */
+function graphLayerImpl(layer: LayerSpec, node: LayerNode, graph: ExecGraphData, unsupported: (why: string) => never): LayerImpl {
+  const hostInputs = () => ({ edge_index: { shape: [2, graph.edgeIndex.length / 2], dtype: 'int32' as const, data: graph.edgeIndex } });
+  if (layer.type === 'GCNConv') {
+    if (layer.improved) unsupported('does not implement improved=true (self-loop weight 2)');
+    return viaOp('gcn', node, pick(layer, ['add_self_loops', 'normalize']), { 'lin.weight': 'weight', bias: 'bias' }, 'glorot', { hostInputs });
+  }
+  if (layer.type === 'GATConv') {
+    if (typeof layer.dropout === 'number' && layer.dropout > 0) unsupported(`runs attention dropout 0 only, got ${layer.dropout}`);
+    return viaOp('gat', node, pick(layer, ['heads', 'concat', 'negative_slope', 'add_self_loops']), { 'lin.weight': 'weight', att_src: 'att_src', att_dst: 'att_dst', bias: 'bias' }, 'glorot', { hostInputs });
+  }
+  if (layer.normalize || layer.project) unsupported('runs SAGEConv with normalize=false and project=false only');
+  if (layer.aggr !== undefined && layer.aggr !== 'mean') unsupported(`runs aggr "mean" only, got ${JSON.stringify(layer.aggr)}`);
+  return viaOp('sage', node, pick(layer, ['root_weight']), { 'lin_l.weight': 'weight_l', 'lin_l.bias': 'bias_l', 'lin_r.weight': 'weight_r' }, 'dense', { hostInputs });
 }
 
 /** ReLU that keeps its output for backward (as autograd does): dL/dx = dL/dy where y > 0. */
@@ -185,10 +210,11 @@ const ACTIVATIONS: Record<string, [string, [number, number] | undefined]> = {
 export const EXECUTABLE_TYPES = [
   'Linear', 'Conv2d', 'ReLU', 'Tanh', 'Sigmoid', 'GELU', 'SiLU', 'LeakyReLU', 'Identity', 'Flatten', 'Reshape', 'Dropout', 'Dropout2d',
   'MaxPool2d', 'AvgPool2d', 'BatchNorm1d', 'BatchNorm2d', 'LayerNorm', 'GroupNorm', 'RNN', 'LSTM', 'GRU', 'Select', 'Add',
+  'GCNConv', 'GATConv', 'SAGEConv',
 ];
 
 /** The implementation of one leaf layer, from its spec and its analysis row. */
-export function layerImpl(layer: LayerSpec, node: LayerNode): LayerImpl {
+export function layerImpl(layer: LayerSpec, node: LayerNode, graph?: ExecGraphData): LayerImpl {
   const t = layer.type;
   const unsupported = (why: string): never => {
     throw new InputError(`layer "${node.name}" (${t}): the GPU executor ${why}`);
@@ -238,6 +264,8 @@ export function layerImpl(layer: LayerSpec, node: LayerNode): LayerImpl {
     }
     case 'Select':
       return selectImpl(node, layer);
+    case 'GCNConv': case 'GATConv': case 'SAGEConv':
+      return graphLayerImpl(layer, node, graph!, unsupported);
     case 'Add':
       if (node.inputShapes.length !== 2 || node.inputShapes[0].join() !== node.inputShapes[1].join()) unsupported('adds exactly two inputs of the same shape (no broadcasting)');
       return addImpl;
