@@ -110,3 +110,13 @@ export const TensorStatsParams = d.struct({
 export const EmbeddingParams = d.struct({
   positions: d.u32, vocab: d.u32, dim: d.u32, paddingIdx: d.i32,
 });
+
+/** ViT patch tokens (patch_tokens.wgsl): [N, D, P] patches → [N, P + hasClass, D] tokens. */
+export const PatchTokensParams = d.struct({
+  batch: d.u32, dim: d.u32, patches: d.u32, hasClass: d.u32, hasPos: d.u32,
+});
+
+/** Seeded dropout (dropout.wgsl): one mask draw per group of `inner` elements, keep = 1 − p, scale = 1/(1 − p). */
+export const DropoutParams = d.struct({
+  count: d.u32, inner: d.u32, seed: d.u32, keep: d.f32, scale: d.f32,
+});

@@ -30,6 +30,8 @@ const OWNERS: Record<string, ParamsSchema> = {
   'mse.wgsl': schemas.MseParams,
   'optimizer.wgsl': schemas.OptimizerParams,
   'tensor_stats.wgsl': schemas.TensorStatsParams,
+  'patch_tokens.wgsl': schemas.PatchTokensParams,
+  'dropout.wgsl': schemas.DropoutParams,
   'embedding.wgsl': schemas.EmbeddingParams,
 };
 

@@ -4,8 +4,9 @@
  *
  * - `pytorch` (default): Linear/Conv weight kaiming_uniform(a = √5), i.e. U(±1/√fan_in), and
  *   bias U(±1/√fan_in); RNN/LSTM/GRU every parameter U(±1/√hidden_size); norms weight 1, bias 0;
- *   Embedding N(0, 1); PyG's GCNConv/GATConv weights and attention vectors glorot
- *   U(±√(6/(size(-2)+size(-1)))), biases 0 (SAGEConv's are torch's).
+ *   Embedding N(0, 1); MultiheadAttention in_proj_weight xavier_uniform, out_proj.weight U(±1/√E),
+ *   biases 0; ViT tokens class_token 0, pos_embedding N(0, 0.02²); PyG's GCNConv/GATConv weights
+ *   and attention vectors glorot U(±√(6/(size(-2)+size(-1)))), biases 0 (SAGEConv's are torch's).
  * - `xavier_uniform` U(±gain·√(6/(fan_in+fan_out))), `xavier_normal` N(0, gain·√(2/(fan_in+fan_out))),
  *   `kaiming_uniform` U(±√(2/(1+a²))·√(3/fan)), `kaiming_normal` N(0, √(2/(1+a²))/√fan):
  *   weights (rank >= 2); biases are zeroed.
@@ -51,7 +52,7 @@ export function fans(shape: number[]): { fanIn: number; fanOut: number } {
 }
 
 /** What kind of module owns a parameter (its default rule). */
-export type ModuleKind = 'dense' | 'recurrent' | 'norm' | 'embedding' | 'glorot' | 'other';
+export type ModuleKind = 'dense' | 'recurrent' | 'norm' | 'embedding' | 'attention' | 'tokens' | 'glorot' | 'other';
 
 /** Describes the distribution a parameter is drawn from, for reports: "U(−0.125, 0.125)". */
 export interface InitDraw {
@@ -76,6 +77,8 @@ export function initDistribution(init: InitObject, module: ModuleKind, paramName
       const bound = Math.sqrt(6 / (shape[shape.length - 2] + shape[shape.length - 1]));
       return { dist: 'uniform', a: -bound, b: bound };
     }
+    if (module === 'attention') return attentionDefault(base, shape);
+    if (module === 'tokens') return tokensDefault(base);
     const bound = 1 / Math.sqrt(fans(weightShape).fanIn);
     return { dist: 'uniform', a: -bound, b: bound };
   }
@@ -86,6 +89,7 @@ export function initDistribution(init: InitObject, module: ModuleKind, paramName
     case 'uniform': return { dist: 'uniform', a: init.a ?? 0, b: init.b ?? 1 };
     default: break;
   }
+  if (module === 'tokens') return tokensDefault(base);
   if (isBias || shape.length < 2) return { dist: 'constant', a: 0, b: 0 };
   const { fanIn, fanOut } = fans(shape);
   if (init.scheme === 'xavier_uniform' || init.scheme === 'xavier_normal') {
@@ -104,6 +108,22 @@ export function initDistribution(init: InitObject, module: ModuleKind, paramName
     return { dist: 'uniform', a: -bound, b: bound };
   }
   return { dist: 'normal', a: 0, b: gain / Math.sqrt(fan) };
+}
+
+/**
+ * nn.MultiheadAttention._reset_parameters: in_proj_weight xavier_uniform_ over [3E, E], in_proj_bias
+ * and out_proj.bias 0, out_proj.weight as nn.Linear's kaiming_uniform(a = √5) = U(±1/√E).
+ */
+function attentionDefault(name: string, shape: number[]): InitDraw {
+  if (shape.length < 2) return { dist: 'constant', a: 0, b: 0 };
+  const { fanIn, fanOut } = fans(shape);
+  const bound = name === 'in_proj_weight' ? Math.sqrt(6 / (fanIn + fanOut)) : 1 / Math.sqrt(fanIn);
+  return { dist: 'uniform', a: -bound, b: bound };
+}
+
+/** torchvision's VisionTransformer: class_token zeros, pos_embedding N(0, 0.02²) (not weights, so xavier/kaiming leave them so). */
+function tokensDefault(name: string): InitDraw {
+  return name === 'class_token' ? { dist: 'constant', a: 0, b: 0 } : { dist: 'normal', a: 0, b: 0.02 };
 }
 
 /** Draws a parameter's values from its distribution with its own seeded stream. */

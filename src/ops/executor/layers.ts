@@ -12,6 +12,7 @@ import type { GpuRuntime, GpuTensor } from '../../kernels/runtime.ts';
 import type { HostTensor, OpRun } from '../op.ts';
 import { OPS } from '../registry.ts';
 import type { ModuleKind } from './init.ts';
+import { dropoutImpl, multiheadAttentionImpl, patchTokensImpl } from './layers_attention.ts';
 
 /** A leaf layer's forward result: its output and the backward closure. */
 export interface LayerRun {
@@ -31,12 +32,18 @@ export interface ExecGraphData {
   numNodes: number;
 }
 
+/** Where a forward runs: the executor's seed and the step number (random masks derive from them and the layer path). */
+export interface LayerContext {
+  seed: number;
+  step: number;
+}
+
 /** One leaf layer type. */
 export interface LayerImpl {
   module: ModuleKind;
   /** Saturation band of the activation (fraction of outputs <= lo or >= hi), if any. */
   band?: [number, number];
-  forward(rt: GpuRuntime, inputs: GpuTensor[], params: Record<string, GpuTensor>, buffers: Record<string, GpuTensor>): Promise<LayerRun>;
+  forward(rt: GpuRuntime, inputs: GpuTensor[], params: Record<string, GpuTensor>, buffers: Record<string, GpuTensor>, context?: LayerContext): Promise<LayerRun>;
 }
 
 function pick(layer: LayerSpec, keys: string[]): Record<string, unknown> {
@@ -210,6 +217,7 @@ const ACTIVATIONS: Record<string, [string, [number, number] | undefined]> = {
 export const EXECUTABLE_TYPES = [
   'Linear', 'Conv2d', 'ReLU', 'Tanh', 'Sigmoid', 'GELU', 'SiLU', 'LeakyReLU', 'Identity', 'Flatten', 'Reshape', 'Dropout', 'Dropout2d',
   'MaxPool2d', 'AvgPool2d', 'BatchNorm1d', 'BatchNorm2d', 'LayerNorm', 'GroupNorm', 'RNN', 'LSTM', 'GRU', 'Select', 'Add',
+  'MultiheadAttention', 'PatchTokens',
   'GCNConv', 'GATConv', 'SAGEConv',
 ];
 
@@ -236,8 +244,11 @@ export function layerImpl(layer: LayerSpec, node: LayerNode, graph?: ExecGraphDa
     case 'Identity': case 'Flatten': case 'Reshape':
       return viewImpl(node.outputShape);
     case 'Dropout': case 'Dropout2d':
-      if (!node.view) unsupported('runs Dropout only with p = 0 (PyTorch\'s identity); random masks are not implemented');
-      return viewImpl(node.outputShape);
+      return node.view ? viewImpl(node.outputShape) : dropoutImpl(node, layer);
+    case 'MultiheadAttention':
+      return multiheadAttentionImpl(node, layer);
+    case 'PatchTokens':
+      return patchTokensImpl(node);
     case 'MaxPool2d':
       if (layer.return_indices) unsupported('does not return pooling indices as a value');
       return viaOp('max_pool2d', node, pick(layer, ['kernel_size', 'stride', 'padding', 'dilation', 'ceil_mode']), {}, 'other');
