@@ -1,14 +1,20 @@
-// C[m, n] = Σ_k A(m, k) · B(k, n) (+ bias[n]), with A and B addressed through strides so one
-// kernel serves linear forward (x · Wᵀ), its input gradient (dy · W) and its weight
-// gradient (dyᵀ · x). Each workgroup computes a 64×64 tile; each of its 8×8 invocations keeps
-// an 8×8 block in registers; K advances 16 at a time through workgroup memory. Workgroup z
-// takes the K range [z·kPerSplit, (z+1)·kPerSplit) and writes its partial sums to slice z of C
+// C[m, n] = alpha · Σ_k A(m, k) · B(k, n) (+ bias[n]), with A, B and C addressed through strides
+// so one kernel serves linear forward (x · Wᵀ), its input gradient (dy · W), its weight
+// gradient (dyᵀ · x) and attention's per-head products. Each workgroup computes a 64×64 tile;
+// each of its 8×8 invocations keeps an 8×8 block in registers; K advances 16 at a time through
+// workgroup memory. Workgroup z = batch · splits + split: batch index b = b1 · batch2 + b2
+// offsets every operand by b1 · stride1 + b2 · stride2 (one matmul per attention head, read
+// in place from a [N, L, 3E] projection), and split takes the K range
+// [split · kPerSplit, (split + 1) · kPerSplit), writing its partial sums to slice split of C
 // (split-K, for a small C with a long K; the slices are summed afterwards).
 
 struct Params {
   m: u32, n: u32, k: u32,
-  aRowStride: u32, aColStride: u32, bRowStride: u32, bColStride: u32,
-  hasBias: u32, kPerSplit: u32,
+  aRowStride: u32, aColStride: u32, bRowStride: u32, bColStride: u32, cRowStride: u32,
+  hasBias: u32, kPerSplit: u32, splits: u32, alpha: f32, batch2: u32,
+  aOffset: u32, aStride1: u32, aStride2: u32,
+  bOffset: u32, bStride1: u32, bStride2: u32,
+  cOffset: u32, cStride1: u32, cStride2: u32, cSplitStride: u32,
 }
 
 const TILE = 64u;
@@ -29,7 +35,14 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   let p = params;
   let m0 = wid.y * TILE;
   let n0 = wid.x * TILE;
-  let kBegin = wid.z * p.kPerSplit;
+  let split = wid.z % p.splits;
+  let batch = wid.z / p.splits;
+  let b1 = batch / p.batch2;
+  let b2 = batch % p.batch2;
+  let aBase = p.aOffset + b1 * p.aStride1 + b2 * p.aStride2;
+  let bBase = p.bOffset + b1 * p.bStride1 + b2 * p.bStride2;
+  let cBase = p.cOffset + b1 * p.cStride1 + b2 * p.cStride2 + split * p.cSplitStride;
+  let kBegin = split * p.kPerSplit;
   let kEnd = min(p.k, kBegin + p.kPerSplit);
   // THREADS equals TILE, so every load of this invocation hits column ii of the tiles.
   let ii = flat % TILE;
@@ -55,8 +68,8 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   for (var k0 = kBegin; k0 < kEnd; k0 += TILE_K) {
     for (var kk = flat / TILE; kk < TILE_K; kk += THREADS / TILE) {
       let k = k0 + kk;
-      tileA[kk][ii] = select(0.0, a[row * p.aRowStride + k * p.aColStride], row < p.m && k < kEnd);
-      tileB[kk][ii] = select(0.0, b[k * p.bRowStride + col * p.bColStride], col < p.n && k < kEnd);
+      tileA[kk][ii] = select(0.0, a[aBase + row * p.aRowStride + k * p.aColStride], row < p.m && k < kEnd);
+      tileB[kk][ii] = select(0.0, b[bBase + k * p.bRowStride + col * p.bColStride], col < p.n && k < kEnd);
     }
     workgroupBarrier();
     for (var kk = 0u; kk < TILE_K; kk++) {
@@ -90,17 +103,16 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
     workgroupBarrier();
   }
   let rows = array<vec4f, 16>(acc0a, acc0b, acc1a, acc1b, acc2a, acc2b, acc3a, acc3b, acc4a, acc4b, acc5a, acc5b, acc6a, acc6b, acc7a, acc7b);
-  let slice = wid.z * p.m * p.n;
   for (var i = 0u; i < 8u; i++) {
     for (var j = 0u; j < 8u; j++) {
       let r = m0 + lid.y + 8u * i;
       let cc = n0 + lid.x + 8u * j;
       if (r < p.m && cc < p.n) {
-        var v = rows[2u * i + j / 4u][j % 4u];
+        var v = p.alpha * rows[2u * i + j / 4u][j % 4u];
         if (p.hasBias != 0u) {
           v += bias[cc];
         }
-        c[slice + r * p.n + cc] = v;
+        c[cBase + r * p.cRowStride + cc] = v;
       }
     }
   }

@@ -8,11 +8,30 @@ export const matmulKernel: KernelDef<typeof MatmulParams> = {
   bindings: ['read', 'read', 'read', 'read_write'],
 };
 
-/** How to read an operand: element (row, col) sits at rowStride·row + colStride·col. */
+/**
+ * How to read an operand: element (row, col) of batch (b1, b2) sits at
+ * offset + b1·batchStrides[0] + b2·batchStrides[1] + rowStride·row + colStride·col.
+ */
 export interface MatrixView {
   tensor: GpuTensor;
   rowStride: number;
   colStride: number;
+  offset?: number;
+  batchStrides?: [number, number];
+}
+
+/** Where C goes: element (row, col) of batch (b1, b2) at offset + b1·s1 + b2·s2 + rowStride·row + col. */
+export interface OutputView {
+  tensor: GpuTensor;
+  rowStride: number;
+  offset?: number;
+  batchStrides?: [number, number];
+}
+
+/** A batch of products (b1 < batch[0], b2 < batch[1]) and a scale on each product. */
+export interface MatmulOptions {
+  batch?: [number, number];
+  alpha?: number;
 }
 
 /** A row-major [rows, cols] matrix read as is. */
@@ -39,29 +58,45 @@ export function kSplits(m: number, n: number, k: number, hasBias: boolean): numb
   return Math.max(1, Math.min(MAX_SPLITS, Math.ceil(SPLIT_BELOW_TILES / tiles) * 2, Math.floor(k / MIN_K_PER_SPLIT)));
 }
 
+function isPlainOutput(c: OutputView, n: number): boolean {
+  return c.rowStride === n && !c.offset && !c.batchStrides;
+}
+
 /**
- * c[m, n] = Σ_k a(m, k)·b(k, n) + bias[n]: 64×64 tiles with 8×8 register blocks. A small C
- * with a long K (a weight gradient summed over a batch or a graph) is split along K into
- * partial products, then summed per element.
+ * c[m, n] = alpha·Σ_k a(m, k)·b(k, n) + bias[n]: 64×64 tiles with 8×8 register blocks, for
+ * each batch (b1, b2) of `options.batch` at once (one dispatch; operands and C placed by their
+ * views' offsets and batch strides). A single small C with a long K (a weight gradient summed
+ * over a batch or a graph) is split along K into partial products, then summed per element.
  */
 export async function matmul(
-  rt: GpuRuntime, a: MatrixView, b: MatrixView, bias: GpuTensor | null, c: GpuTensor, m: number, n: number, k: number,
+  rt: GpuRuntime, a: MatrixView, b: MatrixView, bias: GpuTensor | null, c: GpuTensor | OutputView, m: number, n: number, k: number,
+  options: MatmulOptions = {},
 ): Promise<void> {
-  const splits = kSplits(m, n, k, bias !== null);
+  const out: OutputView = 'buffer' in c ? { tensor: c, rowStride: n } : c;
+  const [batch1, batch2] = options.batch ?? [1, 1];
+  const batches = batch1 * batch2;
+  const splits = batches === 1 && isPlainOutput(out, n) ? kSplits(m, n, k, bias !== null) : 1;
   const kPerSplit = Math.ceil(k / splits / TILE_K) * TILE_K;
+  const [aStride1, aStride2] = a.batchStrides ?? [0, 0];
+  const [bStride1, bStride2] = b.batchStrides ?? [0, 0];
+  const [cStride1, cStride2] = out.batchStrides ?? [0, 0];
   const params = {
     m, n, k,
     aRowStride: a.rowStride, aColStride: a.colStride, bRowStride: b.rowStride, bColStride: b.colStride,
-    hasBias: bias ? 1 : 0, kPerSplit: Math.max(kPerSplit, TILE_K),
+    cRowStride: splits > 1 ? n : out.rowStride,
+    hasBias: bias ? 1 : 0, kPerSplit: Math.max(kPerSplit, TILE_K), splits, alpha: options.alpha ?? 1, batch2,
+    aOffset: a.offset ?? 0, aStride1, aStride2,
+    bOffset: b.offset ?? 0, bStride1, bStride2,
+    cOffset: splits > 1 ? 0 : out.offset ?? 0, cStride1, cStride2, cSplitStride: m * n,
   };
-  const target = splits > 1 ? rt.tensor('matmul.partials', [splits, m, n]) : c;
-  await rt.dispatch(matmulKernel, params, [a.tensor.buffer, b.tensor.buffer, (bias ?? b.tensor).buffer, target.buffer], [Math.ceil(n / TILE), Math.ceil(m / TILE), splits], {
-    flops: 2 * m * n * k + (bias ? m * n : 0),
-    bytesRead: 4 * (m * k + k * n + (bias ? n : 0)),
-    bytesWritten: 4 * m * n * splits,
+  const target = splits > 1 ? rt.tensor('matmul.partials', [splits, m, n]) : out.tensor;
+  await rt.dispatch(matmulKernel, params, [a.tensor.buffer, b.tensor.buffer, (bias ?? b.tensor).buffer, target.buffer], [Math.ceil(n / TILE), Math.ceil(m / TILE), batches * splits], {
+    flops: batches * (2 * m * n * k + (bias ? m * n : 0)),
+    bytesRead: 4 * batches * (m * k + k * n + (bias ? n : 0)),
+    bytesWritten: 4 * batches * m * n * splits,
   });
   if (splits > 1) {
-    await channelSum(rt, target, c, splits, m * n, 1);
+    await channelSum(rt, target, out.tensor, splits, m * n, 1);
     rt.releaseAfterSubmit(target);
   }
 }

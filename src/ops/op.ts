@@ -5,6 +5,8 @@ export interface HostTensor {
   shape: number[];
   dtype: DType;
   data?: ArrayLike<number>;
+  /** Given as `"dtype": "bool"` (uploaded as float32 0/1): a mask whose op reads it as bool. */
+  bool?: boolean;
 }
 
 /** One named input of an op. */
@@ -12,6 +14,8 @@ export interface InputSpec {
   name: string;
   dtype: DType;
   optional?: boolean;
+  /** Whether `"dtype": "bool"` is accepted (masks); such a tensor arrives as float32 0/1 with `bool` set. */
+  acceptsBool?: boolean;
   /** Whether backward returns a gradient for it. */
   differentiable: boolean;
   /** Valid random values when they are constrained (see input_samplers.ts); default: uniform in [-1, 1). */

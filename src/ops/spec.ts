@@ -42,12 +42,13 @@ function flatten(value: unknown, out: unknown[]): void {
  * Parses one JSON tensor: the shape must be whole numbers >= 0, the data must hold exactly
  * numel(shape) finite numbers (integers in int32 range for int32 tensors).
  */
-export function parseTensor(name: string, value: unknown, dtype: DType): ParsedTensor {
+export function parseTensor(name: string, value: unknown, dtype: DType, acceptsBool = false): ParsedTensor {
   if (!isRecord(value)) throw new InputError(`${name}: expected {"shape": [...], "data": [...]}, got ${JSON.stringify(value)?.slice(0, 60)}`);
   const { shape, data } = value;
   if (!Array.isArray(shape) || shape.some((s) => typeof s !== 'number' || !Number.isInteger(s) || s < 0)) {
     throw new InputError(`${name}: shape must be a list of whole numbers >= 0, got ${JSON.stringify(shape)}`);
   }
+  if (value.dtype === 'bool') return parseBoolTensor(name, shape, data, acceptsBool);
   const given = value.dtype ?? dtype;
   const isInt = given === 'int32' || given === 'int64';
   if (!['float32', 'int32', 'int64'].includes(given as string)) throw new InputError(`${name}: dtype must be "float32" or "int32", got ${JSON.stringify(value.dtype)}`);
@@ -73,6 +74,22 @@ export function parseTensor(name: string, value: unknown, dtype: DType): ParsedT
   return { shape: [...shape], dtype, data: typed };
 }
 
+/** A `"dtype": "bool"` tensor (data true/false or 0/1), kept as float32 0/1 with `bool` set. */
+function parseBoolTensor(name: string, shape: number[], data: unknown, acceptsBool: boolean): ParsedTensor {
+  if (!acceptsBool) throw new InputError(`${name}: dtype "bool" is only accepted for masks, not for ${name}`);
+  if (data === undefined) throw new InputError(`${name}: "data" is missing`);
+  const flat: unknown[] = [];
+  flatten(data, flat);
+  const count = numel(shape);
+  if (flat.length !== count) throw new InputError(`${name}: ${flat.length} values for shape ${formatShape(shape)}, which has ${count} elements`);
+  const typed = new Float32Array(count);
+  flat.forEach((v, i) => {
+    if (v !== true && v !== false && v !== 0 && v !== 1) throw new InputError(`${name}: value at flat index ${i} is ${JSON.stringify(v)}, not a bool (true/false or 0/1)`);
+    typed[i] = v === true || v === 1 ? 1 : 0;
+  });
+  return { shape: [...shape], dtype: 'float32', data: typed, bool: true };
+}
+
 /** Parses the text of a spec file, with a clear message for invalid JSON. */
 export function parseSpecText(text: string, source: string): unknown {
   try {
@@ -93,7 +110,7 @@ export function parseInputs(op: OpDefinition, raw: Record<string, unknown>): Rec
     const spec = op.inputs.find((i) => i.name === name);
     if (!spec) throw new InputError(`${op.name}: unknown input "${given}" (inputs: ${op.inputs.map((i) => i.name).join(', ')})`);
     if (parsed[name]) throw new InputError(`${op.name}: input "${name}" is given twice`);
-    parsed[name] = parseTensor(name, value, spec.dtype);
+    parsed[name] = parseTensor(name, value, spec.dtype, spec.acceptsBool);
   }
   for (const spec of op.inputs) {
     if (!spec.optional && !parsed[spec.name]) throw new InputError(`${op.name}: missing input "${spec.name}" (inputs: ${op.inputs.map((i) => `${i.name}${i.optional ? '?' : ''}`).join(', ')})`);

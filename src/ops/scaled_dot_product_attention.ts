@@ -1,0 +1,227 @@
+import { InputError } from '../analysis/errors.ts';
+import { formatShape, numel, stridesOf } from '../analysis/tensor.ts';
+import { checkAttrNames } from '../analysis/conv_shapes.ts';
+import {
+  attentionSoftmax, attentionSoftmaxBackward, type AttentionMask, type HeadView, type MaskMode, type ScoreLayout,
+} from '../kernels/attention.ts';
+import { matmul, type MatrixView, type OutputView } from '../kernels/matmul.ts';
+import type { GpuRuntime, GpuTensor } from '../kernels/runtime.ts';
+import type { HostTensor, OpDefinition } from './op.ts';
+
+/** One attention problem per batch (b1, b2): L queries and S keys of width E, values of width Ev. */
+export interface AttentionDims extends ScoreLayout {
+  dim: number;
+  valueDim: number;
+  scale: number;
+}
+
+/** A mask as the host checked it: how it acts, its strides on [b1, b2, query, key], its values when known. */
+export interface MaskPlan {
+  mode: MaskMode;
+  strides: [number, number, number, number];
+  data?: ArrayLike<number>;
+}
+
+const asMatrix = (h: HeadView, transpose = false): MatrixView => ({
+  tensor: h.tensor, offset: h.offset, batchStrides: h.strides,
+  rowStride: transpose ? 1 : h.rowStride, colStride: transpose ? h.rowStride : 1,
+});
+const asOutput = (h: HeadView): OutputView => ({ tensor: h.tensor, offset: h.offset, batchStrides: h.strides, rowStride: h.rowStride });
+
+/** A contiguous [b1, b2, rows, cols] tensor as a per-batch matrix. */
+function contiguous(tensor: GpuTensor, dims: AttentionDims, rows: number, cols: number): HeadView {
+  return { tensor, offset: 0, strides: [dims.batch[1] * rows * cols, rows * cols], rowStride: cols };
+}
+
+/**
+ * out = softmax(scale·Q·Kᵀ + masks)·V for every batch, each operand read through its view.
+ * Returns the masked scores (what entered the softmax) and the probabilities, both shaped
+ * `scoreShape` ([..., L, S], contiguous).
+ */
+export async function attentionForward(
+  rt: GpuRuntime, dims: AttentionDims, q: HeadView, k: HeadView, v: HeadView, out: HeadView, masks: AttentionMask[], scoreShape: number[],
+): Promise<{ scores: GpuTensor; probs: GpuTensor }> {
+  const { queries: L, keys: S, dim: E, valueDim: Ev, batch } = dims;
+  const scores = rt.tensor('attention.scores', scoreShape);
+  const probs = rt.tensor('attention.probs', scoreShape);
+  const scoreView = contiguous(scores, dims, L, S);
+  await matmul(rt, asMatrix(q), asMatrix(k, true), null, asOutput(scoreView), L, S, E, { batch, alpha: dims.scale });
+  await attentionSoftmax(rt, dims, masks, scores, probs);
+  await matmul(rt, asMatrix(contiguous(probs, dims, L, S)), asMatrix(v), null, asOutput(out), L, Ev, S, { batch });
+  return { scores, probs };
+}
+
+/**
+ * Gradients of attention from the saved probabilities P: dV = Pᵀ·dO, dP = dO·Vᵀ,
+ * dS = P ⊙ (dP − rowsum(dP ⊙ P)), dQ = scale·dS·K, dK = scale·dSᵀ·Q, each written through its view.
+ */
+export async function attentionBackward(
+  rt: GpuRuntime, dims: AttentionDims, q: HeadView, k: HeadView, v: HeadView, probs: GpuTensor, gradOut: HeadView,
+  grads: { q: HeadView; k: HeadView; v: HeadView },
+): Promise<void> {
+  const { queries: L, keys: S, dim: E, valueDim: Ev, batch, scale } = dims;
+  const p = contiguous(probs, dims, L, S);
+  const gradScores = rt.tensor('attention.grad_scores', probs.shape);
+  const ds = contiguous(gradScores, dims, L, S);
+  await matmul(rt, asMatrix(p, true), asMatrix(gradOut), null, asOutput(grads.v), S, Ev, L, { batch });
+  await matmul(rt, asMatrix(gradOut), asMatrix(v, true), null, asOutput(ds), L, S, Ev, { batch });
+  await attentionSoftmaxBackward(rt, dims, probs, gradScores);
+  await matmul(rt, asMatrix(ds), asMatrix(k), null, asOutput(grads.q), L, E, S, { batch, alpha: scale });
+  await matmul(rt, asMatrix(ds, true), asMatrix(q), null, asOutput(grads.k), S, E, L, { batch, alpha: scale });
+  rt.releaseAfterSubmit(gradScores);
+}
+
+/**
+ * Host check that no query row has every key masked out (PyTorch returns NaN there): a one-line
+ * InputError naming the row. Masks whose values the host does not know, and additive masks
+ * (finite values never mask a key out), are not checked.
+ */
+export function checkMaskedRows(op: string, dims: ScoreLayout, masks: MaskPlan[], describeRow: (b1: number, b2: number, i: number) => string): void {
+  const known = masks.filter((m) => m.mode !== 'add');
+  if (known.length === 0 || known.some((m) => !m.data)) return;
+  const [B1, B2] = dims.batch;
+  for (let b1 = 0; b1 < B1; b1++) {
+    for (let b2 = 0; b2 < B2; b2++) {
+      for (let i = 0; i < dims.queries; i++) {
+        let allowed = false;
+        for (let j = 0; j < dims.keys && !allowed; j++) {
+          if (dims.causal && j > i) break;
+          allowed = known.every((m) => {
+            const value = m.data![b1 * m.strides[0] + b2 * m.strides[1] + i * m.strides[2] + j * m.strides[3]];
+            return m.mode === 'keep' ? value !== 0 : value === 0;
+          });
+        }
+        if (!allowed) {
+          throw new InputError(`${op}: every key of query row ${describeRow(b1, b2, i)} is masked out, so its softmax has no terms (PyTorch returns NaN there); let at least one key take part`);
+        }
+      }
+    }
+  }
+}
+
+/** A boolean attribute, default `fallback`. */
+export function boolAttr(op: string, name: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw new InputError(`${op}: ${name} must be true or false, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+const OP = 'scaled_dot_product_attention';
+
+/**
+ * Strides of attn_mask broadcast to [...lead, L, S], on the two batch levels the kernels use
+ * (b1 = the leading dims but the last, flattened; b2 = the last leading dim).
+ */
+function sdpaMaskStrides(maskShape: number[], lead: number[], L: number, S: number): [number, number, number, number] {
+  const target = [...lead, L, S];
+  const fail = (why: string) => new InputError(`${OP}: attn_mask ${formatShape(maskShape)} is not broadcastable to the scores ${formatShape(target)}${why}`);
+  if (maskShape.length > target.length) throw fail(': it has more dimensions');
+  const padded = [...Array(target.length - maskShape.length).fill(1), ...maskShape];
+  const own = stridesOf(padded);
+  const strides = padded.map((size, d) => {
+    if (size === target[d]) return target[d] === 1 ? 0 : own[d];
+    if (size === 1) return 0;
+    throw fail(`: dimension ${d - (target.length - maskShape.length)} has size ${size}, expected ${target[d]} or 1`);
+  });
+  const n = lead.length;
+  const outer = strides.slice(0, n - 1);
+  // b1 flattens lead[0..n-2], so their strides must be all zero or one contiguous block.
+  let unit = 0;
+  let span = 1;
+  for (let d = n - 2; d >= 0; d--) {
+    if (target[d] > 1 && outer[d] !== 0 && unit === 0) unit = outer[d] / span;
+    span *= target[d];
+  }
+  span = 1;
+  for (let d = n - 2; d >= 0; d--) {
+    if (target[d] > 1 && outer[d] !== unit * span) throw fail(': it must span the batch dimensions before the last either fully or not at all');
+    span *= target[d];
+  }
+  return [unit, strides[n - 1], strides[n], strides[n + 1]];
+}
+
+/** `F.scaled_dot_product_attention(q, k, v, attn_mask, is_causal=, scale=)` (dropout_p 0), PyTorch 2.x semantics. */
+export const scaledDotProductAttentionOp: OpDefinition = {
+  name: OP,
+  inputs: [
+    { name: 'q', dtype: 'float32', differentiable: true },
+    { name: 'k', dtype: 'float32', differentiable: true },
+    { name: 'v', dtype: 'float32', differentiable: true },
+    { name: 'attn_mask', dtype: 'float32', optional: true, acceptsBool: true, differentiable: false },
+  ],
+  outputs: ['output'],
+  prepare(attrs, inputs) {
+    checkAttrNames(OP, attrs, ['is_causal', 'scale', 'dropout_p']);
+    const causal = boolAttr(OP, 'is_causal', attrs.is_causal, false);
+    if (attrs.dropout_p !== undefined && attrs.dropout_p !== 0) throw new InputError(`${OP}: dropout_p must be 0 (dropout is not implemented here), got ${JSON.stringify(attrs.dropout_p)}`);
+    const qs = inputs.q.shape;
+    const ks = inputs.k.shape;
+    const vs = inputs.v.shape;
+    for (const [name, s] of [['q', qs], ['k', ks], ['v', vs]] as const) {
+      if (s.length < 3) throw new InputError(`${OP}: ${name} must have at least 3 dimensions [..., ${name === 'q' ? 'L' : 'S'}, E], got ${formatShape(s)}`);
+    }
+    const lead = qs.slice(0, -2);
+    for (const [name, s] of [['k', ks], ['v', vs]] as const) {
+      if (formatShape(s.slice(0, -2)) !== formatShape(lead)) {
+        throw new InputError(`${OP}: ${name} ${formatShape(s)} has leading dimensions ${formatShape(s.slice(0, -2))}, but q ${formatShape(qs)} has ${formatShape(lead)}`);
+      }
+    }
+    const [L, E] = qs.slice(-2);
+    const [S, Ek] = ks.slice(-2);
+    const [Sv, Ev] = vs.slice(-2);
+    if (Ek !== E) throw new InputError(`${OP}: q ${formatShape(qs)} has E = ${E} but k ${formatShape(ks)} has E = ${Ek}`);
+    if (Sv !== S) throw new InputError(`${OP}: k ${formatShape(ks)} has S = ${S} keys but v ${formatShape(vs)} has ${Sv}`);
+    let scale = 1 / Math.sqrt(E);
+    if (attrs.scale !== undefined && attrs.scale !== null) {
+      if (typeof attrs.scale !== 'number' || !Number.isFinite(attrs.scale)) throw new InputError(`${OP}: scale must be a finite number or null, got ${JSON.stringify(attrs.scale)}`);
+      scale = attrs.scale;
+    }
+    const mask: HostTensor | undefined = inputs.attn_mask;
+    if (mask && causal) throw new InputError(`${OP}: give attn_mask or is_causal, not both (PyTorch refuses the pair too)`);
+    const batch: [number, number] = [numel(lead.slice(0, -1)), lead[lead.length - 1]];
+    const dims: AttentionDims = { batch, queries: L, keys: S, causal, dim: E, valueDim: Ev, scale };
+    const maskPlan: MaskPlan | null = mask
+      ? { mode: mask.bool ? 'keep' : 'add', strides: sdpaMaskStrides(mask.shape, lead, L, S), data: mask.data }
+      : null;
+    if (maskPlan) {
+      const leadStrides = stridesOf(lead);
+      checkMaskedRows(OP, dims, [maskPlan], (b1, b2, i) => {
+        const flat = b1 * batch[1] + b2;
+        const index = lead.map((size, d) => Math.floor(flat / leadStrides[d]) % size);
+        return `[${[...index, i].join(', ')}] (batch index ${formatShape(index)}, query ${i})`;
+      });
+    }
+    const scoreShape = [...lead, L, S];
+    const outShape = [...lead, L, Ev];
+    return {
+      outputShapes: { output: outShape },
+      async forward(rt, { q, k, v, attn_mask }, { trace }) {
+        const view = (tensor: GpuTensor, rows: number, cols: number): HeadView => contiguous(tensor, dims, rows, cols);
+        const output = rt.tensor(`${OP}.output`, outShape);
+        const masks: AttentionMask[] = maskPlan && attn_mask ? [{ tensor: attn_mask, mode: maskPlan.mode, strides: maskPlan.strides }] : [];
+        const qv = view(q, L, E);
+        const kv = view(k, S, E);
+        const vv = view(v, S, Ev);
+        const { scores, probs } = await attentionForward(rt, dims, qv, kv, vv, view(output, L, Ev), masks, scoreShape);
+        const saved: Record<string, GpuTensor> = { attn: probs };
+        if (trace) saved.scores = scores;
+        else rt.releaseAfterSubmit(scores);
+        return {
+          outputs: { output },
+          trace: saved,
+          async backward({ output: gradOutput }) {
+            const grads = {
+              q: rt.tensor(`${OP}.grad.q`, q.shape),
+              k: rt.tensor(`${OP}.grad.k`, k.shape),
+              v: rt.tensor(`${OP}.grad.v`, v.shape),
+            };
+            await attentionBackward(rt, dims, qv, kv, vv, probs, view(gradOutput, L, Ev), {
+              q: view(grads.q, L, E), k: view(grads.k, S, E), v: view(grads.v, S, Ev),
+            });
+            return grads;
+          },
+        };
+      },
+    };
+  },
+};
