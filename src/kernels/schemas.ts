@@ -120,3 +120,8 @@ export const PatchTokensParams = d.struct({
 export const DropoutParams = d.struct({
   count: d.u32, inner: d.u32, seed: d.u32, keep: d.f32, scale: d.f32,
 });
+
+/** softmax / log_softmax over an [outer, size, inner] view (softmax.wgsl); naive skips the max subtraction. */
+export const SoftmaxParams = d.struct({
+  outer: d.u32, size: d.u32, inner: d.u32, log: d.u32, naive: d.u32,
+});

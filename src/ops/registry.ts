@@ -13,10 +13,11 @@ import { gruOp, lstmOp, rnnOp } from './recurrent.ts';
 import { addOp, flattenOp, geluOp, leakyReluOp, sigmoidOp, siluOp, tanhOp } from './activation.ts';
 import { mseLossOp } from './mse_loss.ts';
 import { embeddingOp } from './embedding.ts';
+import { logSoftmaxOp, softmaxOp } from './softmax.ts';
 import { scaledDotProductAttentionOp } from './scaled_dot_product_attention.ts';
 import { multiHeadAttentionOp } from './multi_head_attention.ts';
 
 /** Every op `nnx run`, the Layer Lab and the tests can run, by PyTorch functional name. */
 export const OPS: Record<string, OpDefinition> = Object.fromEntries(
-  [conv2dOp, maxPool2dOp, avgPool2dOp, linearOp, reluOp, crossEntropyOp, gcnOp, gatOp, sageOp, batchNormOp, layerNormOp, groupNormOp, rnnOp, lstmOp, gruOp, tanhOp, sigmoidOp, geluOp, siluOp, leakyReluOp, addOp, flattenOp, mseLossOp, embeddingOp, scaledDotProductAttentionOp, multiHeadAttentionOp].map((op) => [op.name, op]),
+  [conv2dOp, maxPool2dOp, avgPool2dOp, linearOp, reluOp, crossEntropyOp, gcnOp, gatOp, sageOp, batchNormOp, layerNormOp, groupNormOp, rnnOp, lstmOp, gruOp, tanhOp, sigmoidOp, geluOp, siluOp, leakyReluOp, addOp, flattenOp, mseLossOp, embeddingOp, softmaxOp, logSoftmaxOp, scaledDotProductAttentionOp, multiHeadAttentionOp].map((op) => [op.name, op]),
 );

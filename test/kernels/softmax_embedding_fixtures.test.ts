@@ -5,6 +5,8 @@
  */
 import { describe, expect, test } from 'vitest';
 import { embeddingBackwardRef, embeddingForwardRef } from '../../src/analysis/reference/embedding.ts';
+import { logSumExpPartsRef, softmaxBackwardRef, softmaxForwardRef } from '../../src/analysis/reference/softmax.ts';
+import { runNaiveSoftmax } from '../../src/kernels/softmax.ts';
 import { runSpec } from '../../src/ops/run.ts';
 import { makeRng, randomTensor } from '../unit/reference_helpers.ts';
 import { expectTensorClose, jsonTensor, useGpu } from './gpu_harness.ts';
@@ -40,5 +42,48 @@ describe('embedding on the GPU vs the float64 reference', () => {
     if (c.paddingIdx >= 0) expect(first.grads!.weight.data.slice(c.paddingIdx * c.dim, (c.paddingIdx + 1) * c.dim).every((v) => v === 0)).toBe(true);
     const again = (await runSpec(gpu(), spec)).result;
     expect(again.grads!.weight.data, 'the scatter-add is deterministic (bit-identical on a rerun)').toEqual(first.grads!.weight.data);
+  });
+});
+
+describe('softmax and log_softmax on the GPU vs the float64 reference', () => {
+  const cases = [
+    { name: 'rows of 1000 (one workgroup per row), dim -1', shape: [7, 1000], dim: -1, scale: 4 },
+    { name: 'a row of 33,278 (a word-level vocabulary), dim 1', shape: [2, 33278], dim: 1, scale: 4 },
+    { name: '5,000 short rows of 7 (one invocation per row)', shape: [5000, 7], dim: -1, scale: 3 },
+    { name: 'a 1-D row of 33 (just past the short-row limit)', shape: [33], dim: 0, scale: 3 },
+    { name: '4-D [3, 37, 5, 2] along dim 1 (long strided rows)', shape: [3, 37, 5, 2], dim: 1, scale: 3 },
+    { name: '4-D [3, 37, 5, 2] along dim -2 (short strided rows)', shape: [3, 37, 5, 2], dim: -2, scale: 3 },
+    { name: '3-D [4, 3, 9] along dim 0', shape: [4, 3, 9], dim: 0, scale: 3 },
+    { name: 'logits of ±1000 and 80 (naive exp overflows)', shape: [3, 40], dim: -1, scale: 1000 },
+  ];
+  test.each(cases.flatMap((c) => [false, true].map((log) => [`${log ? 'log_softmax' : 'softmax'}: ${c.name}`, c, log] as const)))('%s', async (_name, c, log) => {
+    const rng = makeRng(c.shape.length * 100 + c.shape[0]);
+    const x = randomTensor(c.shape, rng, -c.scale, c.scale);
+    if (c.scale === 1000) x.data[45] = 80;
+    x.data.set(Float32Array.from(x.data)); // the reference sees the float32 values the GPU gets
+    const g = randomTensor(c.shape, rng);
+    const spec = {
+      op: log ? 'log_softmax' : 'softmax', attrs: { dim: c.dim },
+      inputs: { x: jsonTensor(c.shape, x.data) }, grad_output: { output: jsonTensor(c.shape, g.data) },
+    };
+    const { result } = await runSpec(gpu(), spec, { trace: true });
+    expectTensorClose(result.outputs.output, softmaxForwardRef(x, c.dim, log), 'output');
+    expectTensorClose(result.grads?.x, softmaxBackwardRef(x, g, c.dim, log), 'grad x');
+    const parts = logSumExpPartsRef(x, c.dim);
+    const statsShape = c.shape.filter((_, i) => i !== (c.dim + c.shape.length) % c.shape.length);
+    expectTensorClose(result.trace?.max, { shape: statsShape, data: parts.max }, 'trace max');
+    expectTensorClose(result.trace?.sum_exp, { shape: statsShape, data: parts.sumExp }, 'trace sum_exp');
+  });
+
+  test('the naive kernel equals the stable one on small logits and overflows on large ones', async () => {
+    const small = { shape: [2, 3], data: Float32Array.from([0.5, -1, 2, 3, 0, -2]) };
+    const naive = await runNaiveSoftmax(gpu(), small, -1);
+    expectTensorClose(jsonTensor(naive.shape, naive.data), softmaxForwardRef({ shape: small.shape, data: Float64Array.from(small.data) }, -1), 'naive softmax of small logits');
+    const large = await runNaiveSoftmax(gpu(), { shape: [1, 3], data: Float32Array.from([1, 100, 2]) }, -1);
+    // exp(100) is above float32's maximum (3.4e38): Σ = inf, so every quotient is 0 or inf/inf = NaN.
+    expect(Number.isNaN(large.data[1])).toBe(true);
+    expect(large.data[0]).toBe(0);
+    const logLarge = await runNaiveSoftmax(gpu(), { shape: [3], data: Float32Array.from([1, 100, 2]) }, 0, true);
+    expect(logLarge.data[1]).toBe(-Infinity);
   });
 });

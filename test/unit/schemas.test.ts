@@ -33,6 +33,7 @@ const OWNERS: Record<string, ParamsSchema> = {
   'patch_tokens.wgsl': schemas.PatchTokensParams,
   'dropout.wgsl': schemas.DropoutParams,
   'embedding.wgsl': schemas.EmbeddingParams,
+  'softmax.wgsl': schemas.SoftmaxParams,
 };
 
 function declaredParams(file: string): string {
