@@ -125,3 +125,24 @@ export const DropoutParams = d.struct({
 export const SoftmaxParams = d.struct({
   outer: d.u32, size: d.u32, inner: d.u32, log: d.u32, naive: d.u32,
 });
+
+/** Strided gather/scatter over a view of up to 4 dimensions (size0 follows from count). */
+export const StridedCopyParams = d.struct({
+  count: d.u32, offset: d.i32, scale: d.f32,
+  size1: d.u32, size2: d.u32, size3: d.u32,
+  stride0: d.i32, stride1: d.i32, stride2: d.i32, stride3: d.i32,
+});
+
+/** torch.mean over kept and reduced views of up to 4 dimensions each. */
+export const ReduceMeanParams = d.struct({
+  count: d.u32, reduced: d.u32, scale: d.f32,
+  keep1: d.u32, keep2: d.u32, keep3: d.u32,
+  kstride0: d.u32, kstride1: d.u32, kstride2: d.u32, kstride3: d.u32,
+  red1: d.u32, red2: d.u32, red3: d.u32,
+  rstride0: d.u32, rstride1: d.u32, rstride2: d.u32, rstride3: d.u32,
+});
+
+/** adaptive_avg_pool2d forward and backward. */
+export const AdaptiveAvgPool2dParams = d.struct({
+  planes: d.u32, inHeight: d.u32, inWidth: d.u32, outHeight: d.u32, outWidth: d.u32,
+});

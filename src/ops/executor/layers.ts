@@ -12,6 +12,7 @@ import type { GpuRuntime, GpuTensor } from '../../kernels/runtime.ts';
 import type { HostTensor, OpRun } from '../op.ts';
 import { OPS } from '../registry.ts';
 import type { ModuleKind } from './init.ts';
+import { adaptiveAvgPool2dImpl, meanImpl, selectImpl } from './layers_shape.ts';
 import { dropoutImpl, multiheadAttentionImpl, patchTokensImpl } from './layers_attention.ts';
 
 /** A leaf layer's forward result: its output and the backward closure. */
@@ -165,30 +166,6 @@ function viewImpl(outShape: number[]): LayerImpl {
   };
 }
 
-/** Select along dim 0 (`x[-1]` of a [T, N, H] sequence): a contiguous copy; its gradient scatters back into zeros. */
-function selectImpl(node: LayerNode, layer: LayerSpec): LayerImpl {
-  const inShape = node.inputShapes[0];
-  const dim = (layer.dim as number) < 0 ? (layer.dim as number) + inShape.length : (layer.dim as number);
-  if (dim !== 0) throw new InputError(`layer "${node.name}" (Select): the executor selects along dim 0 only (a contiguous slice), got dim ${layer.dim}`);
-  const index = (layer.index as number) < 0 ? (layer.index as number) + inShape[0] : (layer.index as number);
-  const block = numel(inShape.slice(1));
-  return {
-    module: 'other',
-    async forward(rt, [x]) {
-      const output = rt.tensor('select.output', node.outputShape);
-      rt.copy(x.buffer, output.buffer, 4 * block, 4 * index * block);
-      return {
-        output, scratch: [], trace: {}, updatedBuffers: {},
-        async backward(gradOutput) {
-          const gradX = rt.tensor('select.grad.x', inShape);
-          rt.copy(gradOutput.buffer, gradX.buffer, 4 * block, 0, 4 * index * block);
-          return { inputs: [gradX], params: {} };
-        },
-      };
-    },
-  };
-}
-
 /**
  * The residual sum (the `add` op's kernel). Backward hands dL/dy itself to the first summand and
  * one copy to the second, so the working set is two output-sized gradients, as autograd's.
@@ -218,7 +195,7 @@ export const EXECUTABLE_TYPES = [
   'Linear', 'Conv2d', 'ReLU', 'Tanh', 'Sigmoid', 'GELU', 'SiLU', 'LeakyReLU', 'Identity', 'Flatten', 'Reshape', 'Dropout', 'Dropout2d',
   'MaxPool2d', 'AvgPool2d', 'BatchNorm1d', 'BatchNorm2d', 'LayerNorm', 'GroupNorm', 'RNN', 'LSTM', 'GRU', 'Select', 'Add',
   'MultiheadAttention', 'PatchTokens',
-  'GCNConv', 'GATConv', 'SAGEConv',
+  'GCNConv', 'GATConv', 'SAGEConv', 'Mean', 'AdaptiveAvgPool2d',
 ];
 
 /** The implementation of one leaf layer, from its spec and its analysis row. */
@@ -275,6 +252,10 @@ export function layerImpl(layer: LayerSpec, node: LayerNode, graph?: ExecGraphDa
     }
     case 'Select':
       return selectImpl(node, layer);
+    case 'Mean':
+      return meanImpl(node, layer);
+    case 'AdaptiveAvgPool2d':
+      return adaptiveAvgPool2dImpl(node);
     case 'GCNConv': case 'GATConv': case 'SAGEConv':
       return graphLayerImpl(layer, node, graph!, unsupported);
     case 'Add':
