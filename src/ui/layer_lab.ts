@@ -265,6 +265,7 @@ export class NnxLayerLab extends LitElement {
       await new Promise((r) => requestAnimationFrame(() => r(null)));
       const { result, readback } = await runSpec(rt, spec, { trace: this.op.trace ?? false });
       const tensors = collectTensors(spec, result, readback);
+      if (this.op.extraRun) Object.assign(tensors, await this.op.extraRun(rt, spec, tensors, config));
       this.lastRun = { spec, result, readback, tensors, config, key: configKey(config) };
       const out = tensors[this.slotNamed(this.op.explainSlot)?.source ?? ''];
       if (this.selected && (!out || this.selected.length !== out.shape.length || this.selected.some((v, i) => v < 0 || v >= out.shape[i]))) {

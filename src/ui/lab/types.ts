@@ -6,6 +6,7 @@
  */
 import type { TemplateResult } from 'lit';
 import type { Tensor } from '../../analysis/tensor.ts';
+import type { GpuRuntime } from '../../kernels/runtime.ts';
 import type { NeuronExplanation } from '../../ops/explain_types.ts';
 import type { RunReadback, RunResult } from '../../ops/run.ts';
 import type { RunSpec } from '../../ops/spec.ts';
@@ -104,6 +105,11 @@ export interface LabOp {
    * a pooling window, a normalization's statistics, the gates over time, a node's messages.
    */
   detail?(run: LabRunData, index: number[] | null, select: (index: number[]) => void): TemplateResult;
+  /**
+   * More GPU work after the run of `spec`, for what one `nnx run` does not compute (the naive
+   * softmax beside the stable one); the returned tensors join the run's tensors under their keys.
+   */
+  extraRun?(rt: GpuRuntime, spec: RunSpec, tensors: RunTensors, config: LabConfig): Promise<RunTensors>;
   /** Trainable inputs and their gradients, for the parameter update preview W − lr·dW. */
   params?: { name: string; value: string; grad: string }[];
 }
