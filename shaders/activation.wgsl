@@ -1,6 +1,7 @@
 // Elementwise activations and their gradients: kind 0 tanh, 1 sigmoid, 2 gelu (erf),
-// 3 silu, 4 leaky_relu (slope). Backward reads one saved tensor, as autograd keeps it:
-// the output for tanh and sigmoid, the input for the others.
+// 3 silu, 4 leaky_relu (slope), 5 gelu (tanh approximation), 6 relu6, 7 elu (slope = alpha).
+// Backward reads one saved tensor, as autograd keeps it: the output for tanh and sigmoid,
+// the input for the others.
 
 struct Params {
   count: u32, kind: u32, slope: f32,
@@ -34,6 +35,14 @@ fn stable_tanh(v: f32) -> f32 {
   return sign(v) * (1.0 - e) / (1.0 + e);
 }
 
+// PyTorch's approximate="tanh" GELU: √(2/π)·(v + 0.044715·v³), the argument of tanh.
+const GELU_BETA = 0.7978845608;
+const GELU_KAPPA = 0.044715;
+
+fn gelu_tanh_inner(v: f32) -> f32 {
+  return GELU_BETA * (v + GELU_KAPPA * v * v * v);
+}
+
 @compute @workgroup_size(64)
 fn forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
   let index = gid.x + gid.y * groups.x * 64u;
@@ -47,6 +56,9 @@ fn forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) g
     case 1u: { r = sigmoid(v); }
     case 2u: { r = 0.5 * v * (1.0 + erf_approx(v * 0.70710678)); }
     case 3u: { r = v * sigmoid(v); }
+    case 5u: { r = 0.5 * v * (1.0 + stable_tanh(gelu_tanh_inner(v))); }
+    case 6u: { r = min(max(v, 0.0), 6.0); }
+    case 7u: { r = select(params.slope * (exp(min(v, 0.0)) - 1.0), v, v > 0.0); }
     default: { r = select(params.slope * v, v, v > 0.0); }
   }
   // Keep NaN as NaN (select and max would not propagate it everywhere).
@@ -78,6 +90,13 @@ fn backward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) 
       let sg = sigmoid(s);
       d = sg * (1.0 + s * (1.0 - sg));
     }
+    case 5u: {
+      let t = stable_tanh(gelu_tanh_inner(s));
+      d = 0.5 * (1.0 + t) + 0.5 * s * (1.0 - t * t) * GELU_BETA * (1.0 + 3.0 * GELU_KAPPA * s * s);
+    }
+    // PyTorch's kinks: relu6 passes the gradient for 0 < x < 6 only; elu takes the α·eˣ branch at 0.
+    case 6u: { d = select(0.0, 1.0, s > 0.0 && s < 6.0); }
+    case 7u: { d = select(params.slope * exp(min(s, 0.0)), 1.0, s > 0.0); }
     default: { d = select(params.slope, 1.0, s > 0.0); }
   }
   gradX[index] = g * d;

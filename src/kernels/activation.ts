@@ -4,7 +4,7 @@ import { grid1d, type GpuRuntime, type GpuTensor, type KernelDef } from './runti
 import { ActivationParams } from './schemas.ts';
 
 /** The activations of activation.wgsl, by their `kind` value. */
-export const ACTIVATION_KINDS = { tanh: 0, sigmoid: 1, gelu: 2, silu: 3, leaky_relu: 4 } as const;
+export const ACTIVATION_KINDS = { tanh: 0, sigmoid: 1, gelu: 2, silu: 3, leaky_relu: 4, gelu_tanh: 5, relu6: 6, elu: 7 } as const;
 export type ActivationKind = keyof typeof ACTIVATION_KINDS;
 
 /** Which tensor backward reads: the output for tanh and sigmoid, the input otherwise (as autograd saves). */
@@ -13,7 +13,7 @@ export function activationSaves(kind: ActivationKind): 'output' | 'input' {
 }
 
 /** FLOPs per element of the forward pass (erf, exp and tanh count as one, as the analysis counts). */
-const FLOPS: Record<ActivationKind, number> = { tanh: 1, sigmoid: 4, gelu: 5, silu: 5, leaky_relu: 2 };
+const FLOPS: Record<ActivationKind, number> = { tanh: 1, sigmoid: 4, gelu: 5, silu: 5, leaky_relu: 2, gelu_tanh: 8, relu6: 2, elu: 3 };
 
 export const activationForwardKernel: KernelDef<typeof ActivationParams> = {
   name: 'activation_forward', code, entryPoint: 'forward', params: ActivationParams,
@@ -25,7 +25,7 @@ export const activationBackwardKernel: KernelDef<typeof ActivationParams> = {
   bindings: ['read', 'read', 'read_write'],
 };
 
-/** y = f(x) elementwise. */
+/** y = f(x) elementwise; `slope` is leaky_relu's negative slope or elu's alpha. */
 export async function activationForward(rt: GpuRuntime, kind: ActivationKind, x: GpuTensor, y: GpuTensor, slope = 0.01): Promise<void> {
   const count = numel(x.shape);
   await rt.dispatch(activationForwardKernel, { count, kind: ACTIVATION_KINDS[kind], slope }, [x.buffer, y.buffer], grid1d(count, 64), {

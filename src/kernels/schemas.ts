@@ -85,7 +85,7 @@ export const RooflineParams = d.struct({
   iterations: d.u32, count: d.u32,
 });
 
-/** Elementwise activations (activation.wgsl): kind 0 tanh, 1 sigmoid, 2 gelu, 3 silu, 4 leaky_relu. */
+/** Elementwise activations (activation.wgsl): kind 0 tanh, 1 sigmoid, 2 gelu, 3 silu, 4 leaky_relu, 5 gelu tanh, 6 relu6, 7 elu; slope is leaky_relu's slope or elu's alpha. */
 export const ActivationParams = d.struct({
   count: d.u32, kind: d.u32, slope: d.f32,
 });

@@ -1,6 +1,7 @@
 /**
- * Elementwise activations as ops (`torch.tanh`, `torch.sigmoid`, `F.gelu`, `F.silu`,
- * `F.leaky_relu`), the residual sum `torch.add` and `torch.flatten` as a no-copy view.
+ * Elementwise activations as ops (`torch.tanh`, `torch.sigmoid`, `F.gelu` (erf or tanh form),
+ * `F.silu`, `F.leaky_relu`, `F.relu6`, `F.elu`), the residual sum `torch.add` and
+ * `torch.flatten` as a no-copy view.
  */
 import { checkAttrNames } from '../analysis/conv_shapes.ts';
 import { InputError } from '../analysis/errors.ts';
@@ -9,32 +10,42 @@ import { activationBackward, activationForward, activationSaves, type Activation
 import { addTensors } from '../kernels/add.ts';
 import type { OpDefinition } from './op.ts';
 
-function activationOp(kind: ActivationKind, attrNames: string[] = []): OpDefinition {
+/** A finite number attribute (leaky_relu's negative_slope, elu's alpha), or its default. */
+function numberAttr(op: string, name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw new InputError(`${op}: ${name} must be a finite number, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+/** The shader kind of gelu for its `approximate` attribute ("none" the erf form, "tanh"). */
+function geluKind(approximate: unknown): ActivationKind {
+  if (approximate === undefined || approximate === 'none') return 'gelu';
+  if (approximate === 'tanh') return 'gelu_tanh';
+  throw new InputError(`gelu: approximate must be "none" (the erf form) or "tanh", got ${JSON.stringify(approximate)}`);
+}
+
+function activationOp(name: Exclude<ActivationKind, 'gelu_tanh'>, attrNames: string[] = []): OpDefinition {
   return {
-    name: kind,
+    name,
     inputs: [{ name: 'x', dtype: 'float32', differentiable: true }],
     outputs: ['output'],
     prepare(attrs, inputs) {
-      checkAttrNames(kind, attrs, attrNames);
+      checkAttrNames(name, attrs, attrNames);
+      const kind = name === 'gelu' ? geluKind(attrs.approximate) : name;
       let slope = 0.01;
-      if (kind === 'leaky_relu' && attrs.negative_slope !== undefined) {
-        if (typeof attrs.negative_slope !== 'number' || !Number.isFinite(attrs.negative_slope)) throw new InputError(`leaky_relu: negative_slope must be a finite number, got ${JSON.stringify(attrs.negative_slope)}`);
-        slope = attrs.negative_slope;
-      }
-      if (kind === 'gelu' && attrs.approximate !== undefined && attrs.approximate !== 'none') {
-        throw new InputError(`gelu: approximate must be "none" (the erf form), got ${JSON.stringify(attrs.approximate)}`);
-      }
+      if (name === 'leaky_relu') slope = numberAttr(name, 'negative_slope', attrs.negative_slope, 0.01);
+      if (name === 'elu') slope = numberAttr(name, 'alpha', attrs.alpha, 1);
       const shape = inputs.x.shape;
       return {
         outputShapes: { output: shape },
         async forward(rt, { x }) {
-          const output = rt.tensor(`${kind}.output`, shape);
+          const output = rt.tensor(`${name}.output`, shape);
           await activationForward(rt, kind, x, output, slope);
           return {
             outputs: { output },
             trace: {},
             async backward({ output: gradOutput }) {
-              const gradX = rt.tensor(`${kind}.grad.x`, shape);
+              const gradX = rt.tensor(`${name}.grad.x`, shape);
               await activationBackward(rt, kind, activationSaves(kind) === 'output' ? output : x, gradOutput, gradX, slope);
               return { x: gradX };
             },
@@ -49,12 +60,16 @@ function activationOp(kind: ActivationKind, attrNames: string[] = []): OpDefinit
 export const tanhOp = activationOp('tanh');
 /** `torch.sigmoid(x)`; backward from the output: y(1 − y). */
 export const sigmoidOp = activationOp('sigmoid');
-/** `F.gelu(x)` (exact, erf form). */
+/** `F.gelu(x, approximate="none")` (exact, erf form) or `approximate="tanh"`. */
 export const geluOp = activationOp('gelu', ['approximate']);
 /** `F.silu(x)` = x·σ(x). */
 export const siluOp = activationOp('silu');
 /** `F.leaky_relu(x, negative_slope=0.01)`. */
 export const leakyReluOp = activationOp('leaky_relu', ['negative_slope']);
+/** `F.relu6(x)` = min(max(x, 0), 6); gradient only for 0 < x < 6. */
+export const relu6Op = activationOp('relu6');
+/** `F.elu(x, alpha=1.0)`; backward from the input: 1 for x > 0, α·eˣ otherwise. */
+export const eluOp = activationOp('elu', ['alpha']);
 
 /** `torch.add(x, other)` for two tensors of the same shape (a residual connection). */
 export const addOp: OpDefinition = {

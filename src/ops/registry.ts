@@ -10,7 +10,7 @@ import { gatOp } from './gat.ts';
 import { sageOp } from './sage.ts';
 import { batchNormOp, groupNormOp, layerNormOp } from './norm.ts';
 import { gruOp, lstmOp, rnnOp } from './recurrent.ts';
-import { addOp, flattenOp, geluOp, leakyReluOp, sigmoidOp, siluOp, tanhOp } from './activation.ts';
+import { addOp, eluOp, flattenOp, geluOp, leakyReluOp, relu6Op, sigmoidOp, siluOp, tanhOp } from './activation.ts';
 import { mseLossOp } from './mse_loss.ts';
 import { embeddingOp } from './embedding.ts';
 import { logSoftmaxOp, softmaxOp } from './softmax.ts';
@@ -19,5 +19,5 @@ import { multiHeadAttentionOp } from './multi_head_attention.ts';
 
 /** Every op `nnx run`, the Layer Lab and the tests can run, by PyTorch functional name. */
 export const OPS: Record<string, OpDefinition> = Object.fromEntries(
-  [conv2dOp, maxPool2dOp, avgPool2dOp, linearOp, reluOp, crossEntropyOp, gcnOp, gatOp, sageOp, batchNormOp, layerNormOp, groupNormOp, rnnOp, lstmOp, gruOp, tanhOp, sigmoidOp, geluOp, siluOp, leakyReluOp, addOp, flattenOp, mseLossOp, embeddingOp, softmaxOp, logSoftmaxOp, scaledDotProductAttentionOp, multiHeadAttentionOp].map((op) => [op.name, op]),
+  [conv2dOp, maxPool2dOp, avgPool2dOp, linearOp, reluOp, crossEntropyOp, gcnOp, gatOp, sageOp, batchNormOp, layerNormOp, groupNormOp, rnnOp, lstmOp, gruOp, tanhOp, sigmoidOp, geluOp, siluOp, leakyReluOp, relu6Op, eluOp, addOp, flattenOp, mseLossOp, embeddingOp, softmaxOp, logSoftmaxOp, scaledDotProductAttentionOp, multiHeadAttentionOp].map((op) => [op.name, op]),
 );

@@ -4,9 +4,14 @@
  * test/fixtures/generate_softmax_embedding.py.
  */
 import { describe, expect, test } from 'vitest';
+import { activationBackwardRef, activationForwardRef } from '../../src/analysis/reference/elementwise.ts';
 import { embeddingBackwardRef, embeddingForwardRef } from '../../src/analysis/reference/embedding.ts';
 import { logSumExpPartsRef, softmaxBackwardRef, softmaxForwardRef } from '../../src/analysis/reference/softmax.ts';
 import { runNaiveSoftmax } from '../../src/kernels/softmax.ts';
+import type { ModelSpec } from '../../src/analysis/model_spec.ts';
+import { linearForwardRef } from '../../src/analysis/reference/linear.ts';
+import type { Tensor64 } from '../../src/analysis/tensor.ts';
+import { Executor } from '../../src/ops/executor/executor.ts';
 import { runSpec } from '../../src/ops/run.ts';
 import { makeRng, randomTensor } from '../unit/reference_helpers.ts';
 import { expectTensorClose, jsonTensor, useGpu } from './gpu_harness.ts';
@@ -85,5 +90,51 @@ describe('softmax and log_softmax on the GPU vs the float64 reference', () => {
     expect(large.data[0]).toBe(0);
     const logLarge = await runNaiveSoftmax(gpu(), { shape: [3], data: Float32Array.from([1, 100, 2]) }, 0, true);
     expect(logLarge.data[1]).toBe(-Infinity);
+  });
+});
+
+describe('gelu (tanh form), relu6 and elu on the GPU vs the float64 reference', () => {
+  const cases = [
+    { name: 'gelu approximate "tanh"', op: 'gelu', attrs: { approximate: 'tanh' }, kind: 'gelu_tanh', slope: 0 },
+    { name: 'relu6', op: 'relu6', attrs: {}, kind: 'relu6', slope: 0 },
+    { name: 'elu (alpha 1)', op: 'elu', attrs: {}, kind: 'elu', slope: 1 },
+    { name: 'elu alpha 0.5', op: 'elu', attrs: { alpha: 0.5 }, kind: 'elu', slope: 0.5 },
+  ] as const;
+  test.each(cases.map((c) => [c.name, c] as const))('%s on [3, 5, 67] from −9 to 9, kinks included', async (_name, c) => {
+    const shape = [3, 5, 67];
+    const rng = makeRng(23);
+    const x = randomTensor(shape, rng, -9, 9);
+    x.data.set(Float32Array.from(x.data));
+    x.data.set([0, 6, -0, 1e-30, 5.9999995, 6.0000005, -20, 20], 0);
+    const g = randomTensor(shape, rng);
+    const spec = { op: c.op, attrs: c.attrs, inputs: { x: jsonTensor(shape, x.data) }, grad_output: { output: jsonTensor(shape, g.data) } };
+    const { result } = await runSpec(gpu(), spec);
+    expectTensorClose(result.outputs.output, activationForwardRef(c.kind, x, c.slope), 'output');
+    expectTensorClose(result.grads?.x, activationBackwardRef(c.kind, x, g, c.slope), 'grad x');
+  });
+});
+
+describe('executor layers ReLU6, ELU, Softmax and LogSoftmax', () => {
+  test.each(['Softmax', 'LogSoftmax'] as const)('Linear → ReLU6 → Linear → ELU(α 0.5) → Linear → %s(dim 1): the loss equals the float64 forward', async (last) => {
+    const spec: ModelSpec = { input: [3, 4], loss: 'mse', optimizer: { type: 'sgd', lr: 0.1 }, layers: [
+      { type: 'Linear', name: 'fc1', in_features: 4, out_features: 6 }, { type: 'ReLU6' },
+      { type: 'Linear', name: 'fc2', in_features: 6, out_features: 5 }, { type: 'ELU', alpha: 0.5 },
+      { type: 'Linear', name: 'fc3', in_features: 5, out_features: 4 }, { type: last, dim: 1 }] };
+    const ex = await Executor.create(gpu(), spec);
+    try {
+      const params = await ex.readParams();
+      const { input, target } = ex.data();
+      const r = await ex.step();
+      const t64 = (shape: number[], data: ArrayLike<number>): Tensor64 => ({ shape, data: Float64Array.from(data) });
+      const layer = (x: Tensor64, name: string, out: number, inF: number) => linearForwardRef(x, t64([out, inF], params[`${name}.weight`]), t64([out], params[`${name}.bias`]));
+      let h = layer(t64([3, 4], input), 'fc1', 6, 4);
+      h = activationForwardRef('relu6', h);
+      h = activationForwardRef('elu', layer(h, 'fc2', 5, 6), 0.5);
+      const y = softmaxForwardRef(layer(h, 'fc3', 4, 5), 1, last === 'LogSoftmax');
+      const loss = y.data.reduce((acc, v, i) => acc + (v - target[i]) ** 2, 0) / y.data.length;
+      expect(r.loss).toBeCloseTo(loss, 5);
+    } finally {
+      ex.dispose();
+    }
   });
 });

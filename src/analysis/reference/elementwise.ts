@@ -1,11 +1,15 @@
 /**
- * Float64 CPU references for the elementwise activations (tanh, sigmoid, GELU (erf), SiLU,
- * LeakyReLU), the residual add and the mean-squared-error loss, with their gradients.
+ * Float64 CPU references for the elementwise activations (tanh, sigmoid, GELU (erf and tanh
+ * forms), SiLU, LeakyReLU, ReLU6, ELU), the residual add and the mean-squared-error loss, with
+ * their gradients.
  */
 import type { Tensor64 } from '../tensor.ts';
 import { assertShape } from './check.ts';
 
-export type ActivationName = 'tanh' | 'sigmoid' | 'gelu' | 'silu' | 'leaky_relu';
+export type ActivationName = 'tanh' | 'sigmoid' | 'gelu' | 'gelu_tanh' | 'silu' | 'leaky_relu' | 'relu6' | 'elu';
+
+const GELU_BETA = Math.sqrt(2 / Math.PI);
+const GELU_KAPPA = 0.044715;
 
 /** erf in float64: the Maclaurin series below 2.5, the continued fraction of erfc above (relative error ~1e-15). */
 export function erf(x: number): number {
@@ -35,14 +39,17 @@ function sigmoid(v: number): number {
   return v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v));
 }
 
-/** f(x) elementwise. */
+/** f(x) elementwise; `slope` is leaky_relu's negative slope or elu's alpha. */
 export function activationForwardRef(kind: ActivationName, x: Tensor64, slope = 0.01): Tensor64 {
   const f: Record<ActivationName, (v: number) => number> = {
     tanh: Math.tanh,
     sigmoid,
     gelu: (v) => 0.5 * v * (1 + erf(v / Math.SQRT2)),
+    gelu_tanh: (v) => 0.5 * v * (1 + Math.tanh(GELU_BETA * (v + GELU_KAPPA * v ** 3))),
     silu: (v) => v * sigmoid(v),
     leaky_relu: (v) => (v > 0 ? v : slope * v),
+    relu6: (v) => Math.min(Math.max(v, 0), 6),
+    elu: (v) => (v > 0 ? v : slope * Math.expm1(v)),
   };
   return { shape: [...x.shape], data: x.data.map(f[kind]) };
 }
@@ -54,8 +61,15 @@ export function activationBackwardRef(kind: ActivationName, x: Tensor64, gradOut
     tanh: (v) => 1 - Math.tanh(v) ** 2,
     sigmoid: (v) => sigmoid(v) * (1 - sigmoid(v)),
     gelu: (v) => 0.5 * (1 + erf(v / Math.SQRT2)) + (v * Math.exp(-0.5 * v * v)) / Math.sqrt(2 * Math.PI),
+    gelu_tanh: (v) => {
+      const t = Math.tanh(GELU_BETA * (v + GELU_KAPPA * v ** 3));
+      return 0.5 * (1 + t) + 0.5 * v * (1 - t * t) * GELU_BETA * (1 + 3 * GELU_KAPPA * v * v);
+    },
     silu: (v) => sigmoid(v) * (1 + v * (1 - sigmoid(v))),
     leaky_relu: (v) => (v > 0 ? 1 : slope),
+    // PyTorch at the kinks: relu6 passes nothing at 0 and 6, elu takes α·eˣ at 0.
+    relu6: (v) => (v > 0 && v < 6 ? 1 : 0),
+    elu: (v) => (v > 0 ? 1 : slope * Math.exp(v)),
   };
   return { shape: [...x.shape], data: x.data.map((v, i) => gradOut.data[i] * d[kind](v)) };
 }
