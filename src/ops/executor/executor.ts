@@ -443,11 +443,10 @@ export class Executor {
     const output = this.values.length - 1;
     const keeps = node.saved.map((s) => s.storage);
     const isRelu = type === 'ReLU';
-    const isRecurrent = impl.module === 'recurrent';
     this.plan.push({
       path, type, node, impl, inputs, output, params, buffers, keeps,
       actSlot: 0, gradSlot: 0, unitSlot: 0, units: isRelu ? unitView(node.outputShape) : null,
-      stepSlot: 0, steps: isRecurrent ? node.inputShapes[0][0] : 0, run: null, held: [],
+      stepSlot: 0, steps: impl.steps ?? 0, run: null, held: [],
     });
     return output;
   }

@@ -13,6 +13,7 @@ import type { HostTensor, OpRun } from '../op.ts';
 import { OPS } from '../registry.ts';
 import type { ModuleKind } from './init.ts';
 import { adaptiveAvgPool2dImpl, meanImpl, selectImpl } from './layers_shape.ts';
+import { stackedRecurrentImpl } from './layers_recurrent.ts';
 import { dropoutImpl, multiheadAttentionImpl, patchTokensImpl } from './layers_attention.ts';
 
 /** A leaf layer's forward result: its output and the backward closure. */
@@ -44,6 +45,8 @@ export interface LayerImpl {
   module: ModuleKind;
   /** Saturation band of the activation (fraction of outputs <= lo or >= hi), if any. */
   band?: [number, number];
+  /** Recurrent layers: time steps T of the trace's `grad_h_norm` [T] (‖∂L/∂h_t‖ after backward). */
+  steps?: number;
   forward(rt: GpuRuntime, inputs: GpuTensor[], params: Record<string, GpuTensor>, buffers: Record<string, GpuTensor>, context?: LayerContext): Promise<LayerRun>;
 }
 
@@ -194,7 +197,6 @@ const ACTIVATIONS: Record<string, [string, [number, number] | undefined]> = {
 export const EXECUTABLE_TYPES = [
   'Linear', 'Conv2d', 'ReLU', 'Tanh', 'Sigmoid', 'GELU', 'SiLU', 'LeakyReLU', 'Identity', 'Flatten', 'Reshape', 'Dropout', 'Dropout2d',
   'MaxPool2d', 'AvgPool2d', 'BatchNorm1d', 'BatchNorm2d', 'LayerNorm', 'GroupNorm', 'RNN', 'LSTM', 'GRU', 'Select', 'Add',
-  'ReLU6', 'ELU', 'Softmax', 'LogSoftmax',
   'MultiheadAttention', 'PatchTokens',
   'GCNConv', 'GATConv', 'SAGEConv', 'Mean', 'AdaptiveAvgPool2d',
 ];
@@ -219,12 +221,6 @@ export function layerImpl(layer: LayerSpec, node: LayerNode, graph?: ExecGraphDa
       const [op, band] = ACTIVATIONS[t];
       return viaOp(op, node, pick(layer, t === 'LeakyReLU' ? ['negative_slope'] : t === 'GELU' ? ['approximate'] : []), {}, 'other', { band });
     }
-    case 'ReLU6':
-      return viaOp('relu6', node, {}, {}, 'other', { band: [0, 6] });
-    case 'ELU':
-      return viaOp('elu', node, pick(layer, ['alpha']), {}, 'other');
-    case 'Softmax': case 'LogSoftmax':
-      return viaOp(t === 'Softmax' ? 'softmax' : 'log_softmax', node, pick(layer, ['dim']), {}, 'other');
     case 'Identity': case 'Flatten': case 'Reshape':
       return viewImpl(node.outputShape);
     case 'Dropout': case 'Dropout2d':
@@ -248,15 +244,8 @@ export function layerImpl(layer: LayerSpec, node: LayerNode, graph?: ExecGraphDa
       return viaOp('layer_norm', node, { normalized_shape: layer.normalized_shape, ...pick(layer, ['eps']) }, identityMap, 'norm');
     case 'GroupNorm':
       return viaOp('group_norm', node, pick(layer, ['num_groups', 'eps']), identityMap, 'norm');
-    case 'RNN': case 'LSTM': case 'GRU': {
-      if ((layer.num_layers ?? 1) !== 1 || layer.bidirectional || layer.batch_first || (layer.proj_size ?? 0) !== 0) {
-        unsupported('runs one-layer, unidirectional, sequence-first recurrent layers (num_layers 1, bidirectional false, batch_first false, proj_size 0)');
-      }
-      if (node.inputShapes[0].length !== 3) unsupported('needs a batched [T, N, input_size] input');
-      const map: Record<string, string> = {};
-      for (const n of paramNames) map[n] = n.replace(/_l0$/, '');
-      return viaOp(t.toLowerCase(), node, t === 'RNN' ? pick(layer, ['nonlinearity']) : {}, map, 'recurrent', { outputName: 'y', band: t === 'RNN' && layer.nonlinearity !== 'relu' ? [-0.99, 0.99] : undefined });
-    }
+    case 'RNN': case 'LSTM': case 'GRU':
+      return stackedRecurrentImpl(layer, node, unsupported);
     case 'Select':
       return selectImpl(node, layer);
     case 'Mean':
