@@ -197,6 +197,7 @@ const ACTIVATIONS: Record<string, [string, [number, number] | undefined]> = {
 export const EXECUTABLE_TYPES = [
   'Linear', 'Conv2d', 'ReLU', 'Tanh', 'Sigmoid', 'GELU', 'SiLU', 'LeakyReLU', 'Identity', 'Flatten', 'Reshape', 'Dropout', 'Dropout2d',
   'MaxPool2d', 'AvgPool2d', 'BatchNorm1d', 'BatchNorm2d', 'LayerNorm', 'GroupNorm', 'RNN', 'LSTM', 'GRU', 'Select', 'Add',
+  'ReLU6', 'ELU', 'Softmax', 'LogSoftmax',
   'MultiheadAttention', 'PatchTokens',
   'GCNConv', 'GATConv', 'SAGEConv', 'Mean', 'AdaptiveAvgPool2d',
 ];
@@ -221,6 +222,12 @@ export function layerImpl(layer: LayerSpec, node: LayerNode, graph?: ExecGraphDa
       const [op, band] = ACTIVATIONS[t];
       return viaOp(op, node, pick(layer, t === 'LeakyReLU' ? ['negative_slope'] : t === 'GELU' ? ['approximate'] : []), {}, 'other', { band });
     }
+    case 'ReLU6':
+      return viaOp('relu6', node, {}, {}, 'other', { band: [0, 6] });
+    case 'ELU':
+      return viaOp('elu', node, pick(layer, ['alpha']), {}, 'other');
+    case 'Softmax': case 'LogSoftmax':
+      return viaOp(t === 'Softmax' ? 'softmax' : 'log_softmax', node, pick(layer, ['dim']), {}, 'other');
     case 'Identity': case 'Flatten': case 'Reshape':
       return viewImpl(node.outputShape);
     case 'Dropout': case 'Dropout2d':
