@@ -9,6 +9,7 @@ commands:
   bench [--json] [--filter TEXT] [--cases FILE.json] [--runs N]   kernel timings and the adapter's roofline
   bench-peers [same options]   the same cases through @tensorflow/tfjs-backend-webgpu, ours/theirs
   diagnose SPEC.json|MODEL [--steps K] [--json]   train K steps on the GPU: gradient flow, verdicts, memory
+  train SPEC.json|MODEL [--data FILE] [--steps K] [--optimizer O] [--lr X] [--json]   train on the GPU, every step's loss
   gradcheck [op ...] [--json]   analytic GPU gradients vs central differences, per op and input
 
 'nnx run' reads the spec from stdin when SPEC.json is "-".`;
@@ -38,11 +39,15 @@ async function main(argv: string[]): Promise<number> {
     const { diagnoseCommand } = await import('./diagnose.ts');
     return diagnoseCommand(rest);
   }
+  if (command === 'train') {
+    const { trainCommand } = await import('./train.ts');
+    return trainCommand(rest);
+  }
   if (command === 'gradcheck') {
     const { gradcheckCommand } = await import('./gradcheck.ts');
     return gradcheckCommand(rest);
   }
-  throw new NnxError(`unknown command "${command}" (commands: run, summary, bench, bench-peers, diagnose, gradcheck; nnx --help)`);
+  throw new NnxError(`unknown command "${command}" (commands: run, summary, bench, bench-peers, diagnose, train, gradcheck; nnx --help)`);
 }
 
 main(process.argv.slice(2)).then(
