@@ -35,6 +35,8 @@ interface PendingSet {
 export class Profiler {
   private sets: PendingSet[] = [];
   private records: { timing: KernelTiming; set: number; index: number }[] = [];
+  /** Query sets already resolved, reused by later dispatches. */
+  private readonly spareSets: GPUQuerySet[] = [];
 
   constructor(
     private readonly device: GPUDevice,
@@ -52,7 +54,7 @@ export class Profiler {
     }
     let current = this.sets[this.sets.length - 1];
     if (!current || current.used + 2 > QUERIES_PER_SET) {
-      current = { querySet: this.device.createQuerySet({ type: 'timestamp', count: QUERIES_PER_SET }), used: 0 };
+      current = { querySet: this.spareSets.pop() ?? this.device.createQuerySet({ type: 'timestamp', count: QUERIES_PER_SET }), used: 0 };
       this.sets.push(current);
     }
     const index = current.used;
@@ -85,14 +87,18 @@ export class Profiler {
       }
       this.device.queue.submit([encoder.finish()]);
       await Promise.all(staging.map((b) => b.mapAsync(GPUMapMode.READ)));
-      const values = staging.map((b) => new BigUint64Array(b.getMappedRange().slice(0)));
+      const values = staging.map((b) => {
+        const copy = new BigUint64Array(b.getMappedRange(0, b.size).slice(0));
+        b.unmap();
+        return copy;
+      });
       for (const r of records) {
         const begin = values[r.set][r.index];
         const end = values[r.set][r.index + 1];
         r.timing.gpu_ns = end >= begin ? Number(end - begin) : 0;
       }
       for (const b of temporaries) this.destroyBuffer(b);
-      for (const set of sets) set.querySet.destroy();
+      for (const set of sets) this.spareSets.push(set.querySet);
     }
     const dispatches = records.map((r) => r.timing);
     return {

@@ -40,6 +40,34 @@ export function grid1d(total: number, workgroupSize: number, maxPerDimension = 6
   return [x, Math.ceil(groups / x), 1];
 }
 
+/**
+ * The pool's size class of a buffer: at least 256 bytes, then four classes per power of two
+ * (256, 320, 384, 448, 512, 640, ...), so a pooled buffer wastes at most a quarter of itself.
+ */
+export function sizeClass(bytes: number): number {
+  if (bytes <= 256) return 256;
+  const step = 2 ** Math.floor(Math.log2(bytes)) / 4;
+  return Math.ceil(bytes / step) * step;
+}
+
+/** What the runtime knows of one real GPU buffer: its pool key, and the logical buffer in it now. */
+interface PhysicalBuffer {
+  id: number;
+  key: string;
+  size: number;
+  /** Ledger id of the logical buffer using it, or null while idle in the pool (or a uniform). */
+  ledgerId: number | null;
+  /** Bytes the logical buffer uses (what bind groups bind). */
+  bytes: number;
+  idle: boolean;
+}
+
+/** Idle pooled bytes above which a released buffer is destroyed instead of kept. */
+const POOL_IDLE_LIMIT = 512 * 1024 * 1024;
+/** Uniform contents kept in their own buffers (seen twice); beyond, uniforms come from the pool. */
+const UNIFORM_CACHE_LIMIT = 8192;
+const BIND_GROUP_CACHE_LIMIT = 8192;
+
 /** Finds the line of a WGSL error message offset when the compiler gives no line. */
 function lineOfOffset(code: string, offset: number): number {
   return code.slice(0, offset).split('\n').length;
@@ -47,7 +75,9 @@ function lineOfOffset(code: string, offset: number): number {
 
 /**
  * Owns the GPUDevice. Every buffer goes through the ledger, every dispatch through the
- * profiler, and readback copies many buffers in one encoder through pooled staging buffers.
+ * profiler, and readback copies many buffers in one encoder. Released buffers go back to a
+ * pool keyed by (size class, usage) and are reused, uniform buffers are kept per content and
+ * bind groups per set of buffers, so a repeated workload (a training step) creates no GPU buffer.
  */
 export class GpuRuntime {
   readonly ledger = new Ledger();
@@ -57,10 +87,21 @@ export class GpuRuntime {
   private lostReason: string | null = null;
   private encoder: GPUCommandEncoder | null = null;
   private afterSubmit: GPUBuffer[] = [];
-  private readonly ids = new WeakMap<GPUBuffer, number>();
+  private readonly physical = new WeakMap<GPUBuffer, PhysicalBuffer>();
+  private readonly idle = new Map<string, GPUBuffer[]>();
+  private idleBytes = 0;
+  private nextBufferId = 0;
+  /**
+   * Uniform buffers by content, and when each other content was first seen (the submit count):
+   * seen again after a later submit, a content gets its own buffer (a training step repeats its
+   * params; an optimizer's per-step params never come back).
+   */
+  private readonly uniforms = new Map<string, GPUBuffer>();
+  private uniformsSeen = new Map<string, number>();
+  private submits = 0;
+  private readonly bindGroups = new Map<string, GPUBindGroup>();
   private readonly modules = new Map<string, Promise<GPUShaderModule>>();
   private readonly pipelines = new Map<string, Promise<{ pipeline: GPUComputePipeline; layout: GPUBindGroupLayout }>>();
-  private readonly staging = new Map<number, GPUBuffer[]>();
 
   private constructor(
     readonly device: GPUDevice,
@@ -103,7 +144,11 @@ export class GpuRuntime {
     }
   }
 
-  /** Creates a buffer through the ledger after checking the adapter's size limits. */
+  /**
+   * A buffer for a logical use, recorded in the ledger, after checking the adapter's size
+   * limits: an idle pooled buffer of the same size class and usage when there is one (its old
+   * contents stay: `tensor` clears it when zeros are needed), else a new GPU buffer.
+   */
   createBuffer(label: string, bytes: number, usage: number, owner = this.owner): GPUBuffer {
     this.checkAlive();
     const size = Math.max(4, Math.ceil(bytes / 4) * 4);
@@ -113,16 +158,62 @@ export class GpuRuntime {
     if (usage & GPUBufferUsage.STORAGE && size > this.limits.maxStorageBufferBindingSize) {
       throw new BufferLimitError(`buffer "${label}" needs ${size.toLocaleString('en-US')} bytes, above this adapter's maxStorageBufferBindingSize of ${this.limits.maxStorageBufferBindingSize.toLocaleString('en-US')} bytes`);
     }
-    const buffer = this.device.createBuffer({ label, size, usage });
-    this.ids.set(buffer, this.ledger.create(label, owner, size, usage));
+    const { buffer, hit } = this.acquire(label, size, usage);
+    const record = this.physical.get(buffer)!;
+    record.ledgerId = this.ledger.create(label, owner, size, usage, hit);
     return buffer;
   }
 
-  /** Destroys a buffer and records it in the ledger. */
+  /** Whether the last `createBuffer` of this buffer reused a pooled one (its contents are stale). */
+  private reused(buffer: GPUBuffer): boolean {
+    const id = this.physical.get(buffer)?.ledgerId;
+    return id !== null && id !== undefined && this.ledger.entries[id].pool_hit;
+  }
+
+  /** An idle pooled buffer of the size class and usage, or a new one; `size` is the bytes used. */
+  private acquire(label: string, size: number, usage: number): { buffer: GPUBuffer; hit: boolean } {
+    const limit = usage & GPUBufferUsage.STORAGE ? Math.min(this.limits.maxBufferSize, this.limits.maxStorageBufferBindingSize) : this.limits.maxBufferSize;
+    const physicalSize = Math.min(sizeClass(size), Math.max(size, limit));
+    const key = `${usage}:${physicalSize}`;
+    const pooled = this.idle.get(key)?.pop();
+    if (pooled) {
+      const record = this.physical.get(pooled)!;
+      record.idle = false;
+      record.bytes = size;
+      this.idleBytes -= physicalSize;
+      pooled.label = label;
+      return { buffer: pooled, hit: true };
+    }
+    const buffer = this.device.createBuffer({ label, size: physicalSize, usage });
+    this.physical.set(buffer, { id: this.nextBufferId++, key, size: physicalSize, ledgerId: null, bytes: size, idle: false });
+    this.ledger.allocated(physicalSize);
+    return { buffer, hit: false };
+  }
+
+  /**
+   * Ends a buffer's logical use (recorded in the ledger) and returns it to the pool, or destroys
+   * it when the pool already keeps enough idle bytes. A second release is ignored.
+   */
   destroyBuffer(buffer: GPUBuffer): void {
-    const id = this.ids.get(buffer);
-    if (id !== undefined) this.ledger.destroy(id);
-    buffer.destroy();
+    const record = this.physical.get(buffer);
+    if (!record) {
+      buffer.destroy();
+      return;
+    }
+    if (record.idle) return;
+    if (record.ledgerId !== null) this.ledger.destroy(record.ledgerId);
+    record.ledgerId = null;
+    record.idle = true;
+    if (this.idleBytes + record.size > POOL_IDLE_LIMIT) {
+      this.ledger.freed(record.size);
+      this.physical.delete(buffer);
+      buffer.destroy();
+      return;
+    }
+    this.idleBytes += record.size;
+    const list = this.idle.get(record.key) ?? [];
+    list.push(buffer);
+    this.idle.set(record.key, list);
   }
 
   /** A storage tensor filled with `data`, or zeros when no data is given. */
@@ -135,11 +226,14 @@ export class GpuRuntime {
     if (data && count > 0) {
       const typed = dtype === 'int32' ? Int32Array.from(data) : Float32Array.from(data);
       this.device.queue.writeBuffer(buffer, 0, typed.buffer, typed.byteOffset, typed.byteLength);
+    } else if (this.reused(buffer)) {
+      // Ordered after the pending work that used the buffer before, and before what comes next.
+      this.pendingEncoder().clearBuffer(buffer, 0, this.physical.get(buffer)!.bytes);
     }
     return { buffer, shape: [...shape], dtype, label };
   }
 
-  /** Frees a tensor's buffer. */
+  /** Frees tensors: their buffers return to the pool. */
   release(...tensors: (GpuTensor | null | undefined)[]): void {
     for (const t of tensors) if (t) this.destroyBuffer(t.buffer);
   }
@@ -236,36 +330,68 @@ export class GpuRuntime {
     if (workgroups.some((n) => n > max)) {
       throw new KernelError(`kernel ${kernel.name}: dispatch ${workgroups.join('×')} exceeds maxComputeWorkgroupsPerDimension ${max}`);
     }
-    const bytes = packParams(kernel.params, params);
-    const uniform = this.createBuffer(`${kernel.name} params`, bytes.byteLength, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
-    this.device.queue.writeBuffer(uniform, 0, bytes);
-    this.afterSubmit.push(uniform);
-    const bindGroup = this.device.createBindGroup({
-      label: kernel.name,
-      layout,
-      entries: [uniform, ...buffers].map((buffer, binding) => ({ binding, resource: { buffer } })),
-    });
-    if (!this.encoder) {
-      this.device.pushErrorScope('out-of-memory');
-      this.device.pushErrorScope('validation');
-      this.encoder = this.device.createCommandEncoder({ label: this.owner });
-    }
+    const uniform = this.uniformFor(packParams(kernel.params, params));
+    const bindGroup = this.bindGroupFor(kernel, layout, [uniform, ...buffers]);
+    const encoder = this.pendingEncoder();
     if (workgroups.some((n) => n === 0)) return;
-    const pass = this.encoder.beginComputePass(this.profiler.passFor(kernel.name, this.owner, cost));
+    const pass = encoder.beginComputePass(this.profiler.passFor(kernel.name, this.owner, cost));
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(...workgroups);
     pass.end();
   }
 
-  /** Encodes a buffer-to-buffer copy into the pending work. */
-  copy(source: GPUBuffer, target: GPUBuffer, bytes: number, sourceOffset = 0, targetOffset = 0): void {
+  /**
+   * A uniform buffer holding `bytes`: contents seen in an earlier submit keep their own buffer,
+   * others take a pooled buffer that returns to the pool after the next submit.
+   */
+  private uniformFor(bytes: ArrayBuffer): GPUBuffer {
+    const key = Array.from(new Uint32Array(bytes)).join(',');
+    const cached = this.uniforms.get(key);
+    if (cached) return cached;
+    const usage = GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST;
+    const { buffer } = this.acquire('params', bytes.byteLength, usage);
+    this.device.queue.writeBuffer(buffer, 0, bytes);
+    const seen = this.uniformsSeen.get(key);
+    if (seen !== undefined && seen < this.submits && this.uniforms.size < UNIFORM_CACHE_LIMIT) {
+      this.uniforms.set(key, buffer);
+      this.uniformsSeen.delete(key);
+    } else {
+      if (this.uniformsSeen.size >= UNIFORM_CACHE_LIMIT) this.uniformsSeen = new Map();
+      if (seen === undefined) this.uniformsSeen.set(key, this.submits);
+      this.afterSubmit.push(buffer);
+    }
+    return buffer;
+  }
+
+  /** The bind group of these buffers (each bound at its logical size), made once per set. */
+  private bindGroupFor(kernel: KernelDef, layout: GPUBindGroupLayout, buffers: GPUBuffer[]): GPUBindGroup {
+    const records = buffers.map((b) => this.physical.get(b));
+    const entries = buffers.map((buffer, binding) => ({ binding, resource: { buffer, size: records[binding]?.bytes } }));
+    if (records.some((r) => !r)) return this.device.createBindGroup({ label: kernel.name, layout, entries });
+    const key = `${kernel.name}:${kernel.entryPoint}:${JSON.stringify(kernel.constants ?? {})}|${records.map((r) => `${r!.id}:${r!.bytes}`).join(',')}`;
+    let group = this.bindGroups.get(key);
+    if (!group) {
+      if (this.bindGroups.size >= BIND_GROUP_CACHE_LIMIT) this.bindGroups.clear();
+      group = this.device.createBindGroup({ label: kernel.name, layout, entries });
+      this.bindGroups.set(key, group);
+    }
+    return group;
+  }
+
+  /** The encoder collecting pending work, opened (with its error scopes) when there is none. */
+  private pendingEncoder(): GPUCommandEncoder {
     if (!this.encoder) {
       this.device.pushErrorScope('out-of-memory');
       this.device.pushErrorScope('validation');
       this.encoder = this.device.createCommandEncoder({ label: this.owner });
     }
-    this.encoder.copyBufferToBuffer(source, sourceOffset, target, targetOffset, bytes);
+    return this.encoder;
+  }
+
+  /** Encodes a buffer-to-buffer copy into the pending work. */
+  copy(source: GPUBuffer, target: GPUBuffer, bytes: number, sourceOffset = 0, targetOffset = 0): void {
+    this.pendingEncoder().copyBufferToBuffer(source, sourceOffset, target, targetOffset, bytes);
   }
 
   /** Submits the pending dispatches and reports validation or out-of-memory errors they raised. */
@@ -274,6 +400,7 @@ export class GpuRuntime {
     if (!this.encoder) return;
     const encoder = this.encoder;
     this.encoder = null;
+    this.submits += 1;
     this.device.queue.submit([encoder.finish()]);
     const validation = await this.device.popErrorScope();
     const memory = await this.device.popErrorScope();
@@ -283,24 +410,13 @@ export class GpuRuntime {
     if (error) throw new KernelError(`GPU rejected the work of ${encoder.label || 'an op'}: ${error.message.split('\n')[0]}`);
   }
 
-  private takeStaging(bytes: number): GPUBuffer {
-    let size = 256;
-    while (size < bytes) size *= 2;
-    const pool = this.staging.get(size);
-    const buffer = pool?.pop();
-    return buffer ?? this.createBuffer('readback staging', size, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, 'readback');
-  }
-
-  /**
-   * Reads many tensors back in one encoder. Staging buffers return to a pool keyed by
-   * power-of-two size, so repeated reads allocate nothing new.
-   */
+  /** Reads many tensors back in one encoder, through pooled staging buffers. */
   async read(tensors: GpuTensor[]): Promise<(Float32Array | Int32Array)[]> {
     await this.submit();
     const encoder = this.device.createCommandEncoder({ label: 'readback' });
     const staged = tensors.map((t) => {
       const bytes = numel(t.shape) * 4;
-      const staging = bytes > 0 ? this.takeStaging(bytes) : null;
+      const staging = bytes > 0 ? this.createBuffer('readback staging', bytes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, 'readback') : null;
       if (staging) encoder.copyBufferToBuffer(t.buffer, 0, staging, 0, bytes);
       return { t, bytes, staging };
     });
@@ -315,9 +431,7 @@ export class GpuRuntime {
       if (!staging) return t.dtype === 'int32' ? new Int32Array(0) : new Float32Array(0);
       const copy = staging.getMappedRange(0, bytes).slice(0);
       staging.unmap();
-      const pool = this.staging.get(staging.size) ?? [];
-      pool.push(staging);
-      this.staging.set(staging.size, pool);
+      this.destroyBuffer(staging);
       return t.dtype === 'int32' ? new Int32Array(copy) : new Float32Array(copy);
     });
   }
@@ -334,15 +448,28 @@ export class GpuRuntime {
     return this.profiler.collect();
   }
 
-  /** Frees the staging pool (its buffers count as live bytes in the ledger). */
-  trimStaging(): void {
-    for (const pool of this.staging.values()) for (const b of pool) this.destroyBuffer(b);
-    this.staging.clear();
+  /** Destroys the pool's idle buffers and the cached uniforms (after the pending work is submitted). */
+  async trimPool(): Promise<void> {
+    await this.submit();
+    for (const list of this.idle.values()) {
+      for (const b of list) {
+        this.ledger.freed(this.physical.get(b)!.size);
+        this.physical.delete(b);
+        b.destroy();
+      }
+    }
+    this.idle.clear();
+    this.idleBytes = 0;
+    for (const b of this.uniforms.values()) {
+      this.ledger.freed(this.physical.get(b)!.size);
+      b.destroy();
+    }
+    this.uniforms.clear();
+    this.bindGroups.clear();
   }
 
   /** Destroys the device; in Node this lets the process exit. */
   destroy(): void {
-    this.trimStaging();
     this.device.destroy();
   }
 }

@@ -3,7 +3,7 @@ import { describe, expect, test } from 'vitest';
 import { BufferLimitError, DeviceLostError, WgslCompileError } from '../../src/kernels/errors.ts';
 import { Ledger, usageNames } from '../../src/kernels/ledger.ts';
 import { reluForward, reluForwardKernel } from '../../src/kernels/relu.ts';
-import { GpuRuntime, grid1d } from '../../src/kernels/runtime.ts';
+import { GpuRuntime, grid1d, sizeClass } from '../../src/kernels/runtime.ts';
 import { runSpec } from '../../src/ops/run.ts';
 import { useGpu } from './gpu_harness.ts';
 
@@ -55,10 +55,61 @@ describe('readback', () => {
     expect(bv).toBeInstanceOf(Int32Array);
     expect(Array.from(bv)).toEqual([7, -8, 9, 2147483647]);
     expect(ev.length).toBe(0);
-    const stagingBefore = rt.ledger.entries.filter((e) => e.label === 'readback staging').length;
+    const created = rt.ledger.gpu.buffers_created;
+    const staged = rt.ledger.entries.filter((e) => e.label === 'readback staging').length;
     await rt.read([a, b]);
-    expect(rt.ledger.entries.filter((e) => e.label === 'readback staging').length).toBe(stagingBefore);
+    // Two more logical staging buffers, both from the pool: no new GPU buffer.
+    const staging = rt.ledger.entries.filter((e) => e.label === 'readback staging');
+    expect(staging.length).toBe(staged + 2);
+    expect(staging.slice(-2).map((e) => [e.pool_hit, e.destroyed !== null])).toEqual([[true, true], [true, true]]);
+    expect(rt.ledger.gpu.buffers_created).toBe(created);
     rt.release(a, b, empty);
+  });
+});
+
+describe('buffer pool', () => {
+  test('size classes waste at most a quarter', () => {
+    expect([1, 256, 257, 320, 321, 1000, 1024, 1025].map(sizeClass)).toEqual([256, 256, 320, 320, 384, 1024, 1024, 1280]);
+    for (let bytes = 256; bytes < 1e7; bytes = Math.ceil(bytes * 1.37)) expect(sizeClass(bytes) / bytes).toBeLessThanOrEqual(1.25);
+  });
+
+  test('a released buffer is reused for the same size class, zeroed when no data is given, and the ledger keeps each logical tensor', async () => {
+    const rt = gpu();
+    const first = rt.ledger.entries.length;
+    const a = rt.tensor('a', [70], 'float32', Array.from({ length: 70 }, (_, i) => i + 1));
+    await rt.submit();
+    const created = rt.ledger.gpu.buffers_created;
+    rt.release(a);
+    rt.release(a);
+    const b = rt.tensor('b', [65]);
+    const c = rt.tensor('c', [66]);
+    expect(b.buffer).toBe(a.buffer);
+    expect(c.buffer).not.toBe(a.buffer);
+    expect(rt.ledger.gpu.buffers_created).toBe(created + 1);
+    const [bv] = await rt.read([b]);
+    expect(Array.from(bv)).toEqual(new Array(65).fill(0));
+    const entries = rt.ledger.entries.slice(first).filter((e) => ['a', 'b', 'c'].includes(e.label));
+    expect(entries.map((e) => [e.label, e.bytes, e.pool_hit, e.destroyed !== null])).toEqual([['a', 280, false, true], ['b', 260, true, false], ['c', 264, false, false]]);
+    rt.release(b, c);
+  });
+
+  test('repeating the same dispatches creates no GPU buffer (uniforms cached, pool reused)', async () => {
+    const rt = gpu();
+    const round = async () => {
+      const x = rt.tensor('x', [100], 'float32', new Array(100).fill(-1));
+      const y = rt.tensor('y', [100]);
+      await reluForward(rt, x, y);
+      await rt.submit();
+      const [yv] = await rt.read([y]);
+      rt.release(x, y);
+      return yv;
+    };
+    await round();
+    await round();
+    const created = rt.ledger.gpu.buffers_created;
+    expect(Array.from(await round())).toEqual(new Array(100).fill(0));
+    expect(rt.ledger.gpu.buffers_created).toBe(created);
+    await rt.timings();
   });
 });
 

@@ -466,8 +466,6 @@ export class Executor {
     const rt = this.rt;
     const started = performance.now();
     await rt.submit();
-    // Pooled readback buffers from earlier work are not part of a training step.
-    rt.trimStaging();
     const startClock = ledgerClock(rt);
     rt.ledger.resetPeak();
     this.stepCount += 1;
