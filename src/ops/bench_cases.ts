@@ -48,4 +48,8 @@ export const BUILTIN_CASES: BenchCase[] = [
   { name: `gcn V=100k E=1M ${FEATURES}→${FEATURES} +bwd`, op: 'gcn', attrs: {}, shapes: { x: [GRAPH_NODES, FEATURES], edge_index: [2, GRAPH_EDGES], weight: [FEATURES, FEATURES], bias: [FEATURES] }, backward: true },
   { name: `gat V=100k E=1M ${FEATURES}→4×16 +bwd`, op: 'gat', attrs: { heads: 4 }, shapes: { x: [GRAPH_NODES, FEATURES], edge_index: [2, GRAPH_EDGES], weight: [64, FEATURES], att_src: [1, 4, 16], att_dst: [1, 4, 16], bias: [64] }, backward: true },
   { name: `sage V=100k E=1M ${FEATURES}→${FEATURES} +bwd`, op: 'sage', attrs: {}, shapes: { x: [GRAPH_NODES, FEATURES], edge_index: [2, GRAPH_EDGES], weight_l: [FEATURES, FEATURES], bias_l: [FEATURES], weight_r: [FEATURES, FEATURES] }, backward: true },
+  { name: 'scaled_dot_product_attention [4,3,197,64] (ViT-tiny) +bwd', op: 'scaled_dot_product_attention', attrs: {}, shapes: { q: [4, 3, 197, 64], k: [4, 3, 197, 64], v: [4, 3, 197, 64] }, backward: true },
+  { name: 'scaled_dot_product_attention causal [8,4,128,32] +bwd', op: 'scaled_dot_product_attention', attrs: { is_causal: true }, shapes: { q: [8, 4, 128, 32], k: [8, 4, 128, 32], v: [8, 4, 128, 32] }, backward: true },
+  { name: 'scaled_dot_product_attention small [2,2,5,4] +bwd', op: 'scaled_dot_product_attention', attrs: {}, shapes: { q: [2, 2, 5, 4], k: [2, 2, 5, 4], v: [2, 2, 5, 4] }, backward: true },
+  { name: 'multi_head_attention ViT-tiny [1,197,192] 3 heads +bwd', op: 'multi_head_attention', attrs: { num_heads: 3 }, shapes: { x: [1, 197, 192], in_proj_weight: [576, 192], in_proj_bias: [576], out_proj_weight: [192, 192], out_proj_bias: [192] }, backward: true },
 ];

@@ -14,7 +14,7 @@ import { OPS } from './registry.ts';
 export interface GradcheckCase {
   op: string;
   attrs: Record<string, unknown>;
-  inputs: Record<string, { shape: number[]; gen: 'uniform' | 'spread' | 'apart' | 'distinct' | 'int'; bound?: number; data?: number[] }>;
+  inputs: Record<string, { shape: number[]; gen: 'uniform' | 'spread' | 'apart' | 'distinct' | 'int'; bound?: number; data?: number[]; bool?: boolean }>;
   /** Tolerance on the max relative error (default 1e-2). */
   tolerance?: number;
 }
@@ -58,6 +58,11 @@ export const GRADCHECK_CASES: GradcheckCase[] = [
   { op: 'add', attrs: {}, inputs: { x: { shape: [2, 3], gen: 'uniform' }, other: { shape: [2, 3], gen: 'uniform' } } },
   { op: 'flatten', attrs: { start_dim: 1 }, inputs: { x: { shape: [2, 3, 2], gen: 'uniform' } } },
   { op: 'mse_loss', attrs: {}, inputs: { x: { shape: [3, 4], gen: 'uniform' }, target: { shape: [3, 4], gen: 'uniform' } } },
+  { op: 'scaled_dot_product_attention', attrs: {}, inputs: { q: { shape: [2, 2, 3, 4], gen: 'spread' }, k: { shape: [2, 2, 5, 4], gen: 'spread' }, v: { shape: [2, 2, 5, 3], gen: 'uniform' } } },
+  { op: 'scaled_dot_product_attention', attrs: { is_causal: true }, inputs: { q: { shape: [1, 2, 5, 3], gen: 'spread' }, k: { shape: [1, 2, 4, 3], gen: 'spread' }, v: { shape: [1, 2, 4, 3], gen: 'uniform' } } },
+  { op: 'scaled_dot_product_attention', attrs: { scale: 0.8 }, inputs: { q: { shape: [2, 3, 4], gen: 'spread' }, k: { shape: [2, 4, 4], gen: 'spread' }, v: { shape: [2, 4, 2], gen: 'uniform' }, attn_mask: { shape: [3, 4], gen: 'int', bool: true, data: [1, 0, 1, 1, 0, 1, 1, 0, 1, 1, 0, 0] } } },
+  { op: 'multi_head_attention', attrs: { num_heads: 2 }, inputs: { x: { shape: [2, 3, 4], gen: 'spread' }, in_proj_weight: { shape: [12, 4], gen: 'uniform' }, in_proj_bias: { shape: [12], gen: 'uniform' }, out_proj_weight: { shape: [4, 4], gen: 'uniform' }, out_proj_bias: { shape: [4], gen: 'uniform' } } },
+  { op: 'multi_head_attention', attrs: { num_heads: 2, is_causal: true, batch_first: false }, inputs: { x: { shape: [4, 2, 4], gen: 'spread' }, in_proj_weight: { shape: [12, 4], gen: 'uniform' }, out_proj_weight: { shape: [4, 4], gen: 'uniform' }, key_padding_mask: { shape: [2, 4], gen: 'int', bool: true, data: [0, 0, 1, 0, 0, 1, 0, 1] } } },
 ];
 
 /** Max relative error of one input's gradient. */
@@ -90,7 +95,8 @@ function hostInputs(c: GradcheckCase, seed: number): Record<string, HostTensor> 
     else if (s.gen === 'apart') data = Array.from({ length: n }, () => (u() < 0.5 ? -1 : 1) * (0.15 + 0.85 * u()));
     // A permutation of well-separated values (max_pool2d winners stay put under ±eps).
     else data = Array.from({ length: n }, (_, i) => ((i * 37) % n) / 5 - n / 10);
-    out[name] = { shape: s.shape, dtype: s.gen === 'int' ? 'int32' : 'float32', data: s.gen === 'int' ? Int32Array.from(data) : Float32Array.from(data) };
+    if (s.bool) out[name] = { shape: s.shape, dtype: 'float32', data: Float32Array.from(data), bool: true };
+    else out[name] = { shape: s.shape, dtype: s.gen === 'int' ? 'int32' : 'float32', data: s.gen === 'int' ? Int32Array.from(data) : Float32Array.from(data) };
   }
   return out;
 }

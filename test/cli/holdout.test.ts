@@ -15,7 +15,7 @@ interface FixtureCase {
   expected: { outputs: Record<string, JsonTensor>; grads?: Record<string, JsonTensor>; trace?: Record<string, JsonTensor> };
 }
 
-const FILES = ['cnn_holdout.json', 'norm_rnn_holdout.json', 'graph_holdout.json'];
+const FILES = ['cnn_holdout.json', 'norm_rnn_holdout.json', 'graph_holdout.json', 'attention_holdout.json', 'softmax_embedding_holdout.json'];
 
 describe.each(FILES)('nnx run on unseen PyTorch cases: %s', (file) => {
   const cases: FixtureCase[] = JSON.parse(readFileSync(new URL(`../fixtures/${file}`, import.meta.url), 'utf8'));

@@ -37,6 +37,7 @@ const OWNERS: Record<string, ParamsSchema> = {
   'dropout.wgsl': schemas.DropoutParams,
   'embedding.wgsl': schemas.EmbeddingParams,
   'softmax.wgsl': schemas.SoftmaxParams,
+  'attention.wgsl': schemas.AttentionParams,
 };
 
 function declaredParams(file: string): string {
