@@ -3,6 +3,7 @@
  * against the float64 references on odd shapes, and against every PyTorch-generated case of
  * test/fixtures/generate_softmax_embedding.py.
  */
+import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { activationBackwardRef, activationForwardRef } from '../../src/analysis/reference/elementwise.ts';
 import { embeddingBackwardRef, embeddingForwardRef } from '../../src/analysis/reference/embedding.ts';
@@ -13,10 +14,35 @@ import { linearForwardRef } from '../../src/analysis/reference/linear.ts';
 import type { Tensor64 } from '../../src/analysis/tensor.ts';
 import { Executor } from '../../src/ops/executor/executor.ts';
 import { runSpec } from '../../src/ops/run.ts';
+import type { JsonTensor } from '../../src/ops/spec.ts';
 import { makeRng, randomTensor } from '../unit/reference_helpers.ts';
 import { expectTensorClose, jsonTensor, useGpu } from './gpu_harness.ts';
 
 const gpu = useGpu();
+
+interface FixtureCase {
+  name: string;
+  op: string;
+  expected: { outputs: Record<string, JsonTensor>; grads: Record<string, JsonTensor>; trace?: Record<string, JsonTensor> };
+}
+
+const fixtures: FixtureCase[] = JSON.parse(readFileSync(new URL('../fixtures/softmax_embedding_cases.json', import.meta.url), 'utf8'));
+
+describe('softmax, log_softmax, gelu, relu6, elu and embedding match PyTorch fixtures', () => {
+  test('the fixture file covers every op, both gelu forms and the softmax trace', () => {
+    expect(new Set(fixtures.map((c) => c.op))).toEqual(new Set(['softmax', 'log_softmax', 'gelu', 'relu6', 'elu', 'embedding']));
+    expect(fixtures.filter((c) => c.op === 'softmax' || c.op === 'log_softmax').every((c) => c.expected.trace?.max && c.expected.trace.sum_exp)).toBe(true);
+  });
+  test.each(fixtures.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
+    const { result } = await runSpec(gpu(), c, { trace: true });
+    expectTensorClose(result.outputs.output, c.expected.outputs.output, 'output');
+    expect(Object.keys(result.grads ?? {}).sort()).toEqual(Object.keys(c.expected.grads).sort());
+    for (const [name, expected] of Object.entries(c.expected.grads)) expectTensorClose(result.grads?.[name], expected, `grad ${name}`);
+    for (const [name, expected] of Object.entries(c.expected.trace ?? {})) expectTensorClose(result.trace?.[name], expected, `trace ${name}`);
+    const leaked = result.memory.buffers.filter((b) => b.owner === c.op && b.destroyed === null).map((b) => b.label);
+    expect(leaked, 'buffers the op left alive').toEqual([]);
+  });
+});
 
 function randomIndices(count: number, bound: number, rng: () => number): number[] {
   return Array.from({ length: count }, () => Math.floor(rng() * bound));
