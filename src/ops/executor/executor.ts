@@ -402,7 +402,13 @@ export class Executor {
     const hidden = typeof layer.hidden_size === 'number' ? layer.hidden_size : 1;
     for (const decl of node.params) {
       const draw = initDistribution(effective, impl.module, decl.name, decl.shape, weightShape, hidden);
-      params[decl.name] = this.makeParam(path, decl.name, decl.shape, drawParameter(draw, numel(decl.shape), this.seed, `${path}.${decl.name}`), trainable, describeDraw(draw), 'parameters');
+      const values = drawParameter(draw, numel(decl.shape), this.seed, `${path}.${decl.name}`);
+      // nn.Embedding zeroes its padding row at initialization.
+      if (layer.type === 'Embedding' && typeof layer.padding_idx === 'number') {
+        const row = (layer.padding_idx + decl.shape[0]) % decl.shape[0];
+        values.fill(0, row * decl.shape[1], (row + 1) * decl.shape[1]);
+      }
+      params[decl.name] = this.makeParam(path, decl.name, decl.shape, values, trainable, describeDraw(draw), 'parameters');
     }
     for (const decl of node.buffers) {
       if (decl.name === 'num_batches_tracked') continue;
