@@ -29,6 +29,20 @@ function maskPlan(name: string, t: HostTensor, N: number, H: number, L: number):
 }
 
 /**
+ * Attention dropout (training): `dropout_p` in [0, 1) with a `dropout_mask` [N, heads, L, L] of 0/1
+ * (1 = the probability is kept, then scaled by 1/(1 − p)), as F.dropout on the attention weights.
+ */
+function dropoutAttr(value: unknown, mask: HostTensor | undefined, shape: number[]): number {
+  const p = value ?? 0;
+  if (typeof p !== 'number' || !(p >= 0 && p < 1)) throw new InputError(`${OP}: dropout_p must be a number in [0, 1), got ${JSON.stringify(value)}`);
+  if ((p > 0) !== !!mask) throw new InputError(`${OP}: dropout_p ${p} ${p > 0 ? 'needs' : 'takes no'} dropout_mask ${formatShape(shape)} (0/1 per attention weight)`);
+  if (mask && formatShape(mask.shape) !== formatShape(shape)) throw new InputError(`${OP}: dropout_mask must have shape ${formatShape(shape)} (N, num_heads, L, L), got ${formatShape(mask.shape)}`);
+  const bad = mask?.data ? Array.from(mask.data).findIndex((m) => m !== 0 && m !== 1) : -1;
+  if (bad >= 0) throw new InputError(`${OP}: dropout_mask[${bad}] = ${mask!.data![bad]}, expected 0 (dropped) or 1 (kept)`);
+  return p;
+}
+
+/**
  * Self-attention as `nn.MultiheadAttention(E, num_heads, batch_first)(x, x, x, need_weights=True,
  * average_attn_weights=False)`: in-projection, per-head scaled dot-product attention read in
  * place from the [N, L, 3E] projection, out-projection. Backward keeps what autograd keeps: x,
@@ -44,10 +58,11 @@ export const multiHeadAttentionOp: OpDefinition = {
     { name: 'out_proj_bias', dtype: 'float32', optional: true, differentiable: true },
     { name: 'attn_mask', dtype: 'float32', optional: true, acceptsBool: true, differentiable: false },
     { name: 'key_padding_mask', dtype: 'float32', optional: true, acceptsBool: true, differentiable: false },
+    { name: 'dropout_mask', dtype: 'float32', optional: true, differentiable: false },
   ],
   outputs: ['output'],
   prepare(attrs, inputs) {
-    checkAttrNames(OP, attrs, ['num_heads', 'is_causal', 'batch_first']);
+    checkAttrNames(OP, attrs, ['num_heads', 'is_causal', 'batch_first', 'dropout_p']);
     const causal = boolAttr(OP, 'is_causal', attrs.is_causal, false);
     const batchFirst = boolAttr(OP, 'batch_first', attrs.batch_first, true);
     const H = attrs.num_heads;
@@ -66,6 +81,7 @@ export const multiHeadAttentionOp: OpDefinition = {
     expect('in_proj_bias', [3 * E]);
     expect('out_proj_weight', [E, E]);
     expect('out_proj_bias', [E]);
+    const dropoutP = dropoutAttr(attrs.dropout_p, inputs.dropout_mask, [N, H, L, L]);
     const plans: Record<string, MaskPlan> = {};
     for (const name of ['attn_mask', 'key_padding_mask']) if (inputs[name]) plans[name] = maskPlan(name, inputs[name], N, H, L);
     const dims: AttentionDims = { batch: [N, H], queries: L, keys: L, causal, dim: D, valueDim: D, scale: 1 / Math.sqrt(D) };
@@ -86,7 +102,8 @@ export const multiHeadAttentionOp: OpDefinition = {
         const v = headView(qkv, 3 * E, 2 * E);
         const heads = rt.tensor(`${OP}.heads`, [...xs]);
         const masks: AttentionMask[] = Object.entries(plans).map(([name, p]) => ({ tensor: inputsGpu[name], mode: p.mode, strides: p.strides }));
-        const { scores, probs } = await attentionForward(rt, dims, q, k, v, headView(heads, E, 0), masks, [N, H, L, L]);
+        const dropout = dropoutP > 0 ? { mask: inputsGpu.dropout_mask, p: dropoutP } : undefined;
+        const { scores, probs } = await attentionForward(rt, dims, q, k, v, headView(heads, E, 0), masks, [N, H, L, L], dropout);
         rt.releaseAfterSubmit(scores);
         const output = rt.tensor(`${OP}.output`, [...xs]);
         await matmul(rt, plain(heads, E), transposed(outW, E), outB ?? null, output, rows, E, E);
@@ -113,7 +130,7 @@ export const multiHeadAttentionOp: OpDefinition = {
             const gradQkv = rt.tensor(`${OP}.grad.qkv`, qkv.shape);
             await attentionBackward(rt, dims, q, k, v, probs, headView(gradHeads, E, 0), {
               q: headView(gradQkv, 3 * E, 0), k: headView(gradQkv, 3 * E, E), v: headView(gradQkv, 3 * E, 2 * E),
-            });
+            }, dropout);
             grads.x = rt.tensor(`${OP}.grad.x`, [...xs]);
             await matmul(rt, plain(gradQkv, 3 * E), plain(inW, E), null, grads.x, rows, E, 3 * E);
             grads.in_proj_weight = rt.tensor(`${OP}.grad.in_proj_weight`, [3 * E, E]);

@@ -4,6 +4,7 @@ import { checkAttrNames } from '../analysis/conv_shapes.ts';
 import {
   attentionSoftmax, attentionSoftmaxBackward, type AttentionMask, type HeadView, type MaskMode, type ScoreLayout,
 } from '../kernels/attention.ts';
+import { dropoutApply } from '../kernels/dropout.ts';
 import { matmul, type MatrixView, type OutputView } from '../kernels/matmul.ts';
 import type { GpuRuntime, GpuTensor } from '../kernels/runtime.ts';
 import type { HostTensor, OpDefinition } from './op.ts';
@@ -13,6 +14,12 @@ export interface AttentionDims extends ScoreLayout {
   dim: number;
   valueDim: number;
   scale: number;
+}
+
+/** Dropout on the probabilities (training): a 0/1 `mask` shaped like the scores, kept ones scaled by 1/(1 − p). */
+export interface AttentionDropout {
+  mask: GpuTensor;
+  p: number;
 }
 
 /** A mask as the host checked it: how it acts, its strides on [b1, b2, query, key], its values when known. */
@@ -36,10 +43,11 @@ function contiguous(tensor: GpuTensor, dims: AttentionDims, rows: number, cols: 
 /**
  * out = softmax(scale·Q·Kᵀ + masks)·V for every batch, each operand read through its view.
  * Returns the masked scores (what entered the softmax) and the probabilities, both shaped
- * `scoreShape` ([..., L, S], contiguous).
+ * `scoreShape` ([..., L, S], contiguous). With `dropout`, P·V uses P ⊙ mask/(1 − p) (probs stay undropped).
  */
 export async function attentionForward(
   rt: GpuRuntime, dims: AttentionDims, q: HeadView, k: HeadView, v: HeadView, out: HeadView, masks: AttentionMask[], scoreShape: number[],
+  dropout?: AttentionDropout,
 ): Promise<{ scores: GpuTensor; probs: GpuTensor }> {
   const { queries: L, keys: S, dim: E, valueDim: Ev, batch } = dims;
   const scores = rt.tensor('attention.scores', scoreShape);
@@ -47,28 +55,45 @@ export async function attentionForward(
   const scoreView = contiguous(scores, dims, L, S);
   await matmul(rt, asMatrix(q), asMatrix(k, true), null, asOutput(scoreView), L, S, E, { batch, alpha: dims.scale });
   await attentionSoftmax(rt, dims, masks, scores, probs);
-  await matmul(rt, asMatrix(contiguous(probs, dims, L, S)), asMatrix(v), null, asOutput(out), L, Ev, S, { batch });
+  const kept = dropout ? await droppedProbs(rt, probs, dropout) : probs;
+  await matmul(rt, asMatrix(contiguous(kept, dims, L, S)), asMatrix(v), null, asOutput(out), L, Ev, S, { batch });
+  if (kept !== probs) rt.releaseAfterSubmit(kept);
   return { scores, probs };
 }
 
 /**
  * Gradients of attention from the saved probabilities P: dV = Pᵀ·dO, dP = dO·Vᵀ,
  * dS = P ⊙ (dP − rowsum(dP ⊙ P)), dQ = scale·dS·K, dK = scale·dSᵀ·Q, each written through its view.
+ * With `dropout` (the forward's mask), dV = P̃ᵀ·dO and dP = (dO·Vᵀ) ⊙ mask/(1 − p), P̃ = P ⊙ mask/(1 − p).
  */
 export async function attentionBackward(
   rt: GpuRuntime, dims: AttentionDims, q: HeadView, k: HeadView, v: HeadView, probs: GpuTensor, gradOut: HeadView,
-  grads: { q: HeadView; k: HeadView; v: HeadView },
+  grads: { q: HeadView; k: HeadView; v: HeadView }, dropout?: AttentionDropout,
 ): Promise<void> {
   const { queries: L, keys: S, dim: E, valueDim: Ev, batch, scale } = dims;
-  const p = contiguous(probs, dims, L, S);
+  const kept = dropout ? await droppedProbs(rt, probs, dropout) : probs;
   const gradScores = rt.tensor('attention.grad_scores', probs.shape);
   const ds = contiguous(gradScores, dims, L, S);
-  await matmul(rt, asMatrix(p, true), asMatrix(gradOut), null, asOutput(grads.v), S, Ev, L, { batch });
-  await matmul(rt, asMatrix(gradOut), asMatrix(v, true), null, asOutput(ds), L, S, Ev, { batch });
+  await matmul(rt, asMatrix(contiguous(kept, dims, L, S), true), asMatrix(gradOut), null, asOutput(grads.v), S, Ev, L, { batch });
+  if (dropout) {
+    const gradKept = rt.tensor('attention.grad_probs (dropout)', probs.shape);
+    await matmul(rt, asMatrix(gradOut), asMatrix(v, true), null, asOutput(contiguous(gradKept, dims, L, S)), L, S, Ev, { batch });
+    await dropoutApply(rt, gradKept, dropout.mask, gradScores, dropout.p);
+    rt.releaseAfterSubmit(kept, gradKept);
+  } else {
+    await matmul(rt, asMatrix(gradOut), asMatrix(v, true), null, asOutput(ds), L, S, Ev, { batch });
+  }
   await attentionSoftmaxBackward(rt, dims, probs, gradScores);
   await matmul(rt, asMatrix(ds), asMatrix(k), null, asOutput(grads.q), L, E, S, { batch, alpha: scale });
   await matmul(rt, asMatrix(ds, true), asMatrix(q), null, asOutput(grads.k), S, E, L, { batch, alpha: scale });
   rt.releaseAfterSubmit(gradScores);
+}
+
+/** P ⊙ mask/(1 − p) in a new tensor. */
+async function droppedProbs(rt: GpuRuntime, probs: GpuTensor, dropout: AttentionDropout): Promise<GpuTensor> {
+  const kept = rt.tensor('attention.probs (dropout)', probs.shape);
+  await dropoutApply(rt, probs, dropout.mask, kept, dropout.p);
+  return kept;
 }
 
 /**

@@ -96,7 +96,8 @@ export function patchTokensImpl(node: LayerNode): LayerImpl {
  * nn.MultiheadAttention as self-attention (one input, kdim = vdim = embed_dim, no bias_k/v,
  * no zero attention), through the `multi_head_attention` op: the layer's `in_proj_weight`,
  * `in_proj_bias`, `out_proj.weight`, `out_proj.bias` are the op's inputs. An unbatched [L, E]
- * input runs as [1, L, E].
+ * input runs as [1, L, E]. Attention dropout p > 0 (training) draws a seeded 0/1 mask
+ * [N, heads, L, L] on the probabilities, shown in the trace as `attn_dropout_mask`.
  */
 export function multiheadAttentionImpl(node: LayerNode, layer: LayerSpec): LayerImpl {
   const fail = (why: string): never => {
@@ -110,26 +111,36 @@ export function multiheadAttentionImpl(node: LayerNode, layer: LayerSpec): Layer
   const op = OPS.multi_head_attention;
   if (!op) fail('needs the multi_head_attention op, which this build lacks');
   const p = typeof layer.dropout === 'number' ? layer.dropout : 0;
-  if (p > 0) {
-    fail(`runs attention dropout 0 only, got ${p} (the multi_head_attention op has no dropout on the probabilities); set "dropout": 0 (TransformerEncoderLayer's default is 0.1)`);
-  }
+  if (p >= 1) fail(`runs attention dropout p < 1 only, got ${p}`);
   const inShape = node.inputShapes[0];
   const unbatched = inShape.length === 2;
   const opShape = unbatched ? [1, ...inShape] : inShape;
   const batchFirst = unbatched ? true : layer.batch_first === true;
+  const [n, l] = batchFirst ? [opShape[0], opShape[1]] : [opShape[1], opShape[0]];
+  const maskShape = [n, layer.num_heads as number, l, l];
   const paramMap: Record<string, string> = { in_proj_weight: 'in_proj_weight', in_proj_bias: 'in_proj_bias', 'out_proj.weight': 'out_proj_weight', 'out_proj.bias': 'out_proj_bias' };
   return {
     module: 'attention',
-    async forward(rt, [x], params) {
+    async forward(rt, [x], params, _buffers, context) {
       const inputs: Record<string, GpuTensor> = { x: { ...x, shape: opShape } };
       for (const [name, opInput] of Object.entries(paramMap)) if (params[name]) inputs[opInput] = params[name];
       const attrs: Record<string, unknown> = { num_heads: layer.num_heads, batch_first: batchFirst };
+      if (p > 0) {
+        inputs.dropout_mask = rt.tensor(`${node.name}.attn_dropout_mask`, maskShape);
+        await dropoutMask(rt, inputs.dropout_mask, p, dropoutSeed(context, `${node.name}#${node.outputStorage} attention`));
+        attrs.dropout_p = p;
+      }
       const prepared = op.prepare(attrs, Object.fromEntries(Object.entries(inputs).map(([k, t]) => [k, { shape: t.shape, dtype: t.dtype }])));
       const run = await prepared.forward(rt, inputs, { trace: false });
       const output = { ...run.outputs.output, shape: [...node.outputShape] };
       const scratch = [...Object.values(run.trace), ...Object.entries(run.outputs).filter(([k]) => k !== 'output').map(([, t]) => t)];
+      const trace = { ...run.trace };
+      if (inputs.dropout_mask) {
+        trace.attn_dropout_mask = inputs.dropout_mask;
+        scratch.push(inputs.dropout_mask);
+      }
       return {
-        output, scratch, trace: run.trace, updatedBuffers: {},
+        output, scratch, trace, updatedBuffers: {},
         async backward(gradOutput) {
           const grads = await run.backward({ output: { ...gradOutput, shape: run.outputs.output.shape } });
           for (const t of Object.values(run.trace)) if (!scratch.includes(t)) scratch.push(t);
