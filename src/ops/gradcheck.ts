@@ -58,6 +58,14 @@ export const GRADCHECK_CASES: GradcheckCase[] = [
   { op: 'add', attrs: {}, inputs: { x: { shape: [2, 3], gen: 'uniform' }, other: { shape: [2, 3], gen: 'uniform' } } },
   { op: 'flatten', attrs: { start_dim: 1 }, inputs: { x: { shape: [2, 3, 2], gen: 'uniform' } } },
   { op: 'mse_loss', attrs: {}, inputs: { x: { shape: [3, 4], gen: 'uniform' }, target: { shape: [3, 4], gen: 'uniform' } } },
+  { op: 'softmax', attrs: { dim: 0 }, inputs: { x: { shape: [3, 5], gen: 'spread' } } },
+  { op: 'log_softmax', attrs: { dim: 1 }, inputs: { x: { shape: [2, 3, 4], gen: 'spread' } } },
+  { op: 'gelu', attrs: { approximate: 'tanh' }, inputs: { x: { shape: [10], gen: 'spread' } } },
+  // Values away from relu6's kinks at 0 and 6, on both sides of each.
+  { op: 'relu6', attrs: {}, inputs: { x: { shape: [10], gen: 'apart', data: [-1.3, -0.4, 0.3, 1.7, 2.9, 4.2, 5.5, 6.4, 7.1, 8.8] } } },
+  { op: 'elu', attrs: { alpha: 0.5 }, inputs: { x: { shape: [10], gen: 'apart' } } },
+  // Repeated indices (rows 1 and 3 twice or more, rows 4 and 5 never): dL/dweight only.
+  { op: 'embedding', attrs: {}, inputs: { weight: { shape: [7, 3], gen: 'uniform' }, indices: { shape: [2, 4], gen: 'int', data: [1, 3, 1, 6, 0, 3, 3, 2] } } },
   { op: 'scaled_dot_product_attention', attrs: {}, inputs: { q: { shape: [2, 2, 3, 4], gen: 'spread' }, k: { shape: [2, 2, 5, 4], gen: 'spread' }, v: { shape: [2, 2, 5, 3], gen: 'uniform' } } },
   { op: 'scaled_dot_product_attention', attrs: { is_causal: true }, inputs: { q: { shape: [1, 2, 5, 3], gen: 'spread' }, k: { shape: [1, 2, 4, 3], gen: 'spread' }, v: { shape: [1, 2, 4, 3], gen: 'uniform' } } },
   { op: 'scaled_dot_product_attention', attrs: { scale: 0.8 }, inputs: { q: { shape: [2, 3, 4], gen: 'spread' }, k: { shape: [2, 4, 4], gen: 'spread' }, v: { shape: [2, 4, 2], gen: 'uniform' }, attn_mask: { shape: [3, 4], gen: 'int', bool: true, data: [1, 0, 1, 1, 0, 1, 1, 0, 1, 1, 0, 0] } } },
