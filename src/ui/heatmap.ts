@@ -200,7 +200,7 @@ export class NnxHeatmap extends LitElement {
   private maxAbs(): number {
     if (this.scale !== null && this.scale > 0) return this.scale;
     let m = 0;
-    for (const v of this.tensor?.data ?? []) m = Math.max(m, Math.abs(v));
+    for (const v of this.tensor?.data ?? []) if (Number.isFinite(v)) m = Math.max(m, Math.abs(v));
     return m || 1;
   }
 

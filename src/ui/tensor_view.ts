@@ -60,11 +60,14 @@ export class NnxTensorView extends LitElement {
   private range(): { min: number; max: number; scale: number } {
     let min = Infinity;
     let max = -Infinity;
+    // The colour scale spans the finite values, so a masked −∞ score draws at the end of the scale instead of washing out the rest.
+    let finite = 0;
     for (const v of this.tensor?.data ?? []) {
       if (v < min) min = v;
       if (v > max) max = v;
+      if (Number.isFinite(v)) finite = Math.max(finite, Math.abs(v));
     }
-    const scale = Math.max(Math.abs(min), Math.abs(max)) || 1;
+    const scale = finite || 1;
     return { min, max, scale };
   }
 

@@ -12,7 +12,7 @@ import { numel, type Tensor } from '../../analysis/tensor.ts';
 import type { JsonTensor, RunSpec } from '../../ops/spec.ts';
 import '../attention_matrix.ts';
 import { formatCount, formatFloat32, formatFloat64, formatShape } from '../format.ts';
-import { checkInts, figures, flat, int, invalid, SEED_ROW } from './common.ts';
+import { checkInts, COMPACT_TABLE_STYLE, figures, flat, int, invalid, SEED_ROW } from './common.ts';
 import { seededRandom, stream, uniform } from './data.ts';
 import { num, type LabConfig, type LabOp, type LabRunData, type NeuronFocus, type Validation } from './types.ts';
 
@@ -41,7 +41,7 @@ function rowsOf(data: ArrayLike<number>, offset: number, count: number, width: n
 }
 
 function cellTable(heads: string[], rows: (TemplateResult | typeof nothing)[]): TemplateResult {
-  return html`<div class="terms"><table><thead><tr>${heads.map((h, i) => html`<th class=${i ? 'num' : ''}>${h}</th>`)}</tr></thead><tbody>${rows}</tbody></table></div>`;
+  return html`<div class="terms">${COMPACT_TABLE_STYLE}<table class="compact"><thead><tr>${heads.map((h, i) => html`<th class=${i ? 'num' : ''}>${h}</th>`)}</tr></thead><tbody>${rows}</tbody></table></div>`;
 }
 
 interface RowView {
@@ -85,15 +85,15 @@ function rowPanel(v: RowView): TemplateResult {
         ${v.extra ?? nothing}
       </div>
       <div style="grid-column: 1 / -1">
-        ${cellTable(['key s', 'q·k (f64)', 'mask', 'score (f64)', 'GPU score', 'score − m', 'exp', 'p (f64)', 'GPU p'], r.scores.map((sc, s) => html`<tr class=${live[s] ? 'padded' : ''} data-s=${s} data-masked=${live[s] ? 'true' : 'false'}>
-          <td class="mono">k${s}${live[s] ? html` <span class="tag">masked</span>` : nothing}</td>
-          <td class="num">${formatFloat64(r.dots[s], 6)}</td>
+        ${cellTable(['key', 'q·k (f64)', 'mask', 'score (f64)', ...(v.gpuScores ? ['GPU score'] : []), 'score − m', 'exp', 'p (f64)', 'GPU p'], r.scores.map((sc, s) => html`<tr class=${live[s] ? 'padded' : ''} data-s=${s} data-masked=${live[s] ? 'true' : 'false'}>
+          <td class="mono" title=${live[s] ? 'masked: takes no part' : ''}>k${s}${live[s] ? ' ×' : ''}</td>
+          <td class="num">${formatFloat64(r.dots[s], 5)}</td>
           <td class="num">${v.add[s] === 0 ? '0' : formatFloat64(v.add[s], 4)}</td>
-          <td class="num" data-role="score" data-value=${sc}>${formatFloat64(sc, 6)}</td>
-          <td class="num" data-role="gpu-score" data-value=${v.gpuScores ? v.gpuScores[s] : nothing}>${v.gpuScores ? formatFloat32(v.gpuScores[s]) : '—'}</td>
-          <td class="num">${formatFloat64(sc - r.m, 6)}</td>
-          <td class="num">${formatFloat64(r.exps[s], 6)}</td>
-          <td class="num" data-role="p" data-value=${r.p[s]}>${formatFloat64(r.p[s], 7)}</td>
+          <td class="num" data-role="score" data-value=${sc}>${formatFloat64(sc, 5)}</td>
+          ${v.gpuScores ? html`<td class="num" data-role="gpu-score" data-value=${v.gpuScores[s]}>${formatFloat32(v.gpuScores[s])}</td>` : nothing}
+          <td class="num">${formatFloat64(sc - r.m, 5)}</td>
+          <td class="num">${formatFloat64(r.exps[s], 5)}</td>
+          <td class="num" data-role="p" data-value=${r.p[s]}>${formatFloat64(r.p[s], 6)}</td>
           <td class="num" data-role="gpu-p" data-value=${v.gpuProbs[s]}>${formatFloat32(v.gpuProbs[s])}</td>
         </tr>`))}
       </div>

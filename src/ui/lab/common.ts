@@ -64,3 +64,6 @@ export function figures(lines: ({ label: string; value: string; role?: string; r
     ? html`<div class=${l.cls ?? ''}><span class="label">${l.label}</span><span data-role=${l.role ?? nothing} data-value=${l.raw ?? nothing}>${l.value}</span></div>`
     : nothing))}</div>`;
 }
+
+/** A style for wide tables in detail panels (many numeric columns): tighter cells, smaller type. */
+export const COMPACT_TABLE_STYLE = html`<style>.compact th, .compact td { padding: 3px 5px; font-size: 11.5px; } .compact th { font-size: 10.5px; }</style>`;

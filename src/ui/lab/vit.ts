@@ -183,7 +183,7 @@ function vitDetail(run: LabRunData, index: number[] | null, select: (index: numb
   const gw = Math.floor(c.w / c.patch);
   const d = index?.[1] ?? 0;
   const picked: [number, number] | null = index ? [index[2], index[3]] : null;
-  const image = html`<nnx-patch-image .image=${x} .patch=${c.patch} .selected=${picked} .size=${240}
+  const image = html`<nnx-patch-image .image=${x} .patch=${c.patch} .selected=${picked} .size=${288}
     @nnx-patch-select=${(e: CustomEvent<{ py: number; px: number }>) => select([0, d, e.detail.py, e.detail.px])}></nnx-patch-image>`;
   const cmp = comparison(run.config);
   const params = figures([
@@ -202,7 +202,7 @@ function vitDetail(run: LabRunData, index: number[] | null, select: (index: numb
   const token = 1 + py * gw + px;
   const explanation = explainNeuron('conv2d', run.spec.attrs ?? {}, run.readback, index);
   const pixels: Tensor = {
-    shape: [3 * c.patch * c.patch],
+    shape: [3, c.patch * c.patch],
     data: Float32Array.from(explanation.terms.map((t) => t.x)),
   };
   const before = run.tensors['tokens.before'];
@@ -224,8 +224,8 @@ function vitDetail(run: LabRunData, index: number[] | null, select: (index: numb
       <div>${image}</div>
       <div>${params}</div>
     </div>
-    <h3 style="margin:12px 0 4px;font-size:12px">the patch's pixels, flattened (c, y, x) → ${3 * c.patch * c.patch} values</h3>
-    <nnx-heatmap .tensor=${pixels} .name=${'patch'} .maxWidth=${760} .maxCell=${10}></nnx-heatmap>
+    <h3 style="margin:12px 0 4px;font-size:12px">the patch's pixels, flattened in (c, y, x) order: ${3 * c.patch * c.patch} values, one row per channel (hover for each value)</h3>
+    <nnx-heatmap .tensor=${pixels} .name=${'patch'} .maxWidth=${760} .planeSize=${760} .maxCell=${12}></nnx-heatmap>
     <h3 style="margin:12px 0 4px;font-size:12px">feature ${d} = Σ pixel · conv_proj.weight[${d}] + bias</h3>
     <nnx-neuron-panel .explanation=${explanation} .name=${'features'}></nnx-neuron-panel>
     <h3 style="margin:12px 0 4px;font-size:12px">tokens: class token and this patch, + pos_embedding (GPU add; hover a value for the float64 sum)</h3>
