@@ -113,18 +113,19 @@ function applyData(ex: Executor, data: TrainData): void {
 }
 
 /**
- * Collects the timing reports the runtime hands out: the executor resolves the profiler's
- * timestamps once at the end of every step, so a step's GPU time is the sum of what it collected.
+ * Collects the timing reports the runtime hands out until `stop()`: the executor resolves the
+ * profiler's timestamps once at the end of every step, so a step's GPU time is the sum of what
+ * it collected.
  */
-function recordTimings(rt: GpuRuntime): TimingReport[] {
+function recordTimings(rt: GpuRuntime): { reports: TimingReport[]; stop(): void } {
   const reports: TimingReport[] = [];
-  const collect = rt.timings.bind(rt);
+  const collect = rt.timings;
   rt.timings = async () => {
-    const report = await collect();
+    const report = await collect.call(rt);
     reports.push(report);
     return report;
   };
-  return reports;
+  return { reports, stop: () => (rt.timings = collect) };
 }
 
 export interface TrainOptions {
@@ -160,11 +161,10 @@ export function prepareTraining(source: ModelSpec, options: TrainOptions): Prepa
 /** Trains the prepared model for `steps` steps on the GPU and reports every step's loss and time. */
 export async function runTraining(rt: GpuRuntime, run: PreparedTraining, steps: number, seed?: number): Promise<TrainReport> {
   const ex = await Executor.create(rt, run.spec, { optimizer: run.optimizer, seed, batch: run.batch });
+  const { reports, stop } = recordTimings(rt);
   try {
     ex.loadWeights(run.weights);
     if (run.data) applyData(ex, run.data);
-    const reports = recordTimings(rt);
-    await rt.timings();
     const rows: TrainReport['steps'] = [];
     let measured = 0;
     for (let k = 0; k < steps; k++) {
@@ -183,6 +183,7 @@ export async function runTraining(rt: GpuRuntime, run: PreparedTraining, steps: 
       memory: { predicted_peak_bytes: memoryPlan(ex.graph, 'fp32', ex.optimizer.type).peak_bytes, measured_peak_bytes: measured },
     };
   } finally {
+    stop();
     ex.dispose();
   }
 }
