@@ -27,10 +27,11 @@ export function setConv2dAlgorithm(algorithm: Conv2dAlgorithm): void {
  * gradient 13.6 vs 20.6 ms; 16→16 forward 23.0 vs 10.0 ms, input gradient 22.1 vs 11.3 ms;
  * weight gradient of [2,4,9,11]⊛[6,2,3,2] 4.2 vs 1.0 ms; depthwise [1,32,112,112] 47 vs 1,491 ms.
  */
-const GEMM_MIN_COLUMNS = 16;
-const GEMM_MIN_WEIGHT_ROWS = 2;
+export const GEMM_MIN_COLUMNS = 16;
+export const GEMM_MIN_WEIGHT_ROWS = 2;
 
-function useGemm(size: number, threshold: number): boolean {
+/** Whether a pass whose GEMM columns (or weight rows) number `size` uses the implicit GEMM (see the thresholds). */
+export function useGemm(size: number, threshold: number): boolean {
   return forced === 'gemm' || (forced === 'auto' && size >= threshold);
 }
 

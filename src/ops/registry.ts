@@ -1,5 +1,6 @@
 import { avgPool2dOp } from './avg_pool2d.ts';
 import { conv2dOp } from './conv2d.ts';
+import { convTranspose2dOp } from './conv_transpose2d.ts';
 import { crossEntropyOp } from './cross_entropy.ts';
 import { linearOp } from './linear.ts';
 import { maxPool2dOp } from './max_pool2d.ts';
@@ -19,5 +20,5 @@ import { multiHeadAttentionOp } from './multi_head_attention.ts';
 
 /** Every op `nnx run`, the Layer Lab and the tests can run, by PyTorch functional name. */
 export const OPS: Record<string, OpDefinition> = Object.fromEntries(
-  [conv2dOp, maxPool2dOp, avgPool2dOp, linearOp, reluOp, crossEntropyOp, gcnOp, gatOp, sageOp, batchNormOp, layerNormOp, groupNormOp, rnnOp, lstmOp, gruOp, tanhOp, sigmoidOp, geluOp, siluOp, leakyReluOp, relu6Op, eluOp, addOp, flattenOp, mseLossOp, embeddingOp, softmaxOp, logSoftmaxOp, scaledDotProductAttentionOp, multiHeadAttentionOp].map((op) => [op.name, op]),
+  [conv2dOp, convTranspose2dOp, maxPool2dOp, avgPool2dOp, linearOp, reluOp, crossEntropyOp, gcnOp, gatOp, sageOp, batchNormOp, layerNormOp, groupNormOp, rnnOp, lstmOp, gruOp, tanhOp, sigmoidOp, geluOp, siluOp, leakyReluOp, relu6Op, eluOp, addOp, flattenOp, mseLossOp, embeddingOp, softmaxOp, logSoftmaxOp, scaledDotProductAttentionOp, multiHeadAttentionOp].map((op) => [op.name, op]),
 );

@@ -199,7 +199,7 @@ export const EXECUTABLE_TYPES = [
   'MaxPool2d', 'AvgPool2d', 'BatchNorm1d', 'BatchNorm2d', 'LayerNorm', 'GroupNorm', 'RNN', 'LSTM', 'GRU', 'Select', 'Add',
   'ReLU6', 'ELU', 'Softmax', 'LogSoftmax',
   'MultiheadAttention', 'PatchTokens',
-  'GCNConv', 'GATConv', 'SAGEConv', 'Mean', 'AdaptiveAvgPool2d', 'Embedding',
+  'GCNConv', 'GATConv', 'SAGEConv', 'Mean', 'AdaptiveAvgPool2d', 'Embedding', 'ConvTranspose2d',
 ];
 
 /** The implementation of one leaf layer, from its spec and its analysis row. */
@@ -258,6 +258,8 @@ export function layerImpl(layer: LayerSpec, node: LayerNode, graph?: ExecGraphDa
     case 'Embedding':
       if (layer.max_norm !== undefined && layer.max_norm !== null) unsupported('does not implement max_norm (renormalized rows)');
       return viaOp('embedding', node, pick(layer, ['padding_idx']), { weight: 'weight' }, 'embedding', { inputNames: ['indices'] });
+    case 'ConvTranspose2d':
+      return viaOp('conv_transpose2d', node, pick(layer, ['stride', 'padding', 'output_padding', 'groups', 'dilation']), identityMap, 'dense');
     case 'Mean':
       return meanImpl(node, layer);
     case 'AdaptiveAvgPool2d':
