@@ -157,3 +157,26 @@ fn gather(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) gr
   }
   gradWeight[index] = acc;
 }
+
+@group(0) @binding(3) var<storage, read> gradOutput4: array<vec4<f32>>;
+@group(0) @binding(4) var<storage, read_write> gradWeight4: array<vec4<f32>>;
+
+// The same for dim a multiple of 4: four features per invocation, so each row's offsets and
+// positions are read once for four features.
+@compute @workgroup_size(64)
+fn gather4(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let index = gid.x + gid.y * groups.x * 64u;
+  let p = params;
+  let quads = p.dim / 4u;
+  if (index >= p.vocab * quads) {
+    return;
+  }
+  let row = index / quads;
+  let j = index % quads;
+  var acc = vec4<f32>(0.0);
+  let end = gatherOffsets[row + 1u];
+  for (var q = gatherOffsets[row]; q < end; q++) {
+    acc += gradOutput4[gatherOrder[q] * quads + j];
+  }
+  gradWeight4[index] = acc;
+}

@@ -24,6 +24,9 @@ export const embeddingSortKernel: KernelDef<typeof EmbeddingParams> = {
 export const embeddingGatherKernel: KernelDef<typeof EmbeddingParams> = {
   name: 'embedding_gather', code, entryPoint: 'gather', params: EmbeddingParams, bindings: ['read', 'read', 'read', 'read_write'],
 };
+export const embeddingGather4Kernel: KernelDef<typeof EmbeddingParams> = {
+  name: 'embedding_gather4', code, entryPoint: 'gather4', params: EmbeddingParams, bindings: ['read', 'read', 'read', 'read_write'],
+};
 
 /** output[p, :] = weight[indices[p], :] for every flat position p. */
 export async function embeddingForward(rt: GpuRuntime, weight: GpuTensor, indices: GpuTensor, output: GpuTensor, s: EmbeddingShape): Promise<void> {
@@ -36,7 +39,8 @@ export async function embeddingForward(rt: GpuRuntime, weight: GpuTensor, indice
 /**
  * dL/dweight: the gradient rows of every position summed into its index's row, duplicates in
  * ascending position order (deterministic), the padding row left zero. Five dispatches: count,
- * scan, place, sort, gather; O(vocab + positions) bookkeeping and O((vocab + positions)·dim) sums.
+ * scan, place, sort, gather (four features per invocation when dim is a multiple of 4);
+ * O(vocab + positions) bookkeeping and O((vocab + positions)·dim) sums.
  */
 export async function embeddingBackward(rt: GpuRuntime, indices: GpuTensor, gradOutput: GpuTensor, gradWeight: GpuTensor, s: EmbeddingShape): Promise<void> {
   const counts = rt.tensor('embedding.row_counts', [s.vocab], 'int32');
@@ -58,7 +62,8 @@ export async function embeddingBackward(rt: GpuRuntime, indices: GpuTensor, grad
     flops: 0, bytesRead: 4 * (s.vocab + s.positions), bytesWritten: 4 * s.positions,
   });
   const count = s.vocab * s.dim;
-  await rt.dispatch(embeddingGatherKernel, s, [offsets.buffer, order.buffer, gradOutput.buffer, gradWeight.buffer], grid1d(count, 64), {
+  const width = s.dim % 4 === 0 ? 4 : 1;
+  await rt.dispatch(width === 4 ? embeddingGather4Kernel : embeddingGatherKernel, s, [offsets.buffer, order.buffer, gradOutput.buffer, gradWeight.buffer], grid1d(count / width, 64), {
     flops: s.positions * s.dim, bytesRead: 4 * (2 * count + s.positions * (s.dim + 1)), bytesWritten: 4 * count,
   });
   rt.releaseAfterSubmit(counts, offsets, cursors, order);

@@ -52,4 +52,10 @@ export const BUILTIN_CASES: BenchCase[] = [
   { name: 'scaled_dot_product_attention causal [8,4,128,32] +bwd', op: 'scaled_dot_product_attention', attrs: { is_causal: true }, shapes: { q: [8, 4, 128, 32], k: [8, 4, 128, 32], v: [8, 4, 128, 32] }, backward: true },
   { name: 'scaled_dot_product_attention small [2,2,5,4] +bwd', op: 'scaled_dot_product_attention', attrs: {}, shapes: { q: [2, 2, 5, 4], k: [2, 2, 5, 4], v: [2, 2, 5, 4] }, backward: true },
   { name: 'multi_head_attention ViT-tiny [1,197,192] 3 heads +bwd', op: 'multi_head_attention', attrs: { num_heads: 3 }, shapes: { x: [1, 197, 192], in_proj_weight: [576, 192], in_proj_bias: [576], out_proj_weight: [192, 192], out_proj_bias: [192] }, backward: true },
+  { name: 'softmax [256,1000] dim -1 +bwd', op: 'softmax', attrs: { dim: -1 }, shapes: { x: [256, 1000] }, backward: true },
+  { name: 'log_softmax [35,20,33278] dim -1 (word-level LM logits) +bwd', op: 'log_softmax', attrs: { dim: -1 }, shapes: { x: [35, 20, 33278] }, backward: true },
+  { name: 'softmax [64,128,8] dim 1 (strided rows) +bwd', op: 'softmax', attrs: { dim: 1 }, shapes: { x: [64, 128, 8] }, backward: true },
+  { name: 'softmax [65536,10] dim -1 (short rows) +bwd', op: 'softmax', attrs: { dim: -1 }, shapes: { x: [65536, 10] }, backward: true },
+  { name: 'embedding [33278,200] indices [35,20] +bwd', op: 'embedding', attrs: {}, shapes: { weight: [33278, 200], indices: [35, 20] }, backward: true },
+  { name: 'gelu tanh [1,64,112,112] +bwd', op: 'gelu', attrs: { approximate: 'tanh' }, shapes: { x: [1, 64, 112, 112] }, backward: true },
 ];

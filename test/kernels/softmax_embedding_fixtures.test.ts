@@ -51,7 +51,7 @@ function randomIndices(count: number, bound: number, rng: () => number): number[
 describe('embedding on the GPU vs the float64 reference', () => {
   const cases = [
     { name: 'vocab 1000 × dim 37, indices [7, 100] drawn from 50 rows (many repeats), padding_idx 3', vocab: 1000, dim: 37, shape: [7, 100], draw: 50, paddingIdx: 3 },
-    { name: 'vocab 33,278 (the word-level LM vocabulary) × dim 6, indices [35, 20]', vocab: 33278, dim: 6, shape: [35, 20], draw: 33278, paddingIdx: -1 },
+    { name: 'vocab 33,278 (the word-level LM vocabulary) × dim 8 (four features per invocation), indices [35, 20]', vocab: 33278, dim: 8, shape: [35, 20], draw: 33278, paddingIdx: -1 },
     { name: '0-D indices', vocab: 5, dim: 3, shape: [], draw: 5, paddingIdx: -1 },
     { name: '3-D indices, one row hit by every position', vocab: 65, dim: 5, shape: [2, 3, 4], draw: 1, paddingIdx: -1 },
   ];
