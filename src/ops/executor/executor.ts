@@ -735,15 +735,18 @@ function rowRuns(rows: number[] | null): [number, number][] | null {
   return runs;
 }
 
-/** " (did you mean …?)" with up to three known names sharing the most leading characters or tail. */
+/** " (did you mean …?)" with the three known names nearest by edit distance. */
 function closeNames(name: string, known: string[]): string {
-  const score = (k: string) => {
-    let i = 0;
-    while (i < k.length && i < name.length && k[i] === name[i]) i++;
-    const tail = k.split('.').pop() === name.split('.').pop() ? 1 : 0;
-    return i + tail;
+  const distance = (a: string, b: string) => {
+    let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+      const next = [i];
+      for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      row = next;
+    }
+    return row[b.length];
   };
-  const close = known.map((k) => [k, score(k)] as const).sort((a, b) => b[1] - a[1]).slice(0, 3).map(([k]) => `"${k}"`);
+  const close = known.map((k) => [k, distance(name, k)] as const).sort((a, b) => a[1] - b[1]).slice(0, 3).map(([k]) => `"${k}"`);
   return close.length ? ` (did you mean ${close.join(', ')}?)` : ' (the model has no parameters)';
 }
 
