@@ -113,8 +113,31 @@ fn place(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) gro
 @group(0) @binding(1) var<storage, read> sortOffsets: array<u32>;
 @group(0) @binding(2) var<storage, read_write> sortOrder: array<u32>;
 
-// Insertion sort of each row's segment, one invocation per row, so the sums below add a row's
-// positions in ascending order whatever order the atomics placed them in.
+// Restores the max-heap property from `start` down in the heap sortOrder[begin .. begin + size).
+fn siftDown(begin: u32, start: u32, size: u32) {
+  var root = start;
+  loop {
+    var child = 2u * root + 1u;
+    if (child >= size) {
+      break;
+    }
+    if (child + 1u < size && sortOrder[begin + child] < sortOrder[begin + child + 1u]) {
+      child++;
+    }
+    let top = sortOrder[begin + root];
+    let below = sortOrder[begin + child];
+    if (top >= below) {
+      break;
+    }
+    sortOrder[begin + root] = below;
+    sortOrder[begin + child] = top;
+    root = child;
+  }
+}
+
+// Heap sort of each row's segment, one invocation per row (O(k log k) even when every position
+// holds the same row), so the sums below add a row's positions in ascending order whatever
+// order the atomics placed them in.
 @compute @workgroup_size(64)
 fn sort_rows(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
   let row = gid.x + gid.y * groups.x * 64u;
@@ -122,15 +145,18 @@ fn sort_rows(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups)
     return;
   }
   let begin = sortOffsets[row];
-  let end = sortOffsets[row + 1u];
-  for (var i = begin + 1u; i < end; i++) {
-    let v = sortOrder[i];
-    var j = i;
-    while (j > begin && sortOrder[j - 1u] > v) {
-      sortOrder[j] = sortOrder[j - 1u];
-      j--;
-    }
-    sortOrder[j] = v;
+  let size = sortOffsets[row + 1u] - begin;
+  if (size < 2u) {
+    return;
+  }
+  for (var start = size / 2u; start > 0u; start--) {
+    siftDown(begin, start - 1u, size);
+  }
+  for (var end = size - 1u; end > 0u; end--) {
+    let largest = sortOrder[begin];
+    sortOrder[begin] = sortOrder[begin + end];
+    sortOrder[begin + end] = largest;
+    siftDown(begin, 0u, end);
   }
 }
 

@@ -54,6 +54,7 @@ describe('embedding on the GPU vs the float64 reference', () => {
     { name: 'vocab 33,278 (the word-level LM vocabulary) × dim 8 (four features per invocation), indices [35, 20]', vocab: 33278, dim: 8, shape: [35, 20], draw: 33278, paddingIdx: -1 },
     { name: '0-D indices', vocab: 5, dim: 3, shape: [], draw: 5, paddingIdx: -1 },
     { name: '3-D indices, one row hit by every position', vocab: 65, dim: 5, shape: [2, 3, 4], draw: 1, paddingIdx: -1 },
+    { name: '5,000 positions all in row 0 (one long segment to sort), dim 4', vocab: 7, dim: 4, shape: [50, 100], draw: 1, paddingIdx: -1 },
   ];
   test.each(cases.map((c) => [c.name, c] as const))('%s', async (_name, c) => {
     const rng = makeRng(c.vocab + c.dim);
@@ -71,6 +72,17 @@ describe('embedding on the GPU vs the float64 reference', () => {
     expectTensorClose(first.outputs.output, embeddingForwardRef(weight, indices, c.shape), 'output');
     expectTensorClose(first.grads?.weight, embeddingBackwardRef(weight, indices, gradOut, c.paddingIdx), 'grad weight');
     if (c.paddingIdx >= 0) expect(first.grads!.weight.data.slice(c.paddingIdx * c.dim, (c.paddingIdx + 1) * c.dim).every((v) => v === 0)).toBe(true);
+    if (c.draw === 1) {
+      // Every position holds row 0: the GPU adds them in ascending position order in float32, so
+      // the same sequence of float32 additions on the host must give the same bits.
+      const gradOut32 = Float32Array.from(gradOut.data);
+      const row0 = Array.from({ length: c.dim }, (_, j) => {
+        let acc = 0;
+        for (let p = 0; p < positions; p++) acc = Math.fround(acc + gradOut32[p * c.dim + j]);
+        return acc;
+      });
+      expect(first.grads!.weight.data.slice(0, c.dim), 'row 0 summed in ascending position order').toEqual(row0);
+    }
     const again = (await runSpec(gpu(), spec)).result;
     expect(again.grads!.weight.data, 'the scatter-add is deterministic (bit-identical on a rerun)').toEqual(first.grads!.weight.data);
   });
