@@ -208,7 +208,19 @@ describe('Layer Lab attention & embedding pages in headless Chromium (WebGPU on 
       add.slice(l * S, (l + 1) * S).forEach((a, j) => {
         if (a === -Infinity) expect(gpuScores[j]).toBe(-Infinity);
       });
-      if (mask === 'causal') await shot('sdpa');
+      if (mask === 'causal') {
+        // Another head, then another query row from the per-head matrix.
+        await page.locator('[data-role="neuron"] [data-role="heads"] button[data-head="0"]').click();
+        await page.locator('[data-role="neuron"] h2', { hasText: 'head 0, query 3' }).waitFor({ timeout: 5_000 });
+        const at0 = ((n * 2) * L + l) * S;
+        expect(mismatches(await values('gpu-p'), ref.probs.data.subarray(at0, at0 + S))).toEqual([]);
+        await page.locator('[data-role="neuron"] nnx-attention-matrix tr[data-row="1"] td').first().click();
+        await page.locator('[data-role="neuron"] h2', { hasText: 'head 0, query 1' }).waitFor({ timeout: 5_000 });
+        const at1 = ((n * 2) * L + 1) * S;
+        expect(mismatches(await values('p'), ref.probs.data.subarray(at1, at1 + S))).toEqual([]);
+        expect(await page.locator('[data-role="neuron"] tr[data-masked="true"]').count()).toBe(S - 2);
+        await shot('sdpa');
+      }
     });
   }
 

@@ -51,6 +51,10 @@ interface RowView {
   masked: boolean[];
   row: number;
   pick: (row: number) => void;
+  /** The head shown, how many there are, and how to switch to another (same query row). */
+  head: number;
+  heads: number;
+  pickHead: (head: number) => void;
   r: ReturnType<typeof attendRow>;
   add: number[];
   gpuScores: ArrayLike<number> | null;
@@ -72,14 +76,18 @@ function rowPanel(v: RowView): TemplateResult {
     <div class="head"><h2 class="mono">${v.title}</h2><span class="muted small">float64 from the inputs the page sent, beside the GPU's traced values</span></div>
     <div class="layout">
       <div>
-        <h3 style="margin-bottom:6px;font-size:12px">attention probabilities of this head (GPU); click a query row</h3>
+        <div class="small" style="display:flex;flex-wrap:wrap;gap:4px;align-items:center;margin-bottom:6px" data-role="heads">
+          <span class="muted">head</span>
+          ${Array.from({ length: v.heads }, (_, hh) => html`<button class=${hh === v.head ? 'primary' : ''} style="padding:2px 9px;font-size:12px" data-head=${hh} @click=${() => v.pickHead(hh)}>${hh}</button>`)}
+        </div>
+        <h3 style="margin-bottom:6px;font-size:12px">attention probabilities of head ${v.head} (GPU); click a query row</h3>
         <nnx-attention-matrix .probs=${v.probs} .masked=${v.masked} .row=${v.row} @nnx-row-select=${(e: CustomEvent<{ row: number }>) => v.pick(e.detail.row)}></nnx-attention-matrix>
       </div>
       <div>
         ${figures([
           { label: 'scale', value: formatFloat64(v.scale, 7), role: 'scale', raw: v.scale },
-          { label: 'max of the scores m', value: formatFloat64(r.m), role: 'max', raw: r.m },
-          { label: 'normalizer Σ exp(score − m)', value: formatFloat64(r.sum), role: 'sum-exp', raw: r.sum },
+          { label: 'max of the scores m (f64)', value: formatFloat64(r.m), role: 'max', raw: r.m },
+          { label: 'normalizer Σ exp(score − m) (f64)', value: formatFloat64(r.sum), role: 'sum-exp', raw: r.sum },
           { label: 'keys taking part', value: `${live.filter((x) => !x).length} of ${S}`, role: 'live', raw: live.filter((x) => !x).length },
         ])}
         ${v.extra ?? nothing}
@@ -270,7 +278,8 @@ export const sdpaLab: LabOp = {
     return rowPanel({
       title: `batch ${n}, head ${h}, query ${l}`,
       probs: { shape: [c.l, c.s], data: attn.data.subarray(plane, plane + c.l * c.s) },
-      masked, row: l, pick: (row) => select([n, h, row, 0]), r, add: add.slice(l * c.s, (l + 1) * c.s), scale, values,
+      masked, row: l, pick: (row) => select([n, h, row, 0]), head: h, heads: c.heads, pickHead: (hh) => select([n, hh, l, 0]),
+      r, add: add.slice(l * c.s, (l + 1) * c.s), scale, values,
       gpuScores: T['trace.scores']?.data.subarray(rowAt, rowAt + c.s) ?? null,
       gpuProbs: attn.data.subarray(rowAt, rowAt + c.s),
       gpuOut: out.data.subarray(flat(out.shape, [n, h, l, 0]), flat(out.shape, [n, h, l, 0]) + c.ev),
@@ -462,7 +471,8 @@ function mhaDetail(run: LabRunData, [n, h, l]: number[], select: (index: number[
   return rowPanel({
     title: `batch ${n}, head ${h}, token ${l}`,
     probs: { shape: [c.l, c.l], data: attn.data.subarray(plane, plane + c.l * c.l) },
-    masked, row: l, pick: (row) => select([n, h, row, 0]), r, add: addRow(l), scale, values: vs,
+    masked, row: l, pick: (row) => select([n, h, row, 0]), head: h, heads: c.heads, pickHead: (hh) => select([n, hh, l, 0]),
+    r, add: addRow(l), scale, values: vs,
     gpuScores: null, gpuProbs: attn.data.subarray(rowAt, rowAt + c.l), gpuOut: null,
     outLabel: `head ${h} output (float64; concatenated with the other heads before out_proj)`, extra,
   });
