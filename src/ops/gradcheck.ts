@@ -38,6 +38,7 @@ function recurrentCase(op: string, gates: number): GradcheckCase {
 /** A small case for every registered op. */
 export const GRADCHECK_CASES: GradcheckCase[] = [
   { op: 'conv2d', attrs: { padding: 1, stride: [2, 1] }, inputs: { x: { shape: [1, 2, 5, 4], gen: 'uniform' }, weight: { shape: [3, 2, 3, 2], gen: 'uniform' }, bias: { shape: [3], gen: 'uniform' } } },
+  { op: 'conv_transpose2d', attrs: { stride: 2, padding: 1, output_padding: 1, groups: 2 }, inputs: { x: { shape: [2, 4, 3, 2], gen: 'uniform' }, weight: { shape: [4, 3, 3, 2], gen: 'uniform' }, bias: { shape: [6], gen: 'uniform' } } },
   { op: 'max_pool2d', attrs: { kernel_size: 2 }, inputs: { x: { shape: [1, 2, 4, 4], gen: 'distinct' } } },
   { op: 'avg_pool2d', attrs: { kernel_size: 3, stride: 2, padding: 1 }, inputs: { x: { shape: [1, 2, 5, 5], gen: 'uniform' } } },
   { op: 'linear', attrs: {}, inputs: { x: { shape: [3, 5], gen: 'uniform' }, weight: { shape: [4, 5], gen: 'uniform' }, bias: { shape: [4], gen: 'uniform' } } },

@@ -14,6 +14,7 @@ import { nnx } from './nnx_cli.ts';
 /** One tiny case per op (shapes that are not multiples of any workgroup size). */
 const TINY: Record<string, { attrs?: Record<string, unknown>; shapes: Record<string, number[]>; backward?: boolean }> = {
   conv2d: { attrs: { padding: 1 }, shapes: { x: [2, 3, 5, 4], weight: [4, 3, 3, 3], bias: [4] }, backward: true },
+  conv_transpose2d: { attrs: { stride: 2, output_padding: 1 }, shapes: { x: [2, 3, 5, 4], weight: [3, 4, 3, 3], bias: [4] }, backward: true },
   max_pool2d: { attrs: { kernel_size: 2 }, shapes: { x: [2, 3, 5, 4] }, backward: true },
   avg_pool2d: { attrs: { kernel_size: 2 }, shapes: { x: [2, 3, 5, 4] }, backward: true },
   linear: { shapes: { x: [3, 5], weight: [4, 5], bias: [4] }, backward: true },
