@@ -19,6 +19,8 @@ import { Executor } from '../../src/ops/executor/executor.ts';
 import { runSpec } from '../../src/ops/run.ts';
 import type { RunSpec } from '../../src/ops/spec.ts';
 import { dropoutImpl, patchTokensImpl } from '../../src/ops/executor/layers_attention.ts';
+import { stackedRecurrentImpl } from '../../src/ops/executor/layers_recurrent.ts';
+import { recurrentBackwardRef, recurrentForwardRef } from '../../src/analysis/reference/recurrent.ts';
 import { makeRng, randomTensor } from '../unit/reference_helpers.ts';
 import { expectTensorClose, useGpu } from './gpu_harness.ts';
 
@@ -202,7 +204,39 @@ describe('Dropout with p > 0 (training mode)', () => {
     rt.release(xg, gg, run.output, back.inputs[0], again.output, next.output, ...run.scratch, ...again.scratch, ...next.scratch);
   });
 
-  test('an MLP with Dropout(0.5) trains reproducibly from the seed; the mask changes from step to step', async () => {
+  test('a 2-layer LSTM with dropout 0.5 between layers matches the float64 reference given its traced mask (output, dL/dx, layer-0 weights)', async () => {
+    const rt = gpu();
+    const [T, N, I, H, p] = [4, 3, 5, 6, 0.5];
+    const spec: ModelSpec = { input: [T, N, I], layers: [{ type: 'LSTM', input_size: I, hidden_size: H, num_layers: 2, dropout: p }] };
+    const node = nodeOf(spec, 'LSTM');
+    const impl = stackedRecurrentImpl({ type: 'LSTM', input_size: I, hidden_size: H, num_layers: 2, dropout: p }, node, (why) => {
+      throw new Error(why);
+    });
+    const rng = makeRng(12);
+    const x = randomTensor([T, N, I], rng);
+    const w = [0, 1].map((k) => ({ weightIh: randomTensor([4 * H, k ? H : I], rng), weightHh: randomTensor([4 * H, H], rng), biasIh: randomTensor([4 * H], rng), biasHh: randomTensor([4 * H], rng) }));
+    const gy = randomTensor([T, N, H], rng);
+    const upload = (name: string, t: { shape: number[]; data: Float64Array }) => rt.tensor(name, t.shape, 'float32', t.data);
+    const params = Object.fromEntries(w.flatMap((l, k) => [[`weight_ih_l${k}`, upload('wi', l.weightIh)], [`weight_hh_l${k}`, upload('wh', l.weightHh)], [`bias_ih_l${k}`, upload('bi', l.biasIh)], [`bias_hh_l${k}`, upload('bh', l.biasHh)]]));
+    const xg = upload('x', x);
+    const run = await impl.forward(rt, [xg], params, {}, { seed: 2, step: 1 });
+    const g = upload('g', gy);
+    const back = await run.backward(g);
+    const [y, mask, gx, gwi0] = await rt.read([run.output, run.trace['dropout_mask.l0'], back.inputs[0]!, back.params.weight_ih_l0]);
+    expect(Array.from(mask).some((m) => m === 0) && Array.from(mask).some((m) => m === 1)).toBe(true);
+    const scaled = (t: { shape: number[]; data: Float64Array }) => ({ shape: t.shape, data: t.data.map((v, i) => (v * mask[i]) / (1 - p)) });
+    const y0 = recurrentForwardRef('lstm', { x, h0: null, c0: null, ...w[0] }).y;
+    const y0d = scaled(y0);
+    const y1 = recurrentForwardRef('lstm', { x: y0d, h0: null, c0: null, ...w[1] }).y;
+    expectTensorClose({ shape: run.output.shape, data: Array.from(y) }, y1, 'y');
+    const g1 = recurrentBackwardRef('lstm', { x: y0d, h0: null, c0: null, ...w[1] }, 'tanh', gy, null, null);
+    const g0 = recurrentBackwardRef('lstm', { x, h0: null, c0: null, ...w[0] }, 'tanh', scaled(g1.x), null, null);
+    expectTensorClose({ shape: [T, N, I], data: Array.from(gx) }, g0.x, 'dL/dx');
+    expectTensorClose({ shape: [4 * H, I], data: Array.from(gwi0) }, g0.weightIh, 'dL/dweight_ih_l0');
+    rt.release(xg, g, run.output, back.inputs[0], ...Object.values(params), ...Object.values(back.params), ...run.scratch);
+  });
+
+  test('an MLP with Dropout(0.5) trains reproducibly from the seed', async () => {
     const spec: ModelSpec = { input: [8, 6], layers: [{ type: 'Linear', in_features: 6, out_features: 10 }, { type: 'ReLU' }, { type: 'Dropout', p: 0.5 }, { type: 'Linear', in_features: 10, out_features: 3 }] };
     const losses: number[][] = [];
     for (let k = 0; k < 2; k++) {

@@ -165,6 +165,8 @@ export class Executor {
   private graphCursor = 0;
   private unused: GpuTensor | null = null;
   private paramSlots = new Map<ExecParam, [number, number, number]>();
+  /** The model output as the loss reads it: [rows, C] for cross entropy, else the output's shape. */
+  private readonly lossShape: number[];
 
   private constructor(private readonly rt: GpuRuntime, readonly spec: ModelSpec, options: ExecutorOptions) {
     this.graph = analyzeModel(spec, { batch: options.batch });
@@ -172,9 +174,12 @@ export class Executor {
     this.optimizer = optimizerConfig(parseOptimizer(options.optimizer ?? spec.optimizer ?? 'sgd'));
     const outRank = this.graph.output.shape.length;
     this.loss = options.loss ?? spec.loss ?? (outRank === 2 ? 'cross_entropy' : 'mse');
-    if (this.loss === 'cross_entropy' && outRank !== 2) {
-      throw new InputError(`loss cross_entropy needs a [N, C] model output, got [${this.graph.output.shape.join(', ')}] (use "loss": "mse")`);
+    if (this.loss === 'cross_entropy' && outRank < 2) {
+      throw new InputError(`loss cross_entropy needs a [N, C] (or [..., C]) model output, got [${this.graph.output.shape.join(', ')}] (use "loss": "mse")`);
     }
+    // [..., C] logits are scored as [rows, C], as word_language_model does with output.view(-1, ntokens).
+    const out = this.graph.output.shape;
+    this.lossShape = this.loss === 'cross_entropy' ? [numel(out) / out[out.length - 1], out[out.length - 1]] : out;
     this.initScheme = spec.init ? parseInit(spec.init, 'spec').scheme : 'pytorch';
   }
 
@@ -230,7 +235,7 @@ export class Executor {
       const normal = normalStream(mulberry32(streamSeed(this.seed, 'input')));
       this.hostInput = Float32Array.from({ length: count }, () => normal());
     }
-    const out = this.graph.output.shape;
+    const out = this.lossShape;
     if (this.loss === 'cross_entropy') {
       const u = mulberry32(streamSeed(this.seed, 'target'));
       this.hostTarget = Int32Array.from({ length: out[0] }, () => Math.floor(u() * out[1]));
@@ -259,7 +264,7 @@ export class Executor {
   /** The loss target on the GPU: only the masked rows when a mask is set (the loss is F.loss(out[mask], y[mask])). */
   private uploadTarget(): void {
     const rt = this.rt;
-    const out = this.graph.output.shape;
+    const out = this.lossShape;
     const rowSize = this.loss === 'cross_entropy' ? 1 : numel(out.slice(1));
     const rows = this.maskedRows();
     const host = this.hostTarget!;
@@ -299,7 +304,7 @@ export class Executor {
     } else {
       this.hostInput = Float32Array.from(input);
     }
-    const out = this.graph.output.shape;
+    const out = this.lossShape;
     const expected = this.loss === 'cross_entropy' ? out[0] : numel(out);
     if (target.length !== expected) throw new InputError(`target has ${target.length} values, ${this.loss} needs ${expected} (model output [${out.join(', ')}])`);
     this.hostTarget = this.loss === 'cross_entropy' ? Int32Array.from(target) : Float32Array.from(target);
@@ -536,7 +541,7 @@ export class Executor {
     // A mask keeps the rows whose loss counts (contiguous runs copied), as out[mask] does.
     const runs = rowRuns(this.maskedRows());
     const rowBytes = 4 * numel(modelOutput.shape.slice(1));
-    let logits = modelOutput;
+    let logits: GpuTensor = { ...modelOutput, shape: this.lossShape };
     if (runs) {
       logits = rt.tensor('loss.input (masked rows)', [runs.reduce((n, [, len]) => n + len, 0), ...modelOutput.shape.slice(1)]);
       let at = 0;
@@ -565,7 +570,7 @@ export class Executor {
       rt.releaseAfterSubmit(outputGrad, logits);
       outputGrad = scattered;
     }
-    grads.set(this.outputValue, outputGrad);
+    grads.set(this.outputValue, { ...outputGrad, shape: [...this.graph.output.shape] });
     rt.releaseAfterSubmit(one, lossTensor, ...Object.values(lossRun.trace));
     unhold(modelOutput.buffer);
     await flush();

@@ -3,17 +3,20 @@
  * them: each layer and direction runs the one-layer `rnn`/`lstm`/`gru` op; the reverse direction
  * runs on the time-reversed sequence and its output is reversed back; directions are
  * concatenated on the feature dim ([T, N, dirs·H]), which is the next layer's input. Dropout
- * between layers must be 0 (PyTorch's identity). The trace's `grad_h_norm` is ‖∂L/∂h_t‖ per
+ * between layers (p > 0, training) applies a seeded mask to each layer's output but the last, as
+ * PyTorch does; the masks are kept for backward and traced as `dropout_mask.l{k}`. The trace's `grad_h_norm` is ‖∂L/∂h_t‖ per
  * step of the top layer's forward direction.
  */
 import type { LayerNode } from '../../analysis/graph.ts';
 import type { LayerSpec } from '../../analysis/model_spec.ts';
 import { accumulate } from '../../kernels/add.ts';
+import { dropoutApply, dropoutMask } from '../../kernels/dropout.ts';
 import type { GpuTensor } from '../../kernels/runtime.ts';
 import { stridedGather, stridedScatter, type StridedView } from '../../kernels/strided_copy.ts';
 import type { OpRun } from '../op.ts';
 import { OPS } from '../registry.ts';
 import type { LayerImpl } from './layers.ts';
+import { dropoutSeed } from './layers_attention.ts';
 
 /** [T, N, F] walked with time reversed. */
 const reversedTime = (t: number, n: number, f: number): StridedView => ({ sizes: [t, n, f], strides: [-n * f, f, 1], offset: (t - 1) * n * f });
@@ -35,7 +38,7 @@ export function stackedRecurrentImpl(layer: LayerSpec, node: LayerNode, unsuppor
   const dirs = layer.bidirectional ? 2 : 1;
   const batchFirst = !!layer.batch_first;
   if (((layer.proj_size as number | undefined) ?? 0) !== 0) unsupported(`does not implement proj_size > 0 (got ${layer.proj_size}): use proj_size 0`);
-  if (numLayers > 1 && ((layer.dropout as number | undefined) ?? 0) > 0) unsupported(`runs dropout between recurrent layers only with p = 0 (PyTorch's identity), got ${layer.dropout}`);
+  const dropout = numLayers > 1 ? ((layer.dropout as number | undefined) ?? 0) : 0;
   const hidden = layer.hidden_size as number;
   const inShape = node.inputShapes[0];
   const unbatched = inShape.length === 2;
@@ -46,7 +49,7 @@ export function stackedRecurrentImpl(layer: LayerSpec, node: LayerNode, unsuppor
   return {
     module: 'recurrent',
     steps: T,
-    async forward(rt, [input], params) {
+    async forward(rt, [input], params, _buffers, context) {
       const scratch: GpuTensor[] = [];
       const temp = (label: string, shape: number[]) => {
         const t = rt.tensor(`${kind}.${label}`, shape);
@@ -61,6 +64,7 @@ export function stackedRecurrentImpl(layer: LayerSpec, node: LayerNode, unsuppor
       }
       const runs: { run: OpRun; k: number; d: number; reversedInput: GpuTensor | null }[] = [];
       const layerInputs: GpuTensor[] = [];
+      const masks: GpuTensor[] = [];
       for (let k = 0; k < numLayers; k++) {
         const width = x.shape[2];
         layerInputs.push(x);
@@ -91,7 +95,17 @@ export function stackedRecurrentImpl(layer: LayerSpec, node: LayerNode, unsuppor
           }
         }
         x = out ?? y!;
-        if (k < numLayers - 1) scratch.push(x);
+        if (k < numLayers - 1) {
+          scratch.push(x);
+          if (dropout > 0) {
+            const mask = temp(`dropout mask after layer ${k}`, x.shape);
+            await dropoutMask(rt, mask, dropout, dropoutSeed(context, `${node.name}#${node.outputStorage} layer ${k}`));
+            masks.push(mask);
+            const dropped = temp(`layer ${k} output (dropout)`, x.shape);
+            await dropoutApply(rt, x, mask, dropped, dropout);
+            x = dropped;
+          }
+        }
       }
       const D = dirs * hidden;
       let output: GpuTensor;
@@ -102,7 +116,7 @@ export function stackedRecurrentImpl(layer: LayerSpec, node: LayerNode, unsuppor
       } else {
         output = { ...x, shape: [...node.outputShape] };
       }
-      const trace: Record<string, GpuTensor> = {};
+      const trace: Record<string, GpuTensor> = Object.fromEntries(masks.map((m, k) => [`dropout_mask.l${k}`, m]));
       return {
         output, scratch, trace, updatedBuffers: {},
         async backward(gradOutput) {
@@ -144,6 +158,12 @@ export function stackedRecurrentImpl(layer: LayerSpec, node: LayerNode, unsuppor
             }
             if (g.buffer !== gradOutput.buffer && !scratch.includes(g)) rt.releaseAfterSubmit(g);
             g = gradIn!;
+            if (k > 0 && dropout > 0) {
+              const undropped = rt.tensor(`${kind}.layer ${k - 1} grad output`, g.shape);
+              await dropoutApply(rt, g, masks[k - 1], undropped, dropout);
+              rt.releaseAfterSubmit(g);
+              g = undropped;
+            }
           }
           let gradX = g;
           if (batchFirst && !unbatched) {
