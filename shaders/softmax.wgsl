@@ -1,8 +1,10 @@
 // softmax and log_softmax along one dimension of any tensor, viewed as [outer, size, inner]:
 // a row is the `size` elements at base + k·inner, base = o·size·inner + i, so any dim works
-// without a transpose. Stable: every exponent is taken of x − max(row). `naive` skips the max
-// (exp(x) / Σ exp(x)) to show how float32 overflows without it.
-//   *_wide:   one workgroup per row, strided loads and a tree reduction (long rows).
+// without a transpose. Stable: the max m and Σ exp(x − m) come from one online pass (when a
+// larger value arrives, the running sum is rescaled by exp(m_old − m_new)), then one pass
+// writes the outputs. `naive` keeps m = 0 (exp(x) / Σ exp(x)) to show how float32 overflows
+// without the max.
+//   *_wide:   one workgroup per row, strided loads and a tree reduction of (m, Σ) pairs.
 //   *_narrow: one invocation per row, serial loops (many short rows; adjacent invocations
 //             read adjacent addresses when inner > 1).
 // Forward also writes each row's max and Σ exp(x − max) (the log-sum-exp trick's parts).
@@ -13,6 +15,9 @@ struct Params {
 }
 
 const WORKGROUP = 128u;
+// The running max starts at the lowest finite float, not −inf, so that rescaling never computes
+// exp(−inf − (−inf)) = NaN for an empty share of a row or a leading −inf.
+const LOWEST = -0x1.fffffep+127f;
 
 @group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
@@ -21,23 +26,31 @@ const WORKGROUP = 128u;
 @group(0) @binding(4) var<storage, read_write> rowSumExp: array<f32>;
 
 var<workgroup> partial: array<f32, WORKGROUP>;
+var<workgroup> partialMax: array<f32, WORKGROUP>;
 
 fn rowBase(row: u32) -> u32 {
   return (row / params.inner) * params.size * params.inner + row % params.inner;
 }
 
-fn reduceMax(lid: u32, v: f32) -> f32 {
-  partial[lid] = v;
-  workgroupBarrier();
-  for (var stride = WORKGROUP / 2u; stride > 0u; stride /= 2u) {
-    if (lid < stride) {
-      partial[lid] = max(partial[lid], partial[lid + stride]);
-    }
-    workgroupBarrier();
+// Running (max, Σ exp(x − max)) after one more value v.
+fn accumulate(state: vec2<f32>, v: f32) -> vec2<f32> {
+  if (params.naive != 0u) {
+    return vec2(0.0, state.y + exp(v));
   }
-  let result = partial[0];
-  workgroupBarrier();
-  return result;
+  if (v > state.x) {
+    return vec2(v, state.y * exp(state.x - v) + 1.0);
+  }
+  return vec2(state.x, state.y + exp(v - state.x));
+}
+
+// Two partial (max, Σ) pairs joined: both sums rescaled to the larger max.
+fn combine(a: vec2<f32>, b: vec2<f32>) -> vec2<f32> {
+  let m = max(a.x, b.x);
+  return vec2(m, a.y * exp(a.x - m) + b.y * exp(b.x - m));
+}
+
+fn startState() -> vec2<f32> {
+  return vec2(select(LOWEST, 0.0, params.naive != 0u), 0.0);
 }
 
 fn reduceSum(lid: u32, v: f32) -> f32 {
@@ -50,6 +63,23 @@ fn reduceSum(lid: u32, v: f32) -> f32 {
     workgroupBarrier();
   }
   let result = partial[0];
+  workgroupBarrier();
+  return result;
+}
+
+fn reduceState(lid: u32, state: vec2<f32>) -> vec2<f32> {
+  partialMax[lid] = state.x;
+  partial[lid] = state.y;
+  workgroupBarrier();
+  for (var stride = WORKGROUP / 2u; stride > 0u; stride /= 2u) {
+    if (lid < stride) {
+      let joined = combine(vec2(partialMax[lid], partial[lid]), vec2(partialMax[lid + stride], partial[lid + stride]));
+      partialMax[lid] = joined.x;
+      partial[lid] = joined.y;
+    }
+    workgroupBarrier();
+  }
+  let result = vec2(partialMax[0], partial[0]);
   workgroupBarrier();
   return result;
 }
@@ -73,26 +103,18 @@ fn forward_wide(
     return;
   }
   let base = rowBase(row);
-  var m = 0.0;
-  if (p.naive == 0u) {
-    var local = x[base];
-    for (var k = lid; k < p.size; k += WORKGROUP) {
-      local = max(local, x[base + k * p.inner]);
-    }
-    m = reduceMax(lid, local);
-  }
-  var local_sum = 0.0;
+  var state = startState();
   for (var k = lid; k < p.size; k += WORKGROUP) {
-    local_sum += exp(x[base + k * p.inner] - m);
+    state = accumulate(state, x[base + k * p.inner]);
   }
-  let s = reduceSum(lid, local_sum);
+  let total = reduceState(lid, state);
   for (var k = lid; k < p.size; k += WORKGROUP) {
     let index = base + k * p.inner;
-    y[index] = activate(x[index], m, s);
+    y[index] = activate(x[index], total.x, total.y);
   }
   if (lid == 0u) {
-    rowMax[row] = m;
-    rowSumExp[row] = s;
+    rowMax[row] = total.x;
+    rowSumExp[row] = total.y;
   }
 }
 
@@ -104,23 +126,16 @@ fn forward_narrow(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgr
     return;
   }
   let base = rowBase(row);
-  var m = 0.0;
-  if (p.naive == 0u) {
-    m = x[base];
-    for (var k = 1u; k < p.size; k++) {
-      m = max(m, x[base + k * p.inner]);
-    }
-  }
-  var s = 0.0;
+  var state = startState();
   for (var k = 0u; k < p.size; k++) {
-    s += exp(x[base + k * p.inner] - m);
+    state = accumulate(state, x[base + k * p.inner]);
   }
   for (var k = 0u; k < p.size; k++) {
     let index = base + k * p.inner;
-    y[index] = activate(x[index], m, s);
+    y[index] = activate(x[index], state.x, state.y);
   }
-  rowMax[row] = m;
-  rowSumExp[row] = s;
+  rowMax[row] = state.x;
+  rowSumExp[row] = state.y;
 }
 
 @group(0) @binding(1) var<storage, read> output: array<f32>;
