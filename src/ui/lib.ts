@@ -10,6 +10,7 @@
  * test/e2e/embed.test.ts checks that every element under src/ui is defined by the bundle.
  */
 import './app.ts';
+import './attention_matrix.ts';
 import './chart.ts';
 import './grad_flow_table.ts';
 import './gradcheck_panel.ts';
@@ -26,6 +27,7 @@ import './memory_compare.ts';
 import './memory_timeline.ts';
 import './model_inspector.ts';
 import './neuron_panel.ts';
+import './patch_image.ts';
 import './recurrent_panel.ts';
 import './summary_table.ts';
 import './tensor_view.ts';

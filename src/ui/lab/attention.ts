@@ -19,7 +19,7 @@ import { num, type LabConfig, type LabOp, type LabRunData, type NeuronFocus, typ
 const MAX_ELEMENTS = 65_536;
 
 /** One query row of attention recomputed in float64. `add[s]` is the additive mask (−∞ where masked). */
-export function attendRow(q: ArrayLike<number>, keys: ArrayLike<number>[], values: ArrayLike<number>[], scale: number, add: number[]) {
+function attendRow(q: ArrayLike<number>, keys: ArrayLike<number>[], values: ArrayLike<number>[], scale: number, add: number[]) {
   const dots = keys.map((k) => {
     let s = 0;
     for (let e = 0; e < q.length; e++) s += q[e] * k[e];
@@ -34,6 +34,9 @@ export function attendRow(q: ArrayLike<number>, keys: ArrayLike<number>[], value
   const out = Array.from({ length: ev }, (_, j) => p.reduce((acc, pi, s) => acc + pi * values[s][j], 0));
   return { dots, scores, m, exps, sum, p, out };
 }
+
+/** A float64 value, with ±∞ written as the GPU columns write it. */
+const f64 = (v: number, digits: number) => (Number.isFinite(v) ? formatFloat64(v, digits) : formatFloat32(v));
 
 /** Rows `[start, start + count)` of a row-major [rows, width] block starting at `offset`. */
 function rowsOf(data: ArrayLike<number>, offset: number, count: number, width: number): Float64Array[] {
@@ -96,10 +99,10 @@ function rowPanel(v: RowView): TemplateResult {
         ${cellTable(['key', 'q·k (f64)', 'mask', 'score (f64)', ...(v.gpuScores ? ['GPU score'] : []), 'score − m', 'exp', 'p (f64)', 'GPU p'], r.scores.map((sc, s) => html`<tr class=${live[s] ? 'padded' : ''} data-s=${s} data-masked=${live[s] ? 'true' : 'false'}>
           <td class="mono" title=${live[s] ? 'masked: takes no part' : ''}>k${s}${live[s] ? ' ×' : ''}</td>
           <td class="num">${formatFloat64(r.dots[s], 5)}</td>
-          <td class="num">${v.add[s] === 0 ? '0' : formatFloat64(v.add[s], 4)}</td>
-          <td class="num" data-role="score" data-value=${sc}>${formatFloat64(sc, 5)}</td>
+          <td class="num">${v.add[s] === 0 ? '0' : f64(v.add[s], 4)}</td>
+          <td class="num" data-role="score" data-value=${sc}>${f64(sc, 5)}</td>
           ${v.gpuScores ? html`<td class="num" data-role="gpu-score" data-value=${v.gpuScores[s]}>${formatFloat32(v.gpuScores[s])}</td>` : nothing}
-          <td class="num">${formatFloat64(sc - r.m, 5)}</td>
+          <td class="num">${f64(sc - r.m, 5)}</td>
           <td class="num">${formatFloat64(r.exps[s], 5)}</td>
           <td class="num" data-role="p" data-value=${r.p[s]}>${formatFloat64(r.p[s], 6)}</td>
           <td class="num" data-role="gpu-p" data-value=${v.gpuProbs[s]}>${formatFloat32(v.gpuProbs[s])}</td>

@@ -35,7 +35,7 @@ function pytorch(config: LabConfig): string {
  * The default logits: rows cycle through small values (±3), one logit of 100 among small ones,
  * every logit near 1000 (each exp overflows) and every logit near −1000 (each exp underflows to 0).
  */
-export function overflowLogits(n: number, c: number, seed: number): Float32Array {
+function overflowLogits(n: number, c: number, seed: number): Float32Array {
   const base = uniform(n * c, stream(seed, 0), -3, 3);
   for (let i = 0; i < n; i++) {
     const row = base.subarray(i * c, (i + 1) * c);
