@@ -136,6 +136,19 @@ describe('Layer Lab attention & embedding pages in headless Chromium (WebGPU on 
     expect([naive.data[1], naive.data[3], naive.data[5]].every((v) => !Number.isFinite(v))).toBe(true);
   });
 
+  it('softmax on the default typed logits: the naive row 85 … 95 is 0 below the float32 limit exp(88.72) and NaN above it', async () => {
+    const { page } = browser();
+    await openLab(browser(), { op: 'softmax', input: 'typed', seed: 1 });
+    const { spec } = await lastRun();
+    const x = f64(spec.inputs.x);
+    expect(Array.from(x.data.subarray(12, 18))).toEqual([85, 87, 89, 91, 93, 95]);
+    const stable = await readTensor(page, 'output');
+    expectClose(stable, softmaxForwardRef(x, -1), 'stable softmax');
+    const naive = Array.from((await readTensor(page, 'naive')).data.subarray(12, 18));
+    expect(naive.slice(0, 2)).toEqual([0, 0]); // finite / ∞
+    expect(naive.slice(2).every(Number.isNaN)).toBe(true); // ∞ / ∞
+  });
+
   it('embedding: gathered rows and the scatter-added gradient (duplicates summed, padding row none) match float64', async () => {
     const { page } = browser();
     const itext = '3 1 4 1 0 5 0 2 6 3 1 9';

@@ -78,8 +78,9 @@ export const softmaxLab: LabOp = {
       }],
     },
     {
-      section: 'Input', label: 'x values', hint: 'row-major, comma or space separated',
-      when: { key: 'input', value: 'typed' }, fields: [{ key: 'xtext', kind: 'text', default: '' }],
+      section: 'Input', label: 'x values', hint: 'row-major, N·C numbers, comma or space separated',
+      when: { key: 'input', value: 'typed' },
+      fields: [{ key: 'xtext', kind: 'text', default: '1 2 3 4 5 6, 10 20 30 40 50 60, 85 87 89 91 93 95, 1000 0 -1000 1 2 3' }],
     },
     {
       section: 'Input', label: 'grad_output', hint: '∂L/∂output fed to backward',
