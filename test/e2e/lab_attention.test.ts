@@ -326,4 +326,9 @@ describe('Layer Lab attention & embedding pages in headless Chromium (WebGPU on 
 
     expect(await refusal({ op: 'vit_patch_embedding', h: 30, w: 32, patch: 8, dim: 4, seed: 1 })).toContain('30 / 8 = 3.75');
   });
+
+  it('the pages above logged no console error', () => {
+    const { consoleErrors } = browser();
+    expect(consoleErrors, `console errors:\n${consoleErrors.join('\n')}`).toEqual([]);
+  });
 });
