@@ -158,7 +158,7 @@ export class Executor {
   private hostInput: Float32Array | Int32Array | null = null;
   private hostTarget: Float32Array | Int32Array | null = null;
   /** Graph models: the edges every graph layer reads (shared, replaced by setData). */
-  readonly graphData: ExecGraphData = { edgeIndex: new Int32Array(0), numNodes: 0 };
+  readonly graphData: ExecGraphData = { edgeIndex: new Int32Array(0) };
   /** Nodes (rows of the output) whose loss counts; null when every row counts. */
   private mask: Int32Array | null = null;
   private outputValue = 0;
@@ -248,7 +248,6 @@ export class Executor {
       const e = this.spec.graph.num_edges;
       const g = v === 34 && e === 156 ? karateClub() : e % 2 === 0 ? randomGraph(v, e / 2, streamSeed(this.seed, 'graph')) : randomGraph(v, e, streamSeed(this.seed, 'graph'), true);
       this.graphData.edgeIndex = g.edgeIndex;
-      this.graphData.numNodes = v;
     }
     this.uploadTarget();
   }

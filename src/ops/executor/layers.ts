@@ -31,7 +31,6 @@ export interface LayerRun {
 /** The graph that graph layers read (edge_index [2, E] flat, sources then targets); the executor replaces it on setData. */
 export interface ExecGraphData {
   edgeIndex: Int32Array;
-  numNodes: number;
 }
 
 /** Where a forward runs: the executor's seed and the step number (random masks derive from them and the layer path). */

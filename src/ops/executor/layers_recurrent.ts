@@ -4,8 +4,8 @@
  * runs on the time-reversed sequence and its output is reversed back; directions are
  * concatenated on the feature dim ([T, N, dirs·H]), which is the next layer's input. Dropout
  * between layers (p > 0, training) applies a seeded mask to each layer's output but the last, as
- * PyTorch does; the masks are kept for backward and traced as `dropout_mask.l{k}`. The trace's `grad_h_norm` is ‖∂L/∂h_t‖ per
- * step of the top layer's forward direction.
+ * PyTorch does; the masks are kept for backward and traced as `dropout_mask.l{k}`. The trace's
+ * `grad_h_norm` is ‖∂L/∂h_t‖ per step of the top layer's forward direction.
  */
 import type { LayerNode } from '../../analysis/graph.ts';
 import type { LayerSpec } from '../../analysis/model_spec.ts';
