@@ -11,9 +11,9 @@ export interface CliResult {
   stderr: string;
 }
 
-/** `nnx ...args`, with `input` on stdin. */
-export function nnx(args: string[], input?: string): CliResult {
-  const r = spawnSync(process.execPath, [BIN, ...args], { input, encoding: 'utf8', timeout: 120_000 });
+/** `nnx ...args`, with `input` on stdin; the process is killed after `timeoutMs`. */
+export function nnx(args: string[], input?: string, timeoutMs = 120_000): CliResult {
+  const r = spawnSync(process.execPath, [BIN, ...args], { input, encoding: 'utf8', timeout: timeoutMs });
   const stderr = r.stderr
     .split('\n')
     .filter((l) => l.startsWith('nnx:'))
