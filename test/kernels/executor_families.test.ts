@@ -1,9 +1,10 @@
 /**
  * The executor's layer families against PyTorch (test/fixtures/generate_executor_families.py →
  * executor_families_cases.json): a 2-layer bidirectional GRU, a 2-layer batch_first LSTM, a
- * bidirectional ReLU RNN, Select on dim 1, Mean over one and two dims, AdaptiveAvgPool2d,
- * ConvTranspose2d, an Embedding (padding_idx) → LSTM token model, and two-layer GCN, GAT
- * (2 heads) and SAGE nets whose loss counts masked nodes only; one SGD or Adam step each.
+ * bidirectional ReLU RNN, Select on dim 1, Mean over one and two dims, AdaptiveAvgPool2d (a pair,
+ * and None for a dimension that keeps its size), ConvTranspose2d, an Embedding (padding_idx) →
+ * LSTM token model, and two-layer GCN, GAT (2 heads) and SAGE nets whose loss counts masked
+ * nodes only; one SGD or Adam step each.
  * Weights go in through Executor.loadWeights, the data (token ids, edge_index, mask) through
  * setData; the loss, every parameter gradient and the updated parameters must match within
  * 2e-4 + 2e-3·|expected|.
@@ -40,7 +41,7 @@ describe('executor families: one training step matches PyTorch', () => {
   test('the fixtures cover every family the brief names, with SGD and Adam', () => {
     const names = [...new Set(CASES.map((c) => c.name.replace(/_(sgd|adam)$/, '')))].sort();
     expect(names).toEqual([
-      'adaptive_avg_pool', 'conv_transpose', 'embedding_lstm_tokens', 'gat2_heads_masked', 'gcn2_masked', 'gru2_bidirectional_select',
+      'adaptive_avg_pool', 'adaptive_avg_pool_null', 'conv_transpose', 'embedding_lstm_tokens', 'gat2_heads_masked', 'gcn2_masked', 'gru2_bidirectional_select',
       'lstm2_batch_first', 'mean_keepdim_dims', 'rnn_relu_bidirectional', 'sage2_masked_mse', 'select_dim1_mean',
     ]);
     expect(CASES.length).toBe(2 * names.length);
