@@ -68,6 +68,8 @@ interface RowView {
   gpuOut: ArrayLike<number> | null;
   outLabel: string;
   extra?: TemplateResult;
+  /** Shown full width after the weighted sum (multi-head attention's output projection). */
+  after?: TemplateResult;
 }
 
 /** The step-by-step panel of one query row, shared by both attention ops. */
@@ -118,6 +120,7 @@ function rowPanel(v: RowView): TemplateResult {
             : nothing,
         ])}
       </div>
+      ${v.after ?? nothing}
     </div>
   </div>`;
 }
@@ -463,20 +466,24 @@ function mhaDetail(run: LabRunData, [n, h, l]: number[], select: (index: number[
   const attn = T['trace.attn_weights'];
   const plane = flat(attn.shape, [n, h, 0, 0]);
   const rowAt = flat(attn.shape, [n, h, l, 0]);
-  const extra = html`${figures([
-    { label: 'q, k, v of this head: max |GPU trace − float64 x·Wᵀ + b|', value: gpuQ ? qkvDiff.toExponential(2) : '—', role: 'qkv-diff', raw: qkvDiff },
-  ])}
-  <h3 style="margin:10px 0 6px;font-size:12px">output[${n}, ${l}, :] = concat(heads)·out_projᵀ + b</h3>
-  ${cellTable(['', ...outRow.map((_, o) => `e ${o}`)], [
-    html`<tr class="arg"><td>float64</td>${outRow.map((o) => html`<td class="num" data-role="mha-out" data-value=${o}>${formatFloat64(o, 6)}</td>`)}</tr>`,
-    html`<tr><td>GPU</td>${Array.from(gpuOut, (o) => html`<td class="num" data-role="mha-gpu-out" data-value=${o}>${formatFloat32(o)}</td>`)}</tr>`,
-  ])}`;
+  const extra = figures([
+    { label: 'q, k, v (x·Wᵀ + b): max |GPU − f64|', value: gpuQ ? qkvDiff.toExponential(2) : '—', role: 'qkv-diff', raw: qkvDiff },
+  ]);
+  const after = html`<div style="grid-column: 1 / -1">
+    <h3 style="margin:4px 0 6px;font-size:12px">output[${n}, ${l}, :] = concat(head outputs)·out_projᵀ + b (every head's row recomputed in float64)</h3>
+    ${cellTable(['e', 'concat (f64)', 'float64', 'GPU'], outRow.map((o, e) => html`<tr>
+      <td class="mono">${e}${Math.floor(e / hd) === h ? html` <span class="chip">head ${h}</span>` : nothing}</td>
+      <td class="num">${formatFloat64(concat[e], 6)}</td>
+      <td class="num" data-role="mha-out" data-value=${o}>${formatFloat64(o, 7)}</td>
+      <td class="num" data-role="mha-gpu-out" data-value=${gpuOut[e]}>${formatFloat32(gpuOut[e])}</td>
+    </tr>`))}
+  </div>`;
   return rowPanel({
     title: `batch ${n}, head ${h}, token ${l}`,
     probs: { shape: [c.l, c.l], data: attn.data.subarray(plane, plane + c.l * c.l) },
     masked, row: l, pick: (row) => select([n, h, row, 0]), head: h, heads: c.heads, pickHead: (hh) => select([n, hh, l, 0]),
     r, add: addRow(l), scale, values: vs,
     gpuScores: null, gpuProbs: attn.data.subarray(rowAt, rowAt + c.l), gpuOut: null,
-    outLabel: `head ${h} output (float64; concatenated with the other heads before out_proj)`, extra,
+    outLabel: `head ${h} output (float64; concatenated with the other heads before out_proj)`, extra, after,
   });
 }
