@@ -296,6 +296,7 @@ describe('Layer Lab attention & embedding pages in headless Chromium (WebGPU on 
     expect(ref.shape).toEqual([1, D, H / P, W / P]);
     expectClose(await readTensor(page, 'output'), ref, 'patch features');
 
+    await shot('vit-patch-embedding-unselected');
     // Click patch (py 2, px 1) on the picture.
     const image = page.locator('[data-role="neuron"] nnx-patch-image');
     await image.scrollIntoViewIfNeeded();
