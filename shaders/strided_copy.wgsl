@@ -1,4 +1,4 @@
-// Strided gather and scatter over a view of up to 4 dimensions [size0, size1, size2, size3]
+// Strided gather and scatter over a view of up to 6 dimensions [size0, …, size5]
 // walked in row-major order by the element index i:
 //   gather:  dense[i] = scale · strided[offset + Σ idx_k · stride_k]
 //   scatter: strided[offset + Σ idx_k · stride_k] = scale · dense[i]
@@ -8,8 +8,8 @@
 
 struct Params {
   count: u32, offset: i32, scale: f32,
-  size1: u32, size2: u32, size3: u32,
-  stride0: i32, stride1: i32, stride2: i32, stride3: i32,
+  size1: u32, size2: u32, size3: u32, size4: u32, size5: u32,
+  stride0: i32, stride1: i32, stride2: i32, stride3: i32, stride4: i32, stride5: i32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -18,13 +18,19 @@ struct Params {
 
 fn stridedIndex(i: u32) -> u32 {
   let p = params;
-  let i3 = i % p.size3;
-  let r2 = i / p.size3;
-  let i2 = r2 % p.size2;
-  let r1 = r2 / p.size2;
-  let i1 = r1 % p.size1;
-  let i0 = r1 / p.size1;
-  return u32(p.offset + i32(i0) * p.stride0 + i32(i1) * p.stride1 + i32(i2) * p.stride2 + i32(i3) * p.stride3);
+  var rest = i;
+  let i5 = rest % p.size5;
+  rest /= p.size5;
+  let i4 = rest % p.size4;
+  rest /= p.size4;
+  let i3 = rest % p.size3;
+  rest /= p.size3;
+  let i2 = rest % p.size2;
+  rest /= p.size2;
+  let i1 = rest % p.size1;
+  let i0 = rest / p.size1;
+  return u32(p.offset + i32(i0) * p.stride0 + i32(i1) * p.stride1 + i32(i2) * p.stride2 + i32(i3) * p.stride3
+    + i32(i4) * p.stride4 + i32(i5) * p.stride5);
 }
 
 @compute @workgroup_size(64)

@@ -13,8 +13,8 @@ function split(shape: number[], dims: number[]) {
   const strides = contiguousStrides(shape);
   const kept = shape.map((_, k) => k).filter((k) => !dims.includes(k));
   return {
-    keep: compactView(kept.map((k) => shape[k]), kept.map((k) => strides[k])),
-    reduce: compactView(dims.map((k) => shape[k]), dims.map((k) => strides[k])),
+    keep: compactView(kept.map((k) => shape[k]), kept.map((k) => strides[k]), 4),
+    reduce: compactView(dims.map((k) => shape[k]), dims.map((k) => strides[k]), 4),
   };
 }
 

@@ -126,11 +126,11 @@ export const SoftmaxParams = d.struct({
   outer: d.u32, size: d.u32, inner: d.u32, log: d.u32, naive: d.u32,
 });
 
-/** Strided gather/scatter over a view of up to 4 dimensions (size0 follows from count). */
+/** Strided gather/scatter over a view of up to 6 dimensions (size0 follows from count). */
 export const StridedCopyParams = d.struct({
   count: d.u32, offset: d.i32, scale: d.f32,
-  size1: d.u32, size2: d.u32, size3: d.u32,
-  stride0: d.i32, stride1: d.i32, stride2: d.i32, stride3: d.i32,
+  size1: d.u32, size2: d.u32, size3: d.u32, size4: d.u32, size5: d.u32,
+  stride0: d.i32, stride1: d.i32, stride2: d.i32, stride3: d.i32, stride4: d.i32, stride5: d.i32,
 });
 
 /** torch.mean over kept and reduced views of up to 4 dimensions each. */

@@ -29,7 +29,7 @@ export function contiguousStrides(shape: number[]): number[] {
  * The view as at most `rank` dimensions (size-1 dimensions dropped, adjacent ones merged where
  * they walk memory contiguously), padded in front with size 1.
  */
-export function compactView(sizes: number[], strides: number[], rank = 4): { sizes: number[]; strides: number[] } {
+export function compactView(sizes: number[], strides: number[], rank: number): { sizes: number[]; strides: number[] } {
   const s: number[] = [];
   const t: number[] = [];
   sizes.forEach((size, k) => {
@@ -53,10 +53,10 @@ export function compactView(sizes: number[], strides: number[], rank = 4): { siz
 
 async function stridedCopy(kernel: KernelDef<typeof StridedCopyParams>, rt: GpuRuntime, source: GpuTensor, destination: GpuTensor, view: StridedView, scale: number): Promise<void> {
   const count = numel(view.sizes);
-  const { sizes, strides } = compactView(view.sizes, view.strides);
+  const { sizes, strides } = compactView(view.sizes, view.strides, 6);
   await rt.dispatch(kernel, {
-    count, offset: view.offset, scale, size1: sizes[1], size2: sizes[2], size3: sizes[3],
-    stride0: strides[0], stride1: strides[1], stride2: strides[2], stride3: strides[3],
+    count, offset: view.offset, scale, size1: sizes[1], size2: sizes[2], size3: sizes[3], size4: sizes[4], size5: sizes[5],
+    stride0: strides[0], stride1: strides[1], stride2: strides[2], stride3: strides[3], stride4: strides[4], stride5: strides[5],
   }, [source.buffer, destination.buffer], grid1d(count, 64), { flops: scale === 1 ? 0 : count, bytesRead: 4 * count, bytesWritten: 4 * count });
 }
 
