@@ -90,11 +90,20 @@ export async function matmul(
     cOffset: splits > 1 ? 0 : out.offset ?? 0, cStride1, cStride2, cSplitStride: m * n,
   };
   const target = splits > 1 ? rt.tensor('matmul.partials', [splits, m, n]) : out.tensor;
-  await rt.dispatch(matmulKernel, params, [a.tensor.buffer, b.tensor.buffer, (bias ?? b.tensor).buffer, target.buffer], [Math.ceil(n / TILE), Math.ceil(m / TILE), batches * splits], {
-    flops: batches * (2 * m * n * k + (bias ? m * n : 0)),
-    bytesRead: 4 * batches * (m * k + k * n + (bias ? n : 0)),
-    bytesWritten: 4 * batches * m * n * splits,
-  });
+  // Workgroup z holds at most maxComputeWorkgroupsPerDimension batches: larger batches go in chunks of b1.
+  const chunk = Math.max(1, Math.floor(rt.limits.maxComputeWorkgroupsPerDimension / (batch2 * splits)));
+  for (let b1 = 0; b1 < batch1; b1 += chunk) {
+    const count = Math.min(chunk, batch1 - b1);
+    const shifted = {
+      ...params,
+      aOffset: params.aOffset + b1 * aStride1, bOffset: params.bOffset + b1 * bStride1, cOffset: params.cOffset + b1 * cStride1,
+    };
+    await rt.dispatch(matmulKernel, shifted, [a.tensor.buffer, b.tensor.buffer, (bias ?? b.tensor).buffer, target.buffer], [Math.ceil(n / TILE), Math.ceil(m / TILE), count * batch2 * splits], {
+      flops: count * batch2 * (2 * m * n * k + (bias ? m * n : 0)),
+      bytesRead: 4 * count * batch2 * (m * k + k * n + (bias ? n : 0)),
+      bytesWritten: 4 * count * batch2 * m * n * splits,
+    });
+  }
   if (splits > 1) {
     await channelSum(rt, target, out.tensor, splits, m * n, 1);
     rt.releaseAfterSubmit(target);

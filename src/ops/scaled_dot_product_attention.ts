@@ -135,9 +135,9 @@ const OP = 'scaled_dot_product_attention';
 
 /**
  * Strides of attn_mask broadcast to [...lead, L, S], on the two batch levels the kernels use
- * (b1 = the leading dims but the last, flattened; b2 = the last leading dim).
+ * (b1 = the leading dims but the last, flattened; b2 = the last leading dim; `single`: b1 = the only one).
  */
-function sdpaMaskStrides(maskShape: number[], lead: number[], L: number, S: number): [number, number, number, number] {
+function sdpaMaskStrides(maskShape: number[], lead: number[], L: number, S: number, single: boolean): [number, number, number, number] {
   const target = [...lead, L, S];
   const fail = (why: string) => new InputError(`${OP}: attn_mask ${formatShape(maskShape)} is not broadcastable to the scores ${formatShape(target)}${why}`);
   if (maskShape.length > target.length) throw fail(': it has more dimensions');
@@ -162,7 +162,7 @@ function sdpaMaskStrides(maskShape: number[], lead: number[], L: number, S: numb
     if (target[d] > 1 && outer[d] !== unit * span) throw fail(': it must span the batch dimensions before the last either fully or not at all');
     span *= target[d];
   }
-  return [unit, strides[n - 1], strides[n], strides[n + 1]];
+  return single ? [strides[0], 0, strides[1], strides[2]] : [unit, strides[n - 1], strides[n], strides[n + 1]];
 }
 
 /** `F.scaled_dot_product_attention(q, k, v, attn_mask, is_causal=, scale=)` (dropout_p 0), PyTorch 2.x semantics. */
@@ -203,10 +203,13 @@ export const scaledDotProductAttentionOp: OpDefinition = {
     }
     const mask: HostTensor | undefined = inputs.attn_mask;
     if (mask && causal) throw new InputError(`${OP}: give attn_mask or is_causal, not both (PyTorch refuses the pair too)`);
-    const batch: [number, number] = [numel(lead.slice(0, -1)), lead[lead.length - 1]];
+    // Batch levels (b1, b2) = (the leading dims but the last, the last); a single leading dim goes
+    // in b1, which the matmul can split across dispatches when it exceeds the workgroup-count limit.
+    const single = lead.length === 1;
+    const batch: [number, number] = single ? [lead[0], 1] : [numel(lead.slice(0, -1)), lead[lead.length - 1]];
     const dims: AttentionDims = { batch, queries: L, keys: S, causal, dim: E, valueDim: Ev, scale };
     const maskPlan: MaskPlan | null = mask
-      ? { mode: mask.bool ? 'keep' : 'add', strides: sdpaMaskStrides(mask.shape, lead, L, S), data: mask.data }
+      ? { mode: mask.bool ? 'keep' : 'add', strides: sdpaMaskStrides(mask.shape, lead, L, S, single), data: mask.data }
       : null;
     if (maskPlan) {
       const leadStrides = stridesOf(lead);
