@@ -1,5 +1,7 @@
 // Sums a tensor viewed as [outer, channels, inner] over outer and inner, per channel:
-// the bias gradient of conv2d ([N, C, H·W]) and of linear ([M, N, 1]).
+// the bias gradient of conv2d ([N, C, H·W]) and of linear ([M, N, 1]), split-K partial sums
+// ([slices, elements, 1]). `main` reduces one channel per workgroup (long sums); `serial` sums
+// one channel per invocation (short sums: no barriers).
 
 struct Params {
   outer: u32, channels: u32, inner: u32,
@@ -39,4 +41,21 @@ fn main(
   if (lid == 0u && c < p.channels) {
     sums[c] = partial[0];
   }
+}
+
+@compute @workgroup_size(WORKGROUP)
+fn serial(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let p = params;
+  let c = gid.x + gid.y * groups.x * WORKGROUP;
+  if (c >= p.channels) {
+    return;
+  }
+  var acc = 0.0;
+  for (var o = 0u; o < p.outer; o++) {
+    let base = (o * p.channels + c) * p.inner;
+    for (var i = 0u; i < p.inner; i++) {
+      acc += values[base + i];
+    }
+  }
+  sums[c] = acc;
 }

@@ -1,7 +1,10 @@
 // Convolution as an implicit GEMM over one group (workgroup z): C[m, n] = Σ_k A[m, k]·B[k, n],
 // with A and B gathered from the conv tensors on the fly, so no im2col buffer exists. Each
-// workgroup computes a 64×64 tile of C; each of its 8×8 invocations keeps an 8×8 block in
-// registers, and K advances 16 at a time through workgroup memory. MODE picks the pass:
+// workgroup computes a TILE_M×TILE_N tile of C (64×64, 128×32, 256×16, 32×128 or 16×256, picked
+// per problem so narrow GEMMs waste little); each of its 64 invocations keeps an 8×8 block in
+// registers, and K advances 16 at a time through workgroup memory. In MODE 2, workgroups beyond
+// the groups on z split K into slices that write partial sums (summed by channel_sum after).
+// MODE picks the pass:
 //   0 forward          m = (batch, oy, ox)  n = out channel             k = (in channel, ky, kx)
 //   1 input gradient   m = (batch, iy, ix)  n = in channel              k = (out channel, ky, kx)
 //   2 weight gradient  m = out channel      n = (in channel, ky, kx)    k = (batch, oy, ox)
@@ -15,8 +18,13 @@ struct Params {
 }
 
 override MODE: u32 = 0u;
+override TILE_M: u32 = 64u;
+override TILE_N: u32 = 64u;
+override ROW_THREADS: u32 = TILE_M / 8u;
+override COL_THREADS: u32 = TILE_N / 8u;
+override TILE_A: u32 = TILE_M * TILE_K;
+override TILE_B: u32 = TILE_N * TILE_K;
 
-const TILE = 64u;
 const TILE_K = 16u;
 const THREADS = 64u;
 
@@ -27,8 +35,9 @@ const THREADS = 64u;
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<storage, read_write> c: array<f32>;
 
-var<workgroup> tileA: array<array<f32, TILE>, TILE_K>;
-var<workgroup> tileB: array<array<f32, TILE>, TILE_K>;
+// Row kk of a tile starts at kk·TILE_M (A) or kk·TILE_N (B).
+var<workgroup> tileA: array<f32, TILE_A>;
+var<workgroup> tileB: array<f32, TILE_B>;
 
 fn inPerGroup() -> u32 {
   return params.inChannels / params.groups;
@@ -137,7 +146,7 @@ fn loadB(f: Fixed, k: u32, col: u32, g: u32) -> f32 {
   return inputAt(k / outArea(), f.channel, pixel / p.outWidth, pixel % p.outWidth, f.tap);
 }
 
-fn store(m: u32, col: u32, g: u32, value: f32) {
+fn store(m: u32, col: u32, g: u32, slice: u32, value: f32) {
   let p = params;
   if (MODE == 0u) {
     let oc = g * outPerGroup() + col;
@@ -150,17 +159,28 @@ fn store(m: u32, col: u32, g: u32, value: f32) {
   } else if (MODE == 1u) {
     c[((m / inArea()) * p.inChannels + g * inPerGroup() + col) * inArea() + m % inArea()] = value;
   } else {
-    c[(g * outPerGroup() + m) * inPerGroup() * kernelArea() + col] = value;
+    c[slice * p.outChannels * inPerGroup() * kernelArea() + (g * outPerGroup() + m) * inPerGroup() * kernelArea() + col] = value;
   }
 }
 
-@compute @workgroup_size(8, 8)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u, @builtin(local_invocation_index) flat: u32) {
+@compute @workgroup_size(ROW_THREADS, COL_THREADS)
+fn main(
+  @builtin(workgroup_id) wid: vec3u,
+  @builtin(local_invocation_id) lid: vec3u,
+  @builtin(local_invocation_index) flat: u32,
+  @builtin(num_workgroups) groups: vec3u,
+) {
   let size = sizes();
-  let g = wid.z;
-  let m0 = wid.x * TILE;
-  let n0 = wid.y * TILE;
-  // accRh holds row m0 + lid.x + 8R; lanes of h = a (b) are columns n0 + lid.y + 8j, j = 0..3 (4..7).
+  let g = wid.z % params.groups;
+  // K slice of this workgroup: all of K unless MODE 2 splits it (z = slice·groups + group).
+  let slices = groups.z / params.groups;
+  let slice = wid.z / params.groups;
+  let kPerSlice = (size.z + slices * TILE_K - 1u) / (slices * TILE_K) * TILE_K;
+  let kBegin = slice * kPerSlice;
+  let kEnd = min(size.z, kBegin + kPerSlice);
+  let m0 = wid.x * TILE_M;
+  let n0 = wid.y * TILE_N;
+  // accRh holds row m0 + lid.x + ROW_THREADS·R; lanes of h = a (b) are columns n0 + lid.y + COL_THREADS·j, j = 0..3 (4..7).
   var acc0a = vec4f(0.0);
   var acc0b = vec4f(0.0);
   var acc1a = vec4f(0.0);
@@ -177,51 +197,63 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   var acc6b = vec4f(0.0);
   var acc7a = vec4f(0.0);
   var acc7b = vec4f(0.0);
-  // THREADS equals TILE, so every load of this invocation hits column ii of the tiles.
-  let ii = flat % TILE;
-  let fixed = fixedFor(select(m0, n0, MODE == 2u) + ii, g);
-  let rowInRange = m0 + ii < size.x;
-  let colInRange = n0 + ii < size.y;
-  for (var k0 = 0u; k0 < size.z; k0 += TILE_K) {
-    for (var kk = flat / TILE; kk < TILE_K; kk += THREADS / TILE) {
-      let k = k0 + kk;
-      var av = 0.0;
-      var bv = 0.0;
-      if (k < size.z && rowInRange) {
-        av = loadA(fixed, m0 + ii, k, g);
+  // Loads: min(TILE, 64) invocations share a tile row; each owns columns ii, ii + 64, ... and
+  // the rows kk, kk + 64 / TILE, ... so the coordinates of its column are split once per chunk.
+  let aCols = min(TILE_M, THREADS);
+  let bCols = min(TILE_N, THREADS);
+  for (var k0 = kBegin; k0 < kEnd; k0 += TILE_K) {
+    for (var ii = flat % aCols; ii < TILE_M; ii += aCols) {
+      let m = m0 + ii;
+      let fixed = fixedFor(m, g);
+      for (var kk = flat / aCols; kk < TILE_K; kk += THREADS / aCols) {
+        let k = k0 + kk;
+        var av = 0.0;
+        if (k < kEnd && m < size.x) {
+          av = loadA(fixed, m, k, g);
+        }
+        tileA[kk * TILE_M + ii] = av;
       }
-      if (k < size.z && colInRange) {
-        bv = loadB(fixed, k, n0 + ii, g);
+    }
+    for (var ii = flat % bCols; ii < TILE_N; ii += bCols) {
+      let col = n0 + ii;
+      let fixed = fixedFor(col, g);
+      for (var kk = flat / bCols; kk < TILE_K; kk += THREADS / bCols) {
+        let k = k0 + kk;
+        var bv = 0.0;
+        if (k < kEnd && col < size.y) {
+          bv = loadB(fixed, k, col, g);
+        }
+        tileB[kk * TILE_N + ii] = bv;
       }
-      tileA[kk][ii] = av;
-      tileB[kk][ii] = bv;
     }
     workgroupBarrier();
     for (var kk = 0u; kk < TILE_K; kk++) {
-      let ba = vec4f(tileB[kk][lid.y], tileB[kk][lid.y + 8u], tileB[kk][lid.y + 16u], tileB[kk][lid.y + 24u]);
-      let bb = vec4f(tileB[kk][lid.y + 32u], tileB[kk][lid.y + 40u], tileB[kk][lid.y + 48u], tileB[kk][lid.y + 56u]);
-      let a0 = vec4f(tileA[kk][lid.x + 0u]);
+      let rb = kk * TILE_N + lid.y;
+      let ba = vec4f(tileB[rb], tileB[rb + COL_THREADS], tileB[rb + 2u * COL_THREADS], tileB[rb + 3u * COL_THREADS]);
+      let bb = vec4f(tileB[rb + 4u * COL_THREADS], tileB[rb + 5u * COL_THREADS], tileB[rb + 6u * COL_THREADS], tileB[rb + 7u * COL_THREADS]);
+      let ra = kk * TILE_M + lid.x;
+      let a0 = vec4f(tileA[ra]);
       acc0a = fma(a0, ba, acc0a);
       acc0b = fma(a0, bb, acc0b);
-      let a1 = vec4f(tileA[kk][lid.x + 8u]);
+      let a1 = vec4f(tileA[ra + ROW_THREADS]);
       acc1a = fma(a1, ba, acc1a);
       acc1b = fma(a1, bb, acc1b);
-      let a2 = vec4f(tileA[kk][lid.x + 16u]);
+      let a2 = vec4f(tileA[ra + 2u * ROW_THREADS]);
       acc2a = fma(a2, ba, acc2a);
       acc2b = fma(a2, bb, acc2b);
-      let a3 = vec4f(tileA[kk][lid.x + 24u]);
+      let a3 = vec4f(tileA[ra + 3u * ROW_THREADS]);
       acc3a = fma(a3, ba, acc3a);
       acc3b = fma(a3, bb, acc3b);
-      let a4 = vec4f(tileA[kk][lid.x + 32u]);
+      let a4 = vec4f(tileA[ra + 4u * ROW_THREADS]);
       acc4a = fma(a4, ba, acc4a);
       acc4b = fma(a4, bb, acc4b);
-      let a5 = vec4f(tileA[kk][lid.x + 40u]);
+      let a5 = vec4f(tileA[ra + 5u * ROW_THREADS]);
       acc5a = fma(a5, ba, acc5a);
       acc5b = fma(a5, bb, acc5b);
-      let a6 = vec4f(tileA[kk][lid.x + 48u]);
+      let a6 = vec4f(tileA[ra + 6u * ROW_THREADS]);
       acc6a = fma(a6, ba, acc6a);
       acc6b = fma(a6, bb, acc6b);
-      let a7 = vec4f(tileA[kk][lid.x + 56u]);
+      let a7 = vec4f(tileA[ra + 7u * ROW_THREADS]);
       acc7a = fma(a7, ba, acc7a);
       acc7b = fma(a7, bb, acc7b);
     }
@@ -230,10 +262,10 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   let rows = array<vec4f, 16>(acc0a, acc0b, acc1a, acc1b, acc2a, acc2b, acc3a, acc3b, acc4a, acc4b, acc5a, acc5b, acc6a, acc6b, acc7a, acc7b);
   for (var i = 0u; i < 8u; i++) {
     for (var j = 0u; j < 8u; j++) {
-      let m = m0 + lid.x + 8u * i;
-      let col = n0 + lid.y + 8u * j;
+      let m = m0 + lid.x + ROW_THREADS * i;
+      let col = n0 + lid.y + COL_THREADS * j;
       if (m < size.x && col < size.y) {
-        store(m, col, g, rows[2u * i + j / 4u][j % 4u]);
+        store(m, col, g, slice, rows[2u * i + j / 4u][j % 4u]);
       }
     }
   }

@@ -7,11 +7,20 @@ export const channelSumKernel: KernelDef<typeof ChannelSumParams> = {
   bindings: ['read', 'read_write'],
 };
 
-/** sums[c] = Σ values[o, c, i] for a [outer, channels, inner] view; one workgroup per channel. */
+export const channelSumSerialKernel: KernelDef<typeof ChannelSumParams> = { ...channelSumKernel, entryPoint: 'serial' };
+
+/** Up to this many values per channel, one invocation sums a channel alone (no barriers). */
+const SERIAL_MAX_PER_CHANNEL = 2048;
+
+/**
+ * sums[c] = Σ values[o, c, i] for a [outer, channels, inner] view: one invocation per channel
+ * for short sums, one workgroup per channel for long ones.
+ */
 export async function channelSum(
   rt: GpuRuntime, values: GpuTensor, sums: GpuTensor, outer: number, channels: number, inner: number,
 ): Promise<void> {
-  await rt.dispatch(channelSumKernel, { outer, channels, inner }, [values.buffer, sums.buffer], grid1d(channels, 1), {
+  const serial = outer * inner <= SERIAL_MAX_PER_CHANNEL;
+  await rt.dispatch(serial ? channelSumSerialKernel : channelSumKernel, { outer, channels, inner }, [values.buffer, sums.buffer], serial ? grid1d(channels, 64) : grid1d(channels, 1), {
     flops: outer * channels * inner,
     bytesRead: 4 * outer * channels * inner,
     bytesWritten: 4 * channels,

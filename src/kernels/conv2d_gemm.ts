@@ -2,22 +2,44 @@ import code from '../../shaders/conv2d_gemm.wgsl?raw';
 import type { Conv2dAttrs } from '../analysis/conv_shapes.ts';
 import { numel } from '../analysis/tensor.ts';
 import { conv2dParams } from './conv2d_forward.ts';
+import { channelSum } from './channel_sum.ts';
 import type { GpuRuntime, GpuTensor, KernelDef } from './runtime.ts';
 import { Conv2dParams } from './schemas.ts';
 
-const TILE = 64;
+/** Tile shapes (rows × columns of C per workgroup, 8×8 per invocation, 64 invocations). */
+const TILE_SHAPES: [number, number][] = [[64, 64], [128, 32], [256, 16], [32, 128], [16, 256]];
+/** Below this many tiles a long K is split across workgroups (the weight gradient), so every core gets work. */
+const SPLIT_BELOW_TILES = 32;
+const MIN_K_PER_SPLIT = 512;
+const MAX_SPLITS = 64;
 
-function gemmKernel(name: string, mode: number): KernelDef<typeof Conv2dParams> {
-  return { name, code, entryPoint: 'main', params: Conv2dParams, bindings: ['read', 'read', 'read', 'read_write'], constants: { MODE: mode } };
+/** The tile shape with the least padded work for an M×N product (64×64 on a tie). */
+export function gemmTile(m: number, n: number): [number, number] {
+  let best = TILE_SHAPES[0];
+  let bestWork = Infinity;
+  for (const [tm, tn] of TILE_SHAPES) {
+    const work = Math.ceil(m / tm) * tm * Math.ceil(n / tn) * tn;
+    if (work < bestWork) [best, bestWork] = [[tm, tn], work];
+  }
+  return best;
 }
 
-export const conv2dGemmForwardKernel = gemmKernel('conv2d_gemm_forward', 0);
-export const conv2dGemmInputGradKernel = gemmKernel('conv2d_gemm_backward_input', 1);
-export const conv2dGemmWeightGradKernel = gemmKernel('conv2d_gemm_backward_weight', 2);
+/** K slices of the weight gradient: one unless C has few tiles and K is long. */
+export function weightGradSplits(m: number, n: number, k: number, groups: number): number {
+  const [tm, tn] = gemmTile(m, n);
+  const tiles = Math.ceil(m / tm) * Math.ceil(n / tn) * groups;
+  if (tiles >= SPLIT_BELOW_TILES) return 1;
+  return Math.max(1, Math.min(MAX_SPLITS, Math.ceil((2 * SPLIT_BELOW_TILES) / tiles), Math.floor(k / MIN_K_PER_SPLIT)));
+}
 
-/** Workgroups for an M×N GEMM per group: 64×64 tiles, groups on z. */
-function tiles(m: number, n: number, groups: number): [number, number, number] {
-  return [Math.ceil(m / TILE), Math.ceil(n / TILE), groups];
+function gemmKernel(name: string, mode: number, m: number, n: number): KernelDef<typeof Conv2dParams> {
+  const [tm, tn] = gemmTile(m, n);
+  return { name, code, entryPoint: 'main', params: Conv2dParams, bindings: ['read', 'read', 'read', 'read_write'], constants: { MODE: mode, TILE_M: tm, TILE_N: tn } };
+}
+
+/** Workgroups for an M×N GEMM per group and K slice (slices·groups on z). */
+function tiles(kernel: KernelDef<typeof Conv2dParams>, m: number, n: number, z: number): [number, number, number] {
+  return [Math.ceil(m / kernel.constants!.TILE_M), Math.ceil(n / kernel.constants!.TILE_N), z];
 }
 
 /** y = conv2d(x, weight) + bias as a tiled implicit GEMM (M = N·OH·OW, N = out/groups, K = in/groups·kh·kw). */
@@ -28,7 +50,8 @@ export async function conv2dGemmForward(
   const outPerGroup = weight.shape[0] / attrs.groups;
   const k = weight.shape[1] * weight.shape[2] * weight.shape[3];
   const params = conv2dParams(x.shape, weight.shape, y.shape, attrs, bias !== null);
-  await rt.dispatch(conv2dGemmForwardKernel, params, [x.buffer, weight.buffer, (bias ?? weight).buffer, y.buffer], tiles(n * oh * ow, outPerGroup, attrs.groups), {
+  const kernel = gemmKernel('conv2d_gemm_forward', 0, n * oh * ow, outPerGroup);
+  await rt.dispatch(kernel, params, [x.buffer, weight.buffer, (bias ?? weight).buffer, y.buffer], tiles(kernel, n * oh * ow, outPerGroup, attrs.groups), {
     flops: 2 * numel(y.shape) * k + (bias ? numel(y.shape) : 0),
     bytesRead: 4 * (numel(x.shape) + numel(weight.shape)),
     bytesWritten: 4 * numel(y.shape),
@@ -42,23 +65,35 @@ export async function conv2dGemmBackwardInput(
   const [n, , h, w] = gradX.shape;
   const inPerGroup = weight.shape[1];
   const params = conv2dParams(gradX.shape, weight.shape, gradY.shape, attrs, false);
-  await rt.dispatch(conv2dGemmInputGradKernel, params, [gradY.buffer, weight.buffer, weight.buffer, gradX.buffer], tiles(n * h * w, inPerGroup, attrs.groups), {
+  const kernel = gemmKernel('conv2d_gemm_backward_input', 1, n * h * w, inPerGroup);
+  await rt.dispatch(kernel, params, [gradY.buffer, weight.buffer, weight.buffer, gradX.buffer], tiles(kernel, n * h * w, inPerGroup, attrs.groups), {
     flops: 2 * numel(gradY.shape) * inPerGroup * weight.shape[2] * weight.shape[3],
     bytesRead: 4 * (numel(gradY.shape) + numel(weight.shape)),
     bytesWritten: 4 * numel(gradX.shape),
   });
 }
 
-/** dL/dweight as an implicit GEMM (M = out/groups, N = in/groups·kh·kw, K = N·OH·OW). */
+/**
+ * dL/dweight as an implicit GEMM (M = out/groups, N = in/groups·kh·kw, K = N·OH·OW). A small
+ * weight with a long K is split along K into partial sums, then summed per weight.
+ */
 export async function conv2dGemmBackwardWeight(
   rt: GpuRuntime, gradY: GpuTensor, x: GpuTensor, gradWeight: GpuTensor, attrs: Conv2dAttrs,
 ): Promise<void> {
   const outPerGroup = gradWeight.shape[0] / attrs.groups;
   const cols = gradWeight.shape[1] * gradWeight.shape[2] * gradWeight.shape[3];
+  const k = gradY.shape[0] * gradY.shape[2] * gradY.shape[3];
+  const splits = weightGradSplits(outPerGroup, cols, k, attrs.groups);
   const params = conv2dParams(x.shape, gradWeight.shape, gradY.shape, attrs, false);
-  await rt.dispatch(conv2dGemmWeightGradKernel, params, [gradY.buffer, x.buffer, x.buffer, gradWeight.buffer], tiles(outPerGroup, cols, attrs.groups), {
+  const kernel = gemmKernel('conv2d_gemm_backward_weight', 2, outPerGroup, cols);
+  const target = splits > 1 ? rt.tensor('conv2d.grad.weight partials', [splits, ...gradWeight.shape]) : gradWeight;
+  await rt.dispatch(kernel, params, [gradY.buffer, x.buffer, x.buffer, target.buffer], tiles(kernel, outPerGroup, cols, attrs.groups * splits), {
     flops: 2 * numel(gradY.shape) * cols,
     bytesRead: 4 * (numel(gradY.shape) + numel(x.shape)),
-    bytesWritten: 4 * numel(gradWeight.shape),
+    bytesWritten: 4 * numel(gradWeight.shape) * splits,
   });
+  if (splits > 1) {
+    await channelSum(rt, target, gradWeight, splits, numel(gradWeight.shape), 1);
+    rt.releaseAfterSubmit(target);
+  }
 }

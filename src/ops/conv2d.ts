@@ -60,11 +60,13 @@ export const conv2dOp: OpDefinition = {
         return {
           outputs: { output },
           trace: {},
-          async backward({ output: gradOutput }) {
+          async backward({ output: gradOutput }, options) {
             const grads: Record<string, typeof x> = {};
-            grads.x = rt.tensor('conv2d.grad.x', x.shape);
+            if (!options?.skip?.includes('x')) {
+              grads.x = rt.tensor('conv2d.grad.x', x.shape);
+              await (useGemm(inPerGroup, GEMM_MIN_COLUMNS) ? conv2dGemmBackwardInput : conv2dBackwardInput)(rt, gradOutput, weight, grads.x, a);
+            }
             grads.weight = rt.tensor('conv2d.grad.weight', weight.shape);
-            await (useGemm(inPerGroup, GEMM_MIN_COLUMNS) ? conv2dGemmBackwardInput : conv2dBackwardInput)(rt, gradOutput, weight, grads.x, a);
             await (useGemm(outPerGroup, GEMM_MIN_WEIGHT_ROWS) ? conv2dGemmBackwardWeight : conv2dBackwardWeight)(rt, gradOutput, x, grads.weight, a);
             if (bias) {
               grads.bias = rt.tensor('conv2d.grad.bias', bias.shape);

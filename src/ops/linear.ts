@@ -36,11 +36,13 @@ export const linearOp: OpDefinition = {
         return {
           outputs: { output },
           trace: {},
-          async backward({ output: gradOutput }) {
+          async backward({ output: gradOutput }, options) {
             const grads: Record<string, typeof x> = {};
-            grads.x = rt.tensor('linear.grad.x', x.shape);
+            if (!options?.skip?.includes('x')) {
+              grads.x = rt.tensor('linear.grad.x', x.shape);
+              await matmul(rt, plain(gradOutput, outF), plain(weight, inF), null, grads.x, rows, inF, outF);
+            }
             grads.weight = rt.tensor('linear.grad.weight', weight.shape);
-            await matmul(rt, plain(gradOutput, outF), plain(weight, inF), null, grads.x, rows, inF, outF);
             await matmul(rt, transposed(gradOutput, outF), plain(x, inF), null, grads.weight, outF, inF, rows);
             if (bias) {
               grads.bias = rt.tensor('linear.grad.bias', bias.shape);

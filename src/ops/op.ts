@@ -39,8 +39,11 @@ export interface OpRun {
    * backward may add entries (gradients seen along the way); the runner reads and frees them too.
    */
   trace: Record<string, GpuTensor>;
-  /** Gradients of the differentiable inputs, given a gradient for every output. */
-  backward(gradOutputs: Record<string, GpuTensor>): Promise<Record<string, GpuTensor>>;
+  /**
+   * Gradients of the differentiable inputs, given a gradient for every output. Inputs named in
+   * `skip` need none (the model's data input): an op may leave them out and save the work.
+   */
+  backward(gradOutputs: Record<string, GpuTensor>, options?: { skip?: string[] }): Promise<Record<string, GpuTensor>>;
 }
 
 /** An op after its attributes and input shapes were checked. */

@@ -40,6 +40,9 @@ describe.each(['direct', 'gemm'] as const)('conv2d (%s kernels) on the GPU vs th
     ['"same" padding on 67×45 (not a multiple of 64)', [2, 3, 67, 45], [5, 3, 3, 3], { padding: 'same' }, true],
     ['"same" with an even kernel pads one more at the end', [1, 2, 10, 9], [3, 2, 4, 2], { padding: 'same' }, true],
     ['padding half the kernel with dilation 3', [1, 2, 12, 12], [2, 2, 3, 3], { padding: 1, dilation: 3 }, false],
+    ['16→16 channels: 256×16 tiles, weight gradient in a 16×256 tile', [3, 16, 12, 11], [16, 16, 3, 3], { padding: 1 }, true],
+    ['8→32 channels: 128×32 tiles, weight gradient in a 32×128 tile', [2, 8, 10, 10], [32, 8, 3, 3], {}, true],
+    ['1→4 channels on 60×70: the weight gradient splits K (8,400) into slices', [2, 1, 60, 70], [4, 1, 3, 3], { padding: 1 }, true],
     ['40 → 36 channels in 2 groups, stride 2, 19×23 (partial 64×64 tiles)', [2, 40, 19, 23], [36, 20, 3, 3], { groups: 2, stride: 2, padding: 1 }, true],
     ['K = 33 not a multiple of the 16-wide K tile', [3, 11, 7, 6], [9, 11, 1, 3], { padding: [0, 1] }, true],
   ];

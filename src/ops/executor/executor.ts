@@ -49,6 +49,11 @@ export interface ExecutorOptions {
   seed?: number;
   /** Replaces the batch dimension. */
   batch?: number;
+  /**
+   * Reduces gradient-flow statistics (activations, gradients, parameters, updates) every step
+   * (default true, as `nnx diagnose` needs); training and benchmarks turn it off and get the loss only.
+   */
+  flowStats?: boolean;
 }
 
 /** One parameter or buffer on the GPU. */
@@ -101,6 +106,7 @@ interface PlanNode {
 export interface StepResult {
   step: number;
   loss: number;
+  /** Gradient flow per layer (empty when the executor runs with flowStats off). */
   layers: LayerFlow[];
   /** The ledger's peak live bytes during the step. */
   peak_bytes: number;
@@ -145,6 +151,7 @@ export class Executor {
   readonly optimizer: OptimizerConfig;
   readonly loss: LossName;
   readonly seed: number;
+  private readonly flowStats: boolean;
   /** The scheme in effect at the model level (for advice). */
   readonly initScheme: string;
   private readonly plan: PlanNode[] = [];
@@ -171,6 +178,7 @@ export class Executor {
   private constructor(private readonly rt: GpuRuntime, readonly spec: ModelSpec, options: ExecutorOptions) {
     this.graph = analyzeModel(spec, { batch: options.batch });
     this.seed = options.seed ?? spec.seed ?? 0;
+    this.flowStats = options.flowStats ?? true;
     this.optimizer = optimizerConfig(parseOptimizer(options.optimizer ?? spec.optimizer ?? 'sgd'));
     const outRank = this.graph.output.shape.length;
     this.loss = options.loss ?? spec.loss ?? (outRank === 2 ? 'cross_entropy' : 'mse');
@@ -528,8 +536,10 @@ export class Executor {
         rt.copy(t.buffer, p.buffers[name].tensor.buffer, 4 * numel(t.shape));
         rt.releaseAfterSubmit(t);
       }
-      await tensorStats(rt, run.output, stats, p.actSlot, p.impl.band?.[0] ?? -Infinity, p.impl.band?.[1] ?? Infinity);
-      if (p.units) await unitMax(rt, run.output, stats, p.unitSlot, ...p.units);
+      if (this.flowStats) {
+        await tensorStats(rt, run.output, stats, p.actSlot, p.impl.band?.[0] ?? -Infinity, p.impl.band?.[1] ?? Infinity);
+        if (p.units) await unitMax(rt, run.output, stats, p.unitSlot, ...p.units);
+      }
       for (const i of p.inputs) unhold(this.values[i].tensor!.buffer);
       await flush();
     }
@@ -582,8 +592,9 @@ export class Executor {
       const g = grads.get(p.output);
       if (g) {
         grads.delete(p.output);
-        await tensorStats(rt, g, stats, p.gradSlot);
-        const result = await run.backward(g);
+        if (this.flowStats) await tensorStats(rt, g, stats, p.gradSlot);
+        // Nothing reads the gradient of the model's data input (value 0).
+        const result = await run.backward(g, { skipInputs: p.inputs.every((i) => i === 0) });
         // Buffers now owned by the gradient map (a view's gradient shares g's buffer).
         const stored = new Set<GPUBuffer>();
         for (let j = 0; j < p.inputs.length; j++) {
@@ -601,13 +612,11 @@ export class Executor {
         for (const [name, pg] of Object.entries(result.params)) {
           const param = p.params[name];
           const slots = this.paramSlots.get(param)!;
-          if (param?.grad) {
-            rt.copy(pg.buffer, param.grad.buffer, 4 * numel(param.shape));
-            await tensorStats(rt, param.grad, stats, slots[1]);
-          } else {
-            await tensorStats(rt, pg, stats, slots[1]);
+          if (param?.grad) rt.copy(pg.buffer, param.grad.buffer, 4 * numel(param.shape));
+          if (this.flowStats) {
+            await tensorStats(rt, param?.grad ?? pg, stats, slots[1]);
+            await tensorStats(rt, param.tensor, stats, slots[0]);
           }
-          await tensorStats(rt, param.tensor, stats, slots[0]);
           rt.releaseAfterSubmit(pg);
         }
         if (p.steps && run.trace.grad_h_norm) rt.copy(run.trace.grad_h_norm.buffer, stats.buffer, 4 * p.steps, 0, 4 * p.stepSlot);
@@ -641,7 +650,7 @@ export class Executor {
         await sgdStep(rt, p.tensor, p.grad, p.state[0] ?? this.unused, { lr: o.lr, momentum: o.momentum, dampening: 0, weightDecay: o.weight_decay, nesterov: false }, this.stepCount);
       }
       const slots = this.paramSlots.get(p);
-      if (slots) await tensorStats(rt, p.grad, stats, slots[2]);
+      if (slots && this.flowStats) await tensorStats(rt, p.grad, stats, slots[2]);
     }
     await flush();
     const peak = rt.ledger.peakBytes;
@@ -650,7 +659,7 @@ export class Executor {
     const [raw] = await rt.read([stats]);
     await rt.timings();
     rt.owner = 'runtime';
-    return { step: this.stepCount, loss: decodeStats(raw, this.lossSlot).mean, layers: this.decode(raw as Float32Array), peak_bytes: peak, clock: [startClock, endClock], wall_ms: performance.now() - started, ...(gradients ? { gradients } : {}) };
+    return { step: this.stepCount, loss: decodeStats(raw, this.lossSlot).mean, layers: this.flowStats ? this.decode(raw as Float32Array) : [], peak_bytes: peak, clock: [startClock, endClock], wall_ms: performance.now() - started, ...(gradients ? { gradients } : {}) };
   }
 
   private decode(raw: Float32Array): LayerFlow[] {

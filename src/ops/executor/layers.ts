@@ -25,7 +25,8 @@ export interface LayerRun {
   trace: Record<string, GpuTensor>;
   /** Buffers (running statistics) the layer replaced: name → new tensor. */
   updatedBuffers: Record<string, GpuTensor>;
-  backward(gradOutput: GpuTensor): Promise<{ inputs: (GpuTensor | null)[]; params: Record<string, GpuTensor> }>;
+  /** Gradients of the inputs (none when `skipInputs`: the model's data input) and of the parameters. */
+  backward(gradOutput: GpuTensor, options?: { skipInputs?: boolean }): Promise<{ inputs: (GpuTensor | null)[]; params: Record<string, GpuTensor> }>;
 }
 
 /** The graph that graph layers read (edge_index [2, E] flat, sources then targets); the executor replaces it on setData. */
@@ -92,7 +93,7 @@ function viaOp(
         scratch,
         trace: run.trace,
         updatedBuffers,
-        async backward(gradOutput) {
+        async backward(gradOutput, backwardOptions) {
           const gradOutputs: Record<string, GpuTensor> = { [outputName]: gradOutput };
           const zeros: GpuTensor[] = [];
           for (const name of op.outputs) {
@@ -101,7 +102,7 @@ function viaOp(
               zeros.push(gradOutputs[name]);
             }
           }
-          const grads = await run.backward(gradOutputs);
+          const grads = await run.backward(gradOutputs, { skip: backwardOptions?.skipInputs ? inputNames : [] });
           rt.releaseAfterSubmit(...zeros);
           const paramGrads: Record<string, GpuTensor> = {};
           for (const [layerName, opInput] of Object.entries(paramMap)) if (grads[opInput]) paramGrads[layerName] = grads[opInput];
