@@ -71,11 +71,13 @@ export const convTranspose2dOp: OpDefinition = {
         return {
           outputs: { output },
           trace: {},
-          async backward({ output: gradOutput }) {
+          async backward({ output: gradOutput }, options?: { skip?: string[] }) {
             const grads: Record<string, typeof x> = {};
-            grads.x = rt.tensor('conv_transpose2d.grad.x', xs);
+            if (!options?.skip?.includes('x')) {
+              grads.x = rt.tensor('conv_transpose2d.grad.x', xs);
+              await (useGemm(outPerGroup, GEMM_MIN_COLUMNS) ? conv2dGemmForward : conv2dForward)(rt, gradOutput, weight, null, grads.x, a);
+            }
             grads.weight = rt.tensor('conv_transpose2d.grad.weight', w);
-            await (useGemm(outPerGroup, GEMM_MIN_COLUMNS) ? conv2dGemmForward : conv2dForward)(rt, gradOutput, weight, null, grads.x, a);
             await (useGemm(outPerGroup, GEMM_MIN_WEIGHT_ROWS) ? conv2dGemmBackwardWeight : conv2dBackwardWeight)(rt, x, gradOutput, grads.weight, a);
             if (bias) {
               grads.bias = rt.tensor('conv_transpose2d.grad.bias', [cOut]);
