@@ -279,6 +279,8 @@ describe('Layer Lab attention & embedding pages in headless Chromium (WebGPU on 
     expect(mismatches(await values('mha-out'), out.subarray((1 * L + 4) * E, (1 * L + 5) * E))).toEqual([]);
     expect(mismatches(await values('mha-gpu-out'), out.subarray((1 * L + 4) * E, (1 * L + 5) * E))).toEqual([]);
     expect((await values('qkv-diff'))[0]).toBeLessThan(1e-4);
+    const head = ((1 * H + 0) * L + 4) * D;
+    expect(mismatches(await values('gpu-out'), ref.out.data.subarray(head, head + D))).toEqual([]);
     await shot('mha');
 
     expect(await refusal({ op: 'multi_head_attention', n: 1, l: 4, e: 6, heads: 4, seed: 1 })).toContain('embed_dim 6 is not divisible by num_heads 4');

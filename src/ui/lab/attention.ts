@@ -466,6 +466,9 @@ function mhaDetail(run: LabRunData, [n, h, l]: number[], select: (index: number[
   const attn = T['trace.attn_weights'];
   const plane = flat(attn.shape, [n, h, 0, 0]);
   const rowAt = flat(attn.shape, [n, h, l, 0]);
+  // The op traces the heads' outputs before out_proj as `heads` [N, L, E]; this head's slice.
+  const traced = T['trace.heads'];
+  const headsOut = traced ? traced.data.subarray(flat(traced.shape, [n, l, h * hd]), flat(traced.shape, [n, l, h * hd]) + hd) : null;
   const extra = figures([
     { label: 'q, k, v (x·Wᵀ + b): max |GPU − f64|', value: gpuQ ? qkvDiff.toExponential(2) : '—', role: 'qkv-diff', raw: qkvDiff },
   ]);
@@ -483,7 +486,7 @@ function mhaDetail(run: LabRunData, [n, h, l]: number[], select: (index: number[
     probs: { shape: [c.l, c.l], data: attn.data.subarray(plane, plane + c.l * c.l) },
     masked, row: l, pick: (row) => select([n, h, row, 0]), head: h, heads: c.heads, pickHead: (hh) => select([n, hh, l, 0]),
     r, add: addRow(l), scale, values: vs,
-    gpuScores: null, gpuProbs: attn.data.subarray(rowAt, rowAt + c.l), gpuOut: null,
+    gpuScores: null, gpuProbs: attn.data.subarray(rowAt, rowAt + c.l), gpuOut: headsOut,
     outLabel: `head ${h} output (float64; concatenated with the other heads before out_proj)`, extra, after,
   });
 }
