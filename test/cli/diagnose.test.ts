@@ -31,9 +31,9 @@ describe('nnx diagnose', () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/Layer\s+Type\s+Output/);
     expect(r.stdout).toMatch(/Memory, first step/);
-    const bad = nnx(['diagnose', 'gcn_karate']);
+    const bad = nnx(['diagnose', 'resnet_18']);
     expect(bad.status).toBe(1);
-    expect(bad.stderr).toMatch(/^nnx: .*graph models/);
+    expect(bad.stderr).toMatch(/^nnx: diagnose: cannot read resnet_18: ENOENT \(and it is not a zoo model: resnet18, /);
     expect(nnx(['diagnose', '-', '--steps', '0'], '{}').stderr).toMatch(/--steps must be an integer >= 1/);
   });
 });
