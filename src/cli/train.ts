@@ -7,6 +7,9 @@ import { formatShape, numel } from '../analysis/tensor.ts';
 import { GpuRuntime } from '../kernels/runtime.ts';
 import type { TimingReport } from '../kernels/profiler.ts';
 import { Executor, type OptimizerConfig } from '../ops/executor/executor.ts';
+import type { BatchLayout, Dataset } from '../data/dataset.ts';
+import { DATA_NAMES, isNamedData, loadNamedData } from '../data/files_node.ts';
+import { DataFeeder, fitSpecToDataset, type EvalRow } from '../data/training.ts';
 import { parseSpecText, parseTensor, type ParsedTensor } from '../ops/spec.ts';
 import { writeStdout } from './run.ts';
 import { loadModel } from './summary.ts';
@@ -15,15 +18,20 @@ export const TRAIN_USAGE = `usage: nnx train SPEC.json|MODEL [options]
 
   SPEC.json|MODEL   a ModelSpec file ("-" reads stdin; it may carry "weights" by PyTorch
                     state_dict name and an "optimizer") or a zoo model
+  --data NAME       a data set with a train/test split, mini-batches drawn per step (seeded):
+                    ${DATA_NAMES}
   --data FILE       {"inputs", "targets", "edge_index"?, "mask"?}: one fixed batch used at every
                     step (its batch dimension replaces the spec's); default: seeded random data
+  --data-dir DIR    the full Fashion-MNIST (its four IDX files) instead of the shipped subset
+  --eval-every M    score the test split every M steps and after the last (named data only)
   --steps K         optimizer steps (default 10)
   --optimizer O     sgd, momentum or adam (default: the spec's, else sgd)
   --lr X            learning rate of the optimizer in effect
   --batch N         replace the batch dimension (seeded data only)
   --seed S          seed of the initialization and the random data (default: the spec's, else 0)
   --print-every N   table rows every N steps (the last step always)
-  --json            print {model, params, optimizer, steps[{step, loss, wall_ms, gpu_ms}], memory}`;
+  --json            print {model, params, optimizer, steps[{step, loss, wall_ms, gpu_ms}], memory,
+                    data?, evals?[{step, train_loss, test_loss, test_accuracy}]}`;
 
 /** What `nnx train --json` prints. */
 export interface TrainReport {
@@ -33,6 +41,10 @@ export interface TrainReport {
   optimizer: OptimizerConfig;
   steps: { step: number; loss: number; wall_ms: number; gpu_ms: number | null }[];
   memory: { predicted_peak_bytes: number; measured_peak_bytes: number };
+  /** A named data set: its name and what it holds. */
+  data?: { name: string; description: string };
+  /** With --eval-every: test loss and accuracy (null for regression) during training. */
+  evals?: EvalRow[];
 }
 
 /** A `--data` file, validated tensor by tensor. */
@@ -133,8 +145,12 @@ export interface TrainOptions {
   lr?: number;
   batch?: number;
   seed?: number;
-  /** A `--data` file. */
+  /** A `--data` file or data set name. */
   data?: string;
+  /** `--data-dir`: where the full Fashion-MNIST is. */
+  dataDir?: string;
+  /** `--eval-every`: steps between test evaluations (named data only). */
+  evalEvery?: number;
 }
 
 /** A training run checked and ready for the GPU: the spec sized to the data, the optimizer in effect, the weights parsed. */
@@ -144,18 +160,33 @@ export interface PreparedTraining {
   optimizer: OptimizerObject;
   weights: Record<string, ParsedTensor>;
   data: TrainData | null;
+  /** A named data set and how its batches are laid out for the model. */
+  dataset: { data: Dataset; layout: BatchLayout; evalEvery?: number } | null;
 }
 
 /** Everything that can be checked without a GPU: the data file, its shapes against the spec, the weights' values, the optimizer. */
 export function prepareTraining(source: ModelSpec, options: TrainOptions): PreparedTraining {
-  const data = options.data ? readData(options.data) : null;
-  const { spec, batch } = data ? fitSpecToData(source, data, options.batch) : { spec: source, batch: options.batch };
+  const named = options.data !== undefined && isNamedData(options.data);
+  if (!named && options.dataDir !== undefined) throw new InputError('train: --data-dir needs --data fashion-mnist');
+  if (!named && options.evalEvery !== undefined) throw new InputError(`train: --eval-every needs a named data set with a test split (--data ${DATA_NAMES})`);
+  const data = options.data && !named ? readData(options.data) : null;
+  let dataset: PreparedTraining['dataset'] = null;
+  let fitted: { spec: ModelSpec; batch?: number } = data ? fitSpecToData(source, data, options.batch) : { spec: source, batch: options.batch };
+  if (named) {
+    // Text windows take the model's sequence length (dim 1 of [N, T], dim 0 of [T, N]).
+    const window = source.input[source.batch_dim === 1 ? 0 : 1];
+    const ds = loadNamedData(options.data!, { dataDir: options.dataDir, seed: options.seed ?? source.seed ?? 0, window });
+    const { layout, ...rest } = fitSpecToDataset(source, ds, options.batch);
+    fitted = rest;
+    dataset = { data: ds, layout, evalEvery: options.evalEvery };
+  }
+  const { spec, batch } = fitted;
   // --optimizer keeps the spec's hyper-parameters when it names the spec's optimizer, else PyTorch's defaults.
   const fromSpec = parseOptimizer(spec.optimizer ?? 'sgd', 'spec: optimizer');
   const optimizer = !options.optimizer || options.optimizer === fromSpec.type ? fromSpec : parseOptimizer(options.optimizer, '--optimizer');
   if (options.lr !== undefined) optimizer.lr = options.lr;
   const weights = Object.fromEntries(Object.entries(spec.weights ?? {}).map(([name, t]) => [name, parseTensor(`weights: ${name}`, t, 'float32')]));
-  return { spec, batch, optimizer, weights, data };
+  return { spec, batch, optimizer, weights, data, dataset };
 }
 
 /** Trains the prepared model for `steps` steps on the GPU and reports every step's loss and time. */
@@ -165,15 +196,24 @@ export async function runTraining(rt: GpuRuntime, run: PreparedTraining, steps: 
   try {
     ex.loadWeights(run.weights);
     if (run.data) applyData(ex, run.data);
+    const feeder = run.dataset ? new DataFeeder(run.dataset.data, run.dataset.layout, ex.graph.input.shape[run.dataset.layout.timeFirst ? 1 : 0], ex.seed) : null;
+    const evalEvery = run.dataset?.evalEvery;
+    const evals: EvalRow[] = [];
     const rows: TrainReport['steps'] = [];
     let measured = 0;
     for (let k = 0; k < steps; k++) {
       reports.length = 0;
+      feeder?.beforeStep(ex, k === 0);
       const r = await ex.step();
       const timed = reports.map((t) => t.total_gpu_ns);
       const gpuMs = timed.some((ns) => ns === null) ? null : timed.reduce<number>((sum, ns) => sum + (ns ?? 0), 0) / 1e6;
       rows.push({ step: r.step, loss: r.loss, wall_ms: r.wall_ms, gpu_ms: gpuMs });
       measured = Math.max(measured, r.peak_bytes);
+      if (feeder && evalEvery && (r.step % evalEvery === 0 || k === steps - 1)) {
+        const since = rows.slice(evals.length ? rows.findIndex((s) => s.step === evals[evals.length - 1].step) + 1 : 0);
+        const trainLoss = since.reduce((sum, s) => sum + s.loss, 0) / since.length;
+        evals.push({ step: r.step, train_loss: trainLoss, ...(await feeder.evaluate(ex)) });
+      }
     }
     return {
       model: run.spec.name ?? 'model',
@@ -181,6 +221,8 @@ export async function runTraining(rt: GpuRuntime, run: PreparedTraining, steps: 
       optimizer: ex.optimizer,
       steps: rows,
       memory: { predicted_peak_bytes: memoryPlan(ex.graph, 'fp32', ex.optimizer.type).peak_bytes, measured_peak_bytes: measured },
+      ...(run.dataset ? { data: { name: run.dataset.data.name, description: run.dataset.data.description } } : {}),
+      ...(evalEvery ? { evals } : {}),
     };
   } finally {
     stop();
@@ -200,11 +242,15 @@ function ms(v: number | null): string {
 export function formatTraining(r: TrainReport, printEvery = 1): string {
   const o = r.optimizer;
   const hyper = o.type === 'adam' ? `lr ${o.lr}, betas (${o.betas.join(', ')}), eps ${o.eps}` : o.type === 'momentum' ? `lr ${o.lr}, momentum ${o.momentum}` : `lr ${o.lr}`;
-  const lines = [`${r.model}: ${formatCount(r.params)} trainable parameters, optimizer ${o.type} (${hyper}${o.weight_decay ? `, weight_decay ${o.weight_decay}` : ''})`, ''];
+  const lines = [`${r.model}: ${formatCount(r.params)} trainable parameters, optimizer ${o.type} (${hyper}${o.weight_decay ? `, weight_decay ${o.weight_decay}` : ''})`, ...(r.data ? [`data: ${r.data.description}`] : []), ''];
   const shown = r.steps.filter((s, i) => s.step % printEvery === 0 || i === r.steps.length - 1);
   lines.push(...renderTable([['step', 'loss', 'wall ms', 'GPU ms'], ...shown.map((s) => [String(s.step), loss(s.loss), ms(s.wall_ms), ms(s.gpu_ms)])], ['r', 'r', 'r', 'r']));
   const last = r.steps[r.steps.length - 1];
   lines.push('', `final loss ${loss(last.loss)} after ${last.step} step${last.step === 1 ? '' : 's'} (first ${loss(r.steps[0].loss)})`);
+  if (r.evals?.length) {
+    const metric = (v: number | null) => (v === null ? '-' : v.toFixed(4));
+    lines.push('', ...renderTable([['step', 'train loss', 'test loss', 'test accuracy'], ...r.evals.map((e) => [String(e.step), loss(e.train_loss), loss(e.test_loss), metric(e.test_accuracy)])], ['r', 'r', 'r', 'r']));
+  }
   lines.push(`memory: predicted peak ${formatCount(r.memory.predicted_peak_bytes)} bytes (fp32 plan), measured ${formatCount(r.memory.measured_peak_bytes)} bytes`);
   return lines.join('\n');
 }
@@ -219,7 +265,7 @@ function num(flag: string, text: string | undefined, integer: boolean, min: numb
 
 const OPTIMIZERS = ['sgd', 'momentum', 'adam'];
 
-/** `nnx train SPEC.json|MODEL [--data FILE] [--steps K] [--optimizer O] [--lr X] [--batch N] [--seed S] [--json]`. */
+/** `nnx train SPEC.json|MODEL [--data FILE|NAME] [--data-dir DIR] [--eval-every M] [--steps K] [--optimizer O] [--lr X] [--batch N] [--seed S] [--json]`. */
 export async function trainCommand(argv: string[]): Promise<number> {
   let source: string | null = null;
   let json = false;
@@ -237,9 +283,13 @@ export async function trainCommand(argv: string[]): Promise<number> {
     else if (a === '--batch') options.batch = num('--batch', argv[++i], true, 1);
     else if (a === '--seed') options.seed = num('--seed', argv[++i], true, 0);
     else if (a === '--print-every') printEvery = num('--print-every', argv[++i], true, 1);
+    else if (a === '--eval-every') options.evalEvery = num('--eval-every', argv[++i], true, 1);
     else if (a === '--data') {
       options.data = argv[++i];
-      if (!options.data) throw new InputError('train: --data needs a file');
+      if (!options.data) throw new InputError(`train: --data needs a file or a data set (${DATA_NAMES})`);
+    } else if (a === '--data-dir') {
+      options.dataDir = argv[++i];
+      if (!options.dataDir) throw new InputError('train: --data-dir needs a folder');
     } else if (a === '--optimizer') {
       const o = argv[++i];
       if (!OPTIMIZERS.includes(o)) throw new InputError(`train: --optimizer must be one of ${OPTIMIZERS.join(', ')}, got ${JSON.stringify(o ?? '')}`);

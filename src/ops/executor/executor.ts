@@ -662,6 +662,67 @@ export class Executor {
     return { step: this.stepCount, loss: decodeStats(raw, this.lossSlot).mean, layers: this.flowStats ? this.decode(raw as Float32Array) : [], peak_bytes: peak, clock: [startClock, endClock], wall_ms: performance.now() - started, ...(gradients ? { gradients } : {}) };
   }
 
+  /**
+   * Forward only, for evaluation: the model output and the loss of `input` against `target`,
+   * with no backward, no optimizer step and no statistics; running statistics are left as they
+   * are and the training data stays. Layers run as in training (batch statistics, dropout).
+   * `target` covers every output row (no mask); cross entropy skips rows whose class is -100.
+   */
+  async evaluate(input: ArrayLike<number>, target: ArrayLike<number>): Promise<{ loss: number; output: Float32Array }> {
+    const rt = this.rt;
+    const inShape = this.graph.input.shape;
+    const isInt = this.graph.input.kind === 'int';
+    if (input.length !== numel(inShape)) throw new InputError(`evaluate: input has ${input.length} values, the model input [${inShape.join(', ')}] needs ${numel(inShape)}`);
+    if (isInt) {
+      const vocabulary = this.vocabulary();
+      const bad = Array.prototype.findIndex.call(input, (t: number) => !Number.isInteger(t) || t < 0 || t >= vocabulary);
+      if (bad >= 0) throw new InputError(`evaluate: input[${bad}] = ${input[bad]} is not a token id in [0, ${vocabulary})`);
+    }
+    const out = this.lossShape;
+    const classes = this.loss === 'cross_entropy';
+    if (target.length !== (classes ? out[0] : numel(out))) throw new InputError(`evaluate: target has ${target.length} values, ${this.loss} needs ${classes ? out[0] : numel(out)} (model output [${out.join(', ')}])`);
+    if (classes) {
+      const bad = Array.prototype.findIndex.call(target, (t: number) => t !== -100 && !(Number.isInteger(t) && t >= 0 && t < out[1]));
+      if (bad >= 0) throw new InputError(`evaluate: target[${bad}] = ${target[bad]} is not a class index in [0, ${out[1]}) or -100 (ignored)`);
+    }
+    await rt.submit();
+    const previousOwner = rt.owner;
+    rt.owner = 'evaluate';
+    const protectedBuffers = new Set<GPUBuffer>(this.params.map((p) => p.tensor.buffer));
+    for (const p of this.plan) for (const b of Object.values(p.buffers)) protectedBuffers.add(b.tensor.buffer);
+    const holds = new Map<GPUBuffer, number>();
+    const live: (GpuTensor | null)[] = this.values.map(() => null);
+    const unhold = (b: GPUBuffer) => {
+      const n = (holds.get(b) ?? 0) - 1;
+      holds.set(b, n);
+      if (n <= 0 && !protectedBuffers.has(b)) rt.destroyBuffer(b);
+    };
+    live[0] = rt.tensor('evaluate input', inShape, isInt ? 'int32' : 'float32', input);
+    holds.set(live[0].buffer, this.values[0].readers);
+    for (const p of this.plan) {
+      const params = Object.fromEntries(Object.entries(p.params).map(([k, v]) => [k, v.tensor]));
+      const buffers = Object.fromEntries(Object.entries(p.buffers).map(([k, v]) => [k, v.tensor]));
+      const run = await p.impl.forward(rt, p.inputs.map((i) => live[i]!), params, buffers, { seed: this.seed, step: this.stepCount });
+      live[p.output] = run.output;
+      holds.set(run.output.buffer, (holds.get(run.output.buffer) ?? 0) + this.values[p.output].readers);
+      await rt.submit();
+      for (const t of [...run.scratch, ...Object.values(run.updatedBuffers)]) if (!protectedBuffers.has(t.buffer) && !holds.has(t.buffer)) rt.destroyBuffer(t.buffer);
+      for (const i of p.inputs) unhold(live[i]!.buffer);
+    }
+    const modelOutput = live[this.outputValue]!;
+    const targetTensor = rt.tensor('evaluate target', classes ? [out[0]] : out, classes ? 'int32' : 'float32', target);
+    const logits: GpuTensor = { ...modelOutput, shape: out };
+    const lossOp = OPS[classes ? 'cross_entropy' : 'mse_loss'];
+    const lossInputs: Record<string, GpuTensor> = classes ? { logits, target: targetTensor } : { x: logits, target: targetTensor };
+    const prepared = lossOp.prepare({}, Object.fromEntries(Object.entries(lossInputs).map(([k, t]) => [k, { shape: t.shape, dtype: t.dtype }])));
+    const lossRun: OpRun = await prepared.forward(rt, lossInputs, { trace: false });
+    const [lossValue, output] = await rt.read([lossRun.outputs.loss, modelOutput]);
+    rt.release(targetTensor, lossRun.outputs.loss, ...Object.values(lossRun.trace));
+    unhold(modelOutput.buffer);
+    rt.owner = previousOwner;
+    return { loss: lossValue[0], output: output as Float32Array };
+  }
+
   private decode(raw: Float32Array): LayerFlow[] {
     const flow = (s: TensorSummary): TensorFlowStats => ({ mean: s.mean, std: s.std, norm: s.norm, rms: s.rms, max_abs: s.max_abs, nonfinite: s.nonfinite });
     return this.plan.map((p) => {
