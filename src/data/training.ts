@@ -40,8 +40,9 @@ export function fitSpecToDataset(spec: ModelSpec, ds: Dataset, batch: number | u
   const timeDim = timeFirst ? 0 : 1;
   const agrees = wanted.length === given.length && wanted.every((s, i) => i === batchDim || (ds.sequence && i === timeDim) || s === given[i]);
   if (!agrees) {
-    const form = timeFirst ? `[T, N, ${sample.slice(1).join(', ')}]` : `[N, ${sample.join(', ')}]`;
-    throw new InputError(`--data ${ds.name} gives ${ds.vocabulary ? (oneHot ? 'one-hot tokens ' : 'token ids ') : ''}${formatShape(wanted)}, the model's input is ${formatShape(given)} (expected ${form.replace(/, \]/, ']')}${ds.sequence ? '; T may differ' : ''})`);
+    const rest = ds.sequence ? sample.slice(1) : sample;
+    const form = `[${[...(timeFirst ? ['T', 'N'] : ds.sequence ? ['N', 'T'] : ['N']), ...rest].join(', ')}]`;
+    throw new InputError(`--data ${ds.name} gives ${ds.vocabulary ? (oneHot ? 'one-hot tokens ' : 'token ids ') : ''}${formatShape(wanted)}, the model's input is ${formatShape(given)} (expected ${form}${ds.sequence ? ', any T' : ''})`);
   }
   return { spec: { ...spec, input: wanted }, batch: n, layout: { timeFirst, oneHot } };
 }
