@@ -48,7 +48,7 @@ export function parseTensor(name: string, value: unknown, dtype: DType, acceptsB
   if (!Array.isArray(shape) || shape.some((s) => typeof s !== 'number' || !Number.isInteger(s) || s < 0)) {
     throw new InputError(`${name}: shape must be a list of whole numbers >= 0, got ${JSON.stringify(shape)}`);
   }
-  if (value.dtype === 'bool') return parseBoolTensor(name, shape, data, acceptsBool);
+  if (value.dtype === 'bool' || (value.dtype === undefined && acceptsBool && holdsBooleans(data))) return parseBoolTensor(name, shape, data, acceptsBool);
   const given = value.dtype ?? dtype;
   const isInt = given === 'int32' || given === 'int64';
   if (!['float32', 'int32', 'int64'].includes(given as string)) throw new InputError(`${name}: dtype must be "float32" or "int32", got ${JSON.stringify(value.dtype)}`);
@@ -72,6 +72,13 @@ export function parseTensor(name: string, value: unknown, dtype: DType, acceptsB
     typed[i] = v;
   }
   return { shape: [...shape], dtype, data: typed };
+}
+
+/** Whether JSON data has a true/false among its values (a mask given without a dtype). */
+function holdsBooleans(data: unknown): boolean {
+  const flat: unknown[] = [];
+  flatten(data, flat);
+  return flat.some((v) => typeof v === 'boolean');
 }
 
 /** A `"dtype": "bool"` tensor (data true/false or 0/1), kept as float32 0/1 with `bool` set. */

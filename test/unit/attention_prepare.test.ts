@@ -20,6 +20,14 @@ describe('attention specs on the host', () => {
     expect(parsed.q.bool).toBeUndefined();
   });
 
+  test('a mask whose data are true/false is read as bool without a dtype', () => {
+    const parsed = parseInputs(multiHeadAttentionOp, {
+      inputs: { x: t([1, 2, 2]), in_proj_weight: t([6, 2]), out_proj_weight: t([2, 2]), key_padding_mask: { shape: [1, 2], data: [false, true] } },
+    });
+    expect(parsed.key_padding_mask.bool).toBe(true);
+    expect(Array.from(parsed.key_padding_mask.data)).toEqual([0, 1]);
+  });
+
   test('a bool value that is not true/false/0/1, and bool on a non-mask input, are errors naming them', () => {
     const base = { q: t([1, 2, 2]), k: t([1, 3, 2]), v: t([1, 3, 2]) };
     expect(() => parseInputs(scaledDotProductAttentionOp, { inputs: { ...base, attn_mask: { shape: [1], data: [2], dtype: 'bool' } } }))
