@@ -36,8 +36,11 @@ export const AvgPool2dParams = d.struct({
 /** Strided matmul with optional bias and split-K. */
 export const MatmulParams = d.struct({
   m: d.u32, n: d.u32, k: d.u32,
-  aRowStride: d.u32, aColStride: d.u32, bRowStride: d.u32, bColStride: d.u32,
-  hasBias: d.u32, kPerSplit: d.u32,
+  aRowStride: d.u32, aColStride: d.u32, bRowStride: d.u32, bColStride: d.u32, cRowStride: d.u32,
+  hasBias: d.u32, kPerSplit: d.u32, splits: d.u32, alpha: d.f32, batch2: d.u32,
+  aOffset: d.u32, aStride1: d.u32, aStride2: d.u32,
+  bOffset: d.u32, bStride1: d.u32, bStride2: d.u32,
+  cOffset: d.u32, cStride1: d.u32, cStride2: d.u32, cSplitStride: d.u32,
 });
 
 /** Elementwise kernels. */
@@ -119,6 +122,14 @@ export const PatchTokensParams = d.struct({
 /** Seeded dropout (dropout.wgsl): one mask draw per group of `inner` elements, keep = 1 − p, scale = 1/(1 − p). */
 export const DropoutParams = d.struct({
   count: d.u32, inner: d.u32, seed: d.u32, keep: d.f32, scale: d.f32,
+});
+
+/** Attention's row kernels (attention.wgsl: softmax_forward, softmax_backward, gather_heads). */
+export const AttentionParams = d.struct({
+  rows: d.u32, queries: d.u32, keys: d.u32, batch2: d.u32, causal: d.u32,
+  mask1Mode: d.u32, mask1Stride1: d.u32, mask1Stride2: d.u32, mask1Row: d.u32, mask1Col: d.u32,
+  mask2Mode: d.u32, mask2Stride1: d.u32, mask2Stride2: d.u32, mask2Row: d.u32, mask2Col: d.u32,
+  width: d.u32, srcOffset: d.u32, srcStride1: d.u32, srcStride2: d.u32, srcRow: d.u32,
 });
 
 /** softmax / log_softmax over an [outer, size, inner] view (softmax.wgsl); naive skips the max subtraction. */
