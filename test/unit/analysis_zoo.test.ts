@@ -18,6 +18,7 @@ const fixture = JSON.parse(readFileSync(new URL('../fixtures/zoo_torch.json', im
 const ALIASES: Record<string, (name: string) => string> = {
   vit_b_16: (n) => (n === 'conv_proj' ? 'patch_embed.conv_proj' : n),
   vit_tiny: (n) => (n === 'conv_proj' ? 'patch_embed.conv_proj' : n),
+  fashion_vit: (n) => (n === 'conv_proj' ? 'patch_embed.conv_proj' : n),
 };
 
 /**
@@ -31,6 +32,7 @@ const PARAM_MOVED: Record<string, Record<string, (m: TorchModel) => number>> = {
   // torchvision holds pos_embedding on `encoder`; our PatchEmbedding holds it (patch_embed.tokens).
   vit_b_16: { encoder: () => 197 * 768 },
   vit_tiny: { encoder: () => 197 * 192 },
+  fashion_vit: { encoder: () => 50 * 48 },
 };
 
 /** torchvision's documented GFLOPS (= GMACs) at 224×224 (each model's weights table). */

@@ -1,5 +1,6 @@
 import { InputError } from '../errors.ts';
 import type { ModelSpec } from '../model_spec.ts';
+import { fashionCnn, fashionVit } from './compare_models.ts';
 import { gatKarate, gcnKarate, sageKarate } from './gnn.ts';
 import { gruClassifier } from './gru_classifier.ts';
 import { lenet5 } from './lenet5.ts';
@@ -25,6 +26,8 @@ export const ZOO: Record<string, ZooEntry> = {
   vit_b_16: { description: 'torchvision ViT-B/16, 224×224', build: vitB16 },
   vit_tiny: { description: 'ViT-Tiny/16 (dim 192, depth 12, 3 heads), 224×224', build: vitTiny },
   lenet5: { description: 'LeNet-5 on 28×28 digits', build: lenet5 },
+  fashion_cnn: { description: 'comparison lab CNN: ResNet-8 (16/32/64) on 1×28×28, 10 classes', build: fashionCnn },
+  fashion_vit: { description: 'comparison lab ViT: patch 4, dim 48, depth 4, 3 heads on 1×28×28, 10 classes', build: fashionVit },
   lstm_lm: { description: 'LSTM language model (PyTorch word_language_model defaults)', build: lstmLm },
   gru_classifier: { description: 'Embedding + bidirectional GRU sentence classifier', build: gruClassifier },
   transformer_encoder: { description: '4-layer nn.TransformerEncoder text classifier', build: transformerEncoder },

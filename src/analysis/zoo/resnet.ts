@@ -25,7 +25,8 @@ function block(name: string, inplanes: number, outplanes: number, stride: number
   return { type: 'Sequential', name, layers };
 }
 
-function basicBlock(name: string, inplanes: number, planes: number, stride: number): LayerSpec {
+/** torchvision's BasicBlock (two 3×3 convs) with its 1×1 `downsample` when the shape changes. */
+export function basicBlock(name: string, inplanes: number, planes: number, stride: number): LayerSpec {
   return block(name, inplanes, planes, stride, [
     conv('conv1', inplanes, planes, 3, stride, 1), bn('bn1', planes), relu,
     conv('conv2', planes, planes, 3, 1, 1), bn('bn2', planes),

@@ -26,15 +26,18 @@ function encoderBlock(name: string, dim: number, heads: number, mlp: number): La
 /**
  * torchvision's VisionTransformer: patch embedding (conv_proj, class token, position
  * embedding), encoder (dropout, encoder_layer_0…, ln), the class token's row, heads.head.
+ * `image` is [channels, size] of the square input.
  */
-function vit(name: string, patch: number, depth: number, heads: number, dim: number, mlp: number, classes = 1000): ModelSpec {
+export function vit(
+  name: string, patch: number, depth: number, heads: number, dim: number, mlp: number, classes = 1000, image: [number, number] = [3, 224],
+): ModelSpec {
   const blocks: LayerSpec[] = [];
   for (let i = 0; i < depth; i++) blocks.push(encoderBlock(`encoder_layer_${i}`, dim, heads, mlp));
   return {
     name,
-    input: [1, 3, 224, 224],
+    input: [1, image[0], image[1], image[1]],
     layers: [
-      { type: 'PatchEmbedding', name: 'patch_embed', in_channels: 3, embed_dim: dim, patch_size: patch },
+      { type: 'PatchEmbedding', name: 'patch_embed', in_channels: image[0], embed_dim: dim, patch_size: patch },
       {
         type: 'Sequential', name: 'encoder', layers: [
           { type: 'Dropout', name: 'dropout', p: 0 },
