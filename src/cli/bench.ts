@@ -6,6 +6,8 @@ import { measureRoofline } from '../kernels/roofline.ts';
 import { GpuRuntime } from '../kernels/runtime.ts';
 import { runBenchCase, parseBenchCases, type BenchCase, type BenchResult } from '../ops/bench.ts';
 import { BUILTIN_CASES } from '../ops/bench_cases.ts';
+import { runModelBench, type ModelBenchResult } from '../ops/bench_model.ts';
+import { loadSpec } from './diagnose.ts';
 import { OPS } from '../ops/registry.ts';
 import { parseSpecText } from '../ops/spec.ts';
 import { writeStdout } from './run.ts';
@@ -16,11 +18,15 @@ export interface BenchArgs {
   filter: string | null;
   casesFile: string | null;
   runs: number;
+  /** `--model SPEC|ZOO`: a whole model instead of op cases. */
+  model: string | null;
+  train: boolean;
+  batch: number | null;
 }
 
 /** Parses the options `nnx bench` and `nnx bench-peers` share. */
 export function parseBenchArgs(argv: string[]): BenchArgs {
-  const args: BenchArgs = { json: false, markdown: false, filter: null, casesFile: null, runs: 5 };
+  const args: BenchArgs = { json: false, markdown: false, filter: null, casesFile: null, runs: 5, model: null, train: false, batch: null };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => {
@@ -32,12 +38,20 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     else if (arg === '--markdown') args.markdown = true;
     else if (arg === '--filter') args.filter = value();
     else if (arg === '--cases') args.casesFile = value();
+    else if (arg === '--model') args.model = value();
+    else if (arg === '--train') args.train = true;
+    else if (arg === '--batch') {
+      const v = value();
+      args.batch = Number(v);
+      if (!Number.isInteger(args.batch) || args.batch < 1) throw new InputError(`bench: --batch must be a whole number >= 1, got ${v}`);
+    }
     else if (arg === '--runs') {
       const v = value();
       args.runs = Number(v);
       if (!Number.isInteger(args.runs) || args.runs < 1) throw new InputError(`bench: --runs must be a whole number >= 1, got ${v}`);
-    } else throw new InputError(`bench: unknown option ${arg} (options: --json, --markdown, --filter TEXT, --cases FILE.json, --runs N)`);
+    } else throw new InputError(`bench: unknown option ${arg} (options: --json, --markdown, --filter TEXT, --cases FILE.json, --runs N, --model SPEC|ZOO [--train] [--batch N])`);
   }
+  if ((args.train || args.batch !== null) && !args.model) throw new InputError('bench: --train and --batch need --model SPEC|ZOO');
   return args;
 }
 
@@ -83,10 +97,31 @@ export function selectCases(args: BenchArgs): { cases: BenchCase[]; skipped: str
   return { cases, skipped };
 }
 
-/** `nnx bench [--json] [--filter TEXT] [--cases FILE.json] [--runs N]`. */
+function modelTable(adapter: string, peak: { gflops: number; gbps: number }, r: ModelBenchResult): string {
+  const rows = r.parts.map((p) => [p.owner, fmt(p.gpu_ms, 3), fmt(p.flops / 1e6, 1), p.fraction_of_peak === null ? '—' : `${(100 * p.fraction_of_peak).toFixed(1)}%`]);
+  const header = ['part', 'GPU ms', 'MFLOP', '% of peak'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  return [
+    `adapter: ${adapter}`,
+    `peak (measured): ${fmt(peak.gflops)} GFLOP/s FMA, ${fmt(peak.gbps)} GB/s copy`,
+    `${r.model}, ${r.mode === 'train' ? 'training step' : 'forward pass'}, batch ${r.batch}: wall ${fmt(r.wall_ms, 1)} ms, GPU ${fmt(r.gpu_ms, 1)} ms, ${fmt(r.flops / 1e9, 3)} GFLOP in ${r.dispatches} dispatches`,
+    `FLOP time at peak ${fmt(r.flop_time_ms, 1)} ms: wall / FLOP time = ${fmt(r.ratio_to_flop_time, 1)}×`,
+    `per step: ${r.gpu_buffers_created_per_step} GPU buffers created, ${r.tensors_per_step} tensors (${r.pool_hits_per_step} from the pool)`,
+    '',
+    line(header),
+    line(widths.map((w) => '-'.repeat(w))),
+    ...rows.map(line),
+    '',
+    `kernels: ${r.kernels.map((k) => `${k.kernel} ${fmt(k.gpu_ms, 2)} ms (${k.calls}×)`).join(', ')}`,
+  ].join('\n');
+}
+
+/** `nnx bench [--json] [--filter TEXT] [--cases FILE.json] [--runs N] [--model SPEC|ZOO [--train] [--batch N]]`. */
 export async function benchCommand(argv: string[]): Promise<number> {
   const args = parseBenchArgs(argv);
-  const { cases, skipped } = selectCases(args);
+  const spec = args.model ? loadSpec(args.model, 'bench') : null;
+  const { cases, skipped } = spec ? { cases: [], skipped: [] } : selectCases(args);
   const rt = await GpuRuntime.create();
   try {
     if (!rt.profiler.enabled) process.stderr.write('nnx: timestamp queries are unavailable on this adapter: GPU times are not measured, only wall times\n');
@@ -100,6 +135,12 @@ export async function benchCommand(argv: string[]): Promise<number> {
     };
     mkdirSync(dirname(LOCAL_DEVICE_FILE), { recursive: true });
     writeFileSync(LOCAL_DEVICE_FILE, `${JSON.stringify(profile, null, 2)}\n`);
+    if (spec) {
+      const peak = { gflops: roofline.gflops, gbps: roofline.gbps };
+      const result = await runModelBench(rt, spec, { train: args.train, batch: args.batch ?? undefined, runs: args.runs, peak });
+      await writeStdout(args.json ? `${JSON.stringify({ adapter: rt.adapter, peak, roofline, model: result })}\n` : `${modelTable(adapter, peak, result)}\n`);
+      return 0;
+    }
     const results: BenchResult[] = [];
     for (const c of cases) {
       results.push(await runBenchCase(rt, c, roofline, args.runs));

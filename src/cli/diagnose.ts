@@ -17,13 +17,14 @@ export const DIAGNOSE_USAGE = `usage: nnx diagnose SPEC.json|MODEL [options]
   --batch N         replace the batch dimension
   --json            print {layers[], verdicts[], memory {predicted_peak_bytes, measured_peak_bytes, …}, …}`;
 
-function loadSpec(source: string): ModelSpec {
+/** A ModelSpec from a file, stdin ("-") or the zoo, for `nnx COMMAND`. */
+export function loadSpec(source: string, command = 'diagnose'): ModelSpec {
   if (source !== '-' && !existsSync(source) && ZOO[source]) return zooModel(source);
   let text: string;
   try {
     text = readFileSync(source === '-' ? 0 : source, 'utf8');
   } catch (e) {
-    throw new InputError(`diagnose: cannot read ${source}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message} (and it is not a zoo model: ${Object.keys(ZOO).join(', ')})`);
+    throw new InputError(`${command}: cannot read ${source}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message} (and it is not a zoo model: ${Object.keys(ZOO).join(', ')})`);
   }
   return parseModelSpec(text, source);
 }

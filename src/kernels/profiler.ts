@@ -35,6 +35,8 @@ interface PendingSet {
 export class Profiler {
   private sets: PendingSet[] = [];
   private records: { timing: KernelTiming; set: number; index: number }[] = [];
+  /** The latest report that timed any dispatch (for callers whose work collected it itself). */
+  lastReport: TimingReport | null = null;
   /** Query sets already resolved, reused by later dispatches. */
   private readonly spareSets: GPUQuerySet[] = [];
 
@@ -101,10 +103,12 @@ export class Profiler {
       for (const set of sets) this.spareSets.push(set.querySet);
     }
     const dispatches = records.map((r) => r.timing);
-    return {
+    const report: TimingReport = {
       timestamps: this.enabled ? 'available' : 'unavailable: the adapter lacks the timestamp-query feature',
       dispatches,
       total_gpu_ns: this.enabled ? dispatches.reduce((s, t) => s + (t.gpu_ns ?? 0), 0) : null,
     };
+    if (dispatches.length > 0) this.lastReport = report;
+    return report;
   }
 }

@@ -1,6 +1,6 @@
 /**
  * Samplers an op declares on an input whose random values must satisfy a constraint
- * (positive variances, indices in range, 0/1 masks), so that benchmarks and tests that draw
+ * (positive variances, indices in range, 0/1 dropout masks), so that benchmarks and tests that draw
  * inputs at random always draw valid ones.
  */
 import type { InputSampler } from './op.ts';
@@ -21,13 +21,10 @@ export function indicesBelow(bound: (shapes: Record<string, number[]>) => number
   };
 }
 
-/**
- * A 0/1 mask over the last dimension with about a quarter of the entries 1 (masked), never
- * the first position of a row, so that every query keeps at least one key to attend to.
- */
-export function sparseMask(): InputSampler {
-  return ({ count, shape, random }) => {
-    const last = shape.at(-1) ?? 1;
-    return Float32Array.from({ length: count }, (_, i) => (i % last !== 0 && random() < 0.25 ? 1 : 0));
+/** A 0/1 keep mask, 1 with probability 1 − attrs.dropout_p (a dropout mask given as input). */
+export function keepMask(): InputSampler {
+  return ({ count, attrs, random }) => {
+    const p = typeof attrs.dropout_p === 'number' ? attrs.dropout_p : 0;
+    return Float32Array.from({ length: count }, () => (random() < p ? 0 : 1));
   };
 }

@@ -6,6 +6,7 @@ import { matmul, plain, transposed } from '../kernels/matmul.ts';
 import type { GpuRuntime, GpuTensor } from '../kernels/runtime.ts';
 import type { HostTensor, OpDefinition } from './op.ts';
 import { attentionBackward, attentionForward, boolAttr, checkMaskedRows, type AttentionDims, type MaskPlan } from './scaled_dot_product_attention.ts';
+import { keepMask } from './input_samplers.ts';
 
 const OP = 'multi_head_attention';
 
@@ -68,7 +69,7 @@ export const multiHeadAttentionOp: OpDefinition = {
     { name: 'out_proj_bias', dtype: 'float32', optional: true, differentiable: true },
     { name: 'attn_mask', dtype: 'float32', optional: true, acceptsBool: true, differentiable: false },
     { name: 'key_padding_mask', dtype: 'float32', optional: true, acceptsBool: true, differentiable: false },
-    { name: 'dropout_mask', dtype: 'float32', optional: true, differentiable: false },
+    { name: 'dropout_mask', dtype: 'float32', optional: true, differentiable: false, sample: keepMask() },
   ],
   outputs: ['output'],
   prepare(attrs, inputs) {
