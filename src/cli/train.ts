@@ -5,7 +5,6 @@ import { memoryPlan } from '../analysis/memory.ts';
 import { parseOptimizer, type ModelSpec, type OptimizerObject } from '../analysis/model_spec.ts';
 import { formatShape, numel } from '../analysis/tensor.ts';
 import { GpuRuntime } from '../kernels/runtime.ts';
-import type { TimingReport } from '../kernels/profiler.ts';
 import { Executor, type OptimizerConfig } from '../ops/executor/executor.ts';
 import type { BatchLayout, Dataset } from '../data/dataset.ts';
 import { DATA_NAMES, isNamedData, loadNamedData } from '../data/files_node.ts';
@@ -124,22 +123,6 @@ function applyData(ex: Executor, data: TrainData): void {
   ex.setData(data.inputs.data, targets.data, { edgeIndex: data.edgeIndex?.data, mask: data.mask?.data });
 }
 
-/**
- * Collects the timing reports the runtime hands out until `stop()`: the executor resolves the
- * profiler's timestamps once at the end of every step, so a step's GPU time is the sum of what
- * it collected.
- */
-function recordTimings(rt: GpuRuntime): { reports: TimingReport[]; stop(): void } {
-  const reports: TimingReport[] = [];
-  const collect = rt.timings;
-  rt.timings = async () => {
-    const report = await collect.call(rt);
-    reports.push(report);
-    return report;
-  };
-  return { reports, stop: () => (rt.timings = collect) };
-}
-
 export interface TrainOptions {
   optimizer?: string;
   lr?: number;
@@ -192,7 +175,6 @@ export function prepareTraining(source: ModelSpec, options: TrainOptions): Prepa
 /** Trains the prepared model for `steps` steps on the GPU and reports every step's loss and time. */
 export async function runTraining(rt: GpuRuntime, run: PreparedTraining, steps: number, seed?: number): Promise<TrainReport> {
   const ex = await Executor.create(rt, run.spec, { optimizer: run.optimizer, seed, batch: run.batch });
-  const { reports, stop } = recordTimings(rt);
   try {
     ex.loadWeights(run.weights);
     if (run.data) applyData(ex, run.data);
@@ -202,12 +184,9 @@ export async function runTraining(rt: GpuRuntime, run: PreparedTraining, steps: 
     const rows: TrainReport['steps'] = [];
     let measured = 0;
     for (let k = 0; k < steps; k++) {
-      reports.length = 0;
       feeder?.beforeStep(ex, k === 0);
       const r = await ex.step();
-      const timed = reports.map((t) => t.total_gpu_ns);
-      const gpuMs = timed.some((ns) => ns === null) ? null : timed.reduce<number>((sum, ns) => sum + (ns ?? 0), 0) / 1e6;
-      rows.push({ step: r.step, loss: r.loss, wall_ms: r.wall_ms, gpu_ms: gpuMs });
+      rows.push({ step: r.step, loss: r.loss, wall_ms: r.wall_ms, gpu_ms: r.gpu_ms });
       measured = Math.max(measured, r.peak_bytes);
       if (feeder && evalEvery && (r.step % evalEvery === 0 || k === steps - 1)) {
         const since = rows.slice(evals.length ? rows.findIndex((s) => s.step === evals[evals.length - 1].step) + 1 : 0);
@@ -225,7 +204,6 @@ export async function runTraining(rt: GpuRuntime, run: PreparedTraining, steps: 
       ...(evalEvery ? { evals } : {}),
     };
   } finally {
-    stop();
     ex.dispose();
   }
 }

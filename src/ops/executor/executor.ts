@@ -21,6 +21,7 @@ import { parseInit, parseOptimizer, type InitObject, type LayerSpec, type LossNa
 import { numel } from '../../analysis/tensor.ts';
 import { accumulate } from '../../kernels/add.ts';
 import { adamStep, sgdStep } from '../../kernels/optimizer.ts';
+import type { TimingReport } from '../../kernels/profiler.ts';
 import type { GpuRuntime, GpuTensor } from '../../kernels/runtime.ts';
 import { decodeStats, STATS_WIDTH, tensorStats, unitMax, type TensorSummary } from '../../kernels/tensor_stats.ts';
 import type { OpRun } from '../op.ts';
@@ -113,6 +114,10 @@ export interface StepResult {
   /** Ledger clocks bracketing the step (for the breakdown of the peak). */
   clock: [number, number];
   wall_ms: number;
+  /** The step's GPU time (the sum of its dispatches' timestamp intervals), null without timestamp queries. */
+  gpu_ms: number | null;
+  /** The step's dispatches with their GPU times. */
+  timings: TimingReport;
   /** ∂L/∂p of every trainable parameter by dotted name, when `step({ readGradients: true })`. */
   gradients?: Record<string, Float32Array>;
 }
@@ -657,9 +662,14 @@ export class Executor {
     const endClock = ledgerClock(rt);
     rt.owner = 'stats';
     const [raw] = await rt.read([stats]);
-    await rt.timings();
+    const timings = await rt.timings();
     rt.owner = 'runtime';
-    return { step: this.stepCount, loss: decodeStats(raw, this.lossSlot).mean, layers: this.flowStats ? this.decode(raw as Float32Array) : [], peak_bytes: peak, clock: [startClock, endClock], wall_ms: performance.now() - started, ...(gradients ? { gradients } : {}) };
+    return {
+      step: this.stepCount, loss: decodeStats(raw, this.lossSlot).mean, layers: this.flowStats ? this.decode(raw as Float32Array) : [],
+      peak_bytes: peak, clock: [startClock, endClock], wall_ms: performance.now() - started,
+      gpu_ms: timings.total_gpu_ns === null ? null : timings.total_gpu_ns / 1e6, timings,
+      ...(gradients ? { gradients } : {}),
+    };
   }
 
   /**
@@ -714,7 +724,8 @@ export class Executor {
     const logits: GpuTensor = { ...modelOutput, shape: out };
     const lossOp = OPS[classes ? 'cross_entropy' : 'mse_loss'];
     const lossInputs: Record<string, GpuTensor> = classes ? { logits, target: targetTensor } : { x: logits, target: targetTensor };
-    const prepared = lossOp.prepare({}, Object.fromEntries(Object.entries(lossInputs).map(([k, t]) => [k, { shape: t.shape, dtype: t.dtype }])));
+    // The host target lets cross entropy's mean count only the rows that are not ignored.
+    const prepared = lossOp.prepare({}, Object.fromEntries(Object.entries(lossInputs).map(([k, t]) => [k, { shape: t.shape, dtype: t.dtype, ...(t === targetTensor ? { data: target } : {}) }])));
     const lossRun: OpRun = await prepared.forward(rt, lossInputs, { trace: false });
     const [lossValue, output] = await rt.read([lossRun.outputs.loss, modelOutput]);
     rt.release(targetTensor, lossRun.outputs.loss, ...Object.values(lossRun.trace));
