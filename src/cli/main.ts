@@ -11,6 +11,7 @@ commands:
   bench-peers [same options]   the same cases through @tensorflow/tfjs-backend-webgpu, ours/theirs
   diagnose SPEC.json|MODEL [--steps K] [--json]   train K steps on the GPU: gradient flow, verdicts, memory
   train SPEC.json|MODEL [--data FILE] [--steps K] [--optimizer O] [--lr X] [--json]   train on the GPU, every step's loss
+  compare TASK [--archs A,B] [--steps K] [--json]   train a line-up (image, sequence, graph) side by side on the GPU
   gradcheck [op ...] [--json]   analytic GPU gradients vs central differences, per op and input
 
 'nnx run' reads the spec from stdin when SPEC.json is "-".`;
@@ -44,11 +45,15 @@ async function main(argv: string[]): Promise<number> {
     const { trainCommand } = await import('./train.ts');
     return trainCommand(rest);
   }
+  if (command === 'compare') {
+    const { compareCommand } = await import('./compare.ts');
+    return compareCommand(rest);
+  }
   if (command === 'gradcheck') {
     const { gradcheckCommand } = await import('./gradcheck.ts');
     return gradcheckCommand(rest);
   }
-  throw new NnxError(`unknown command "${command}" (commands: run, summary, bench, bench-peers, diagnose, train, gradcheck; nnx --help)`);
+  throw new NnxError(`unknown command "${command}" (commands: run, summary, bench, bench-peers, diagnose, train, compare, gradcheck; nnx --help)`);
 }
 
 main(process.argv.slice(2)).then(
