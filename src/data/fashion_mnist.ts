@@ -6,7 +6,7 @@
  */
 import { InputError } from '../analysis/errors.ts';
 import type { SampleDataset, SampleSplit } from './dataset.ts';
-import type { IdxArray } from './idx.ts';
+import { gunzipInBrowser, IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, isGzip, parseIdx, type IdxArray } from './idx.ts';
 
 export const FASHION_MEAN = 0.286;
 export const FASHION_STD = 0.353;
@@ -47,4 +47,14 @@ export function fashionMnist(files: { trainImages: NamedIdx; trainLabels: NamedI
     sampleShape: [1, 28, 28], targetShape: [], sequence: false, train, test,
     description: `Fashion-MNIST from ${source}: ${train.count} training and ${test.count} test images 1×28×28, 10 classes, pixels /255 then (x − ${FASHION_MEAN}) / ${FASHION_STD}`,
   };
+}
+
+/** The data set from the four files' bytes as a page has them (fetched or picked; gzipped or not, gunzipped with DecompressionStream). */
+export async function fashionMnistFromBytes(bytes: Record<keyof typeof FASHION_FILES, Uint8Array>, source: string): Promise<SampleDataset> {
+  const decode = async (key: keyof typeof FASHION_FILES): Promise<NamedIdx> => {
+    const file = `${source}/${FASHION_FILES[key]}`;
+    const raw = isGzip(bytes[key]) ? await gunzipInBrowser(bytes[key], file) : bytes[key];
+    return { file, idx: parseIdx(raw, file, key.endsWith('Images') ? IDX_IMAGES_MAGIC : IDX_LABELS_MAGIC) };
+  };
+  return fashionMnist({ trainImages: await decode('trainImages'), trainLabels: await decode('trainLabels'), testImages: await decode('testImages'), testLabels: await decode('testLabels') }, source);
 }

@@ -4,7 +4,7 @@
  * and accuracy computed in float64 from the GPU's outputs).
  */
 import { InputError } from '../analysis/errors.ts';
-import type { ModelSpec } from '../analysis/model_spec.ts';
+import type { LayerSpec, ModelSpec } from '../analysis/model_spec.ts';
 import { formatShape } from '../analysis/tensor.ts';
 import type { Executor } from '../ops/executor/executor.ts';
 import { streamSeed } from '../ops/executor/init.ts';
@@ -34,6 +34,10 @@ export function fitSpecToDataset(spec: ModelSpec, ds: Dataset, batch: number | u
   const sample = oneHot ? [...ds.sampleShape, ds.vocabulary!] : ds.sampleShape;
   const timeFirst = ds.sequence && batchDim === 1;
   if (!(batchDim === 0 || timeFirst)) throw new InputError(`--data ${ds.name}: the batch must be dim 0${ds.sequence ? ' or, for sequences, dim 1' : ''} of the model input, the spec has batch_dim ${batchDim}`);
+  const embedding = firstLeaf(spec.layers);
+  if (ds.vocabulary && !oneHot && embedding?.type === 'Embedding' && typeof embedding.num_embeddings === 'number' && embedding.num_embeddings < ds.vocabulary) {
+    throw new InputError(`--data ${ds.name} has a vocabulary of ${ds.vocabulary} tokens, the model's Embedding has num_embeddings ${embedding.num_embeddings}`);
+  }
   const n = batch ?? given[batchDim];
   const wanted = timeFirst ? [sample[0], n, ...sample.slice(1)] : [n, ...sample];
   // A sequence's length follows the data; every other dimension must agree with the spec.
@@ -45,6 +49,12 @@ export function fitSpecToDataset(spec: ModelSpec, ds: Dataset, batch: number | u
     throw new InputError(`--data ${ds.name} gives ${ds.vocabulary ? (oneHot ? 'one-hot tokens ' : 'token ids ') : ''}${formatShape(wanted)}, the model's input is ${formatShape(given)} (expected ${form}${ds.sequence ? ', any T' : ''})`);
   }
   return { spec: { ...spec, input: wanted }, batch: n, layout: { timeFirst, oneHot } };
+}
+
+/** The first layer that is not a Sequential. */
+function firstLeaf(layers: LayerSpec[]): LayerSpec | undefined {
+  const first = layers[0];
+  return first?.type === 'Sequential' ? firstLeaf((first.layers as LayerSpec[]) ?? []) : first;
 }
 
 /** Feeds the executor a data set: `beforeStep` sets the step's data, `evaluate` scores the test split. */

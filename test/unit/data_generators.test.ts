@@ -175,6 +175,8 @@ describe('batches and scores', () => {
     expect(() => fitSpecToDataset({ input: [16, 10, 3], layers: [] }, adding, undefined)).toThrow(new InputError('--data adding:30 gives [16, 30, 2], the model\'s input is [16, 10, 3] (expected [N, T, 2], any T)'));
     const copy = copyTask(5, { train: 8, test: 2 });
     expect(fitSpecToDataset({ input: [4, 25, 10], layers: [] }, copy, undefined).layout).toEqual({ timeFirst: false, oneHot: true });
+    const small = { input: [4, 25], layers: [{ type: 'Embedding', num_embeddings: 8, embedding_dim: 4 }] };
+    expect(() => fitSpecToDataset(small, copy, undefined)).toThrow('--data copy:5 has a vocabulary of 10 tokens, the model\'s Embedding has num_embeddings 8');
     expect(() => fitSpecToDataset({ input: [4, 34], layers: [] }, karateTask(), undefined)).toThrow('--data karate is a graph, but the model has no graph layers');
     expect(() => fitSpecToDataset({ input: [34, 16], batch_dim: null, graph: { num_edges: 156 }, layers: [] }, karateTask(), undefined)).toThrow('--data karate has 34 features per node, the model\'s input is [34, 16] (expected [V, 34])');
   });

@@ -2,13 +2,13 @@
  * The IDX reader on the shipped Fashion-MNIST subset and on corrupt files written to a temp dir:
  * every bad file is a one-line InputError naming the file and the numbers.
  */
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, test } from 'vitest';
 import { InputError } from '../../src/analysis/errors.ts';
-import { FASHION_FILES, FASHION_MEAN, FASHION_STD } from '../../src/data/fashion_mnist.ts';
+import { FASHION_FILES, FASHION_MEAN, FASHION_STD, fashionMnistFromBytes } from '../../src/data/fashion_mnist.ts';
 import { loadFashionMnist, readFileBytes, readIdxFile, SHIPPED_DATA } from '../../src/data/files_node.ts';
 import { gunzipInBrowser, IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, parseIdx } from '../../src/data/idx.ts';
 
@@ -72,6 +72,16 @@ describe('IDX reader', () => {
     expect([ds.train.count, ds.test.count]).toEqual([3, 1]);
     expect(Array.from(ds.train.targets)).toEqual([9, 0, 4]);
     expect(ds.test.inputs[255]).toBeCloseTo((1 - 0.286) / 0.353, 6);
+  });
+
+  test('the browser path: the same subset from bytes, gunzipped by DecompressionStream', async () => {
+    const dir = join(SHIPPED_DATA, 'fashion-mnist');
+    const bytes = Object.fromEntries(Object.entries(FASHION_FILES).map(([k, f]) => [k, new Uint8Array(readFileSync(join(dir, f)))])) as Record<keyof typeof FASHION_FILES, Uint8Array>;
+    const fromBytes = await fashionMnistFromBytes(bytes, 'picked');
+    const fromDisk = loadFashionMnist();
+    expect(fromBytes.train.count).toBe(4000);
+    expect(Buffer.from(fromBytes.train.inputs.buffer).equals(Buffer.from(fromDisk.train.inputs.buffer))).toBe(true);
+    expect(Array.from(fromBytes.test.targets)).toEqual(Array.from(fromDisk.test.targets));
   });
 
   test('DecompressionStream (the browser path) and zlib agree', async () => {
