@@ -26,7 +26,7 @@ export const TRAIN_USAGE = `usage: nnx train SPEC.json|MODEL [options]
   --steps K         optimizer steps (default 10)
   --optimizer O     sgd, momentum or adam (default: the spec's, else sgd)
   --lr X            learning rate of the optimizer in effect
-  --batch N         replace the batch dimension (seeded data only)
+  --batch N         replace the batch dimension (seeded data, or the mini-batch of --data NAME)
   --seed S          seed of the initialization and the random data (default: the spec's, else 0)
   --print-every N   table rows every N steps (the last step always)
   --json            print {model, params, optimizer, steps[{step, loss, wall_ms, gpu_ms}], memory,
