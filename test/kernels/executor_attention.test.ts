@@ -16,6 +16,8 @@ import { analyzeModel } from '../../src/analysis/graph.ts';
 import type { ModelSpec } from '../../src/analysis/model_spec.ts';
 import { numel } from '../../src/analysis/tensor.ts';
 import { Executor } from '../../src/ops/executor/executor.ts';
+import type { HostTensor } from '../../src/ops/op.ts';
+import { OPS } from '../../src/ops/registry.ts';
 import { runSpec } from '../../src/ops/run.ts';
 import type { RunSpec } from '../../src/ops/spec.ts';
 import { dropoutImpl, patchTokensImpl } from '../../src/ops/executor/layers_attention.ts';
@@ -304,6 +306,21 @@ describe('MultiheadAttention in the executor', () => {
     // 216 Bernoulli(0.1) draws: within 4.5 standard deviations of 21.6.
     expect(Math.abs(dropped - 21.6)).toBeLessThanOrEqual(4.5 * Math.sqrt(216 * 0.09));
     rt.release(...tensors, r.output, ...r.scratch);
+  });
+
+  test.each([
+    ['dropout_p without a mask', { dropout_p: 0.2 }, null, /dropout_p 0\.2 needs dropout_mask \[2, 2, 3, 3\]/],
+    ['a mask without dropout_p', {}, { shape: [2, 2, 3, 3], data: new Array(36).fill(1) }, /dropout_p 0 takes no dropout_mask/],
+    ['a mask of the wrong shape', { dropout_p: 0.2 }, { shape: [2, 3, 3], data: new Array(18).fill(1) }, /dropout_mask must have shape \[2, 2, 3, 3\] .* got \[2, 3, 3\]/],
+    ['a mask value that is not 0 or 1', { dropout_p: 0.2 }, { shape: [2, 2, 3, 3], data: [...new Array(35).fill(1), 0.5] }, /dropout_mask\[35\] = 0\.5, expected 0 \(dropped\) or 1 \(kept\)/],
+    ['dropout_p 1', { dropout_p: 1 }, null, /dropout_p must be a number in \[0, 1\), got 1/],
+  ] as const)('multi_head_attention with %s: a one-line InputError', (_name, attrs, mask, message) => {
+    const inputs: Record<string, HostTensor> = {
+      x: { shape: [2, 3, 4], dtype: 'float32' }, in_proj_weight: { shape: [12, 4], dtype: 'float32' }, out_proj_weight: { shape: [4, 4], dtype: 'float32' },
+      ...(mask ? { dropout_mask: { shape: [...mask.shape], data: [...mask.data], dtype: 'float32' } } : {}),
+    };
+    expect(() => OPS.multi_head_attention.prepare({ num_heads: 2, ...attrs }, inputs)).toThrow(InputError);
+    expect(() => OPS.multi_head_attention.prepare({ num_heads: 2, ...attrs }, inputs)).toThrow(message);
   });
 
   test.each([
