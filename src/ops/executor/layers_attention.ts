@@ -12,7 +12,7 @@ import { patchTokensBackwardInput, patchTokensBackwardParams, patchTokensForward
 import type { GpuTensor } from '../../kernels/runtime.ts';
 import { OPS } from '../registry.ts';
 import { streamSeed } from './init.ts';
-import type { LayerContext, LayerImpl } from './layers.ts';
+import { viewImpl, type LayerContext, type LayerImpl } from './layers.ts';
 
 /** The mask seed of one layer at one step: reproducible for (executor seed, layer path, step). */
 export function dropoutSeed(context: LayerContext | undefined, path: string): number {
@@ -25,15 +25,17 @@ export function dropoutSeed(context: LayerContext | undefined, path: string): nu
  * scaled by 1/(1 − p), the same mask applied to the gradient. Dropout draws one value per
  * element, Dropout2d one per (n, c) channel of an [N, C, *] input (PyTorch 1.13's
  * feature_dropout, which reads a 3-D input as [N, C, L]). The mask (1 kept, 0 dropped) is the
- * layer's trace `mask`: x's shape for Dropout, [N, C, 1, …] for Dropout2d.
+ * layer's trace `mask`: x's shape for Dropout, [N, C, 1, …] for Dropout2d. In eval, the identity.
  */
 export function dropoutImpl(node: LayerNode, layer: LayerSpec): LayerImpl {
   const p = typeof layer.p === 'number' ? layer.p : 0.5;
   const shape = node.inputShapes[0];
   const maskShape = layer.type === 'Dropout2d' ? shape.map((v, i) => (i < 2 ? v : 1)) : [...shape];
+  const identity = viewImpl(shape);
   return {
     module: 'other',
-    async forward(rt, [x], _params, _buffers, context) {
+    async forward(rt, [x], params, buffers, context) {
+      if (context?.training === false) return identity.forward(rt, [x], params, buffers, context);
       const mask = rt.tensor(`${node.name}.mask`, maskShape);
       // The output storage tells apart layers that share a path (word_language_model applies `drop` twice).
       await dropoutMask(rt, mask, p, dropoutSeed(context, `${node.name}#${node.outputStorage}`));
@@ -93,23 +95,19 @@ export function patchTokensImpl(node: LayerNode): LayerImpl {
 }
 
 /**
- * nn.MultiheadAttention as self-attention (one input, kdim = vdim = embed_dim, no bias_k/v,
- * no zero attention), through the `multi_head_attention` op: the layer's `in_proj_weight`,
+ * nn.MultiheadAttention as self-attention (one input, so kdim = vdim = embed_dim as the
+ * analysis checks; no bias_k/v, no zero attention), through the `multi_head_attention` op: the layer's `in_proj_weight`,
  * `in_proj_bias`, `out_proj.weight`, `out_proj.bias` are the op's inputs. An unbatched [L, E]
  * input runs as [1, L, E]. Attention dropout p > 0 (training) draws a seeded 0/1 mask
- * [N, heads, L, L] on the probabilities, shown in the trace as `attn_dropout_mask`.
+ * [N, heads, L, L] on the probabilities, shown in the trace as `attn_dropout_mask`; eval draws none.
  */
 export function multiheadAttentionImpl(node: LayerNode, layer: LayerSpec): LayerImpl {
   const fail = (why: string): never => {
     throw new InputError(`layer "${node.name}" (MultiheadAttention): the GPU executor ${why}`);
   };
-  const e = layer.embed_dim as number;
   if (node.inputShapes.length !== 1) fail(`runs self-attention only (one input), got ${node.inputShapes.length} inputs (query, key, value)`);
-  if ((layer.kdim ?? e) !== e || (layer.vdim ?? e) !== e) fail(`needs kdim = vdim = embed_dim ${e}, got kdim ${layer.kdim ?? e}, vdim ${layer.vdim ?? e}`);
   if (layer.add_bias_kv) fail('does not implement add_bias_kv');
   if (layer.add_zero_attn) fail('does not implement add_zero_attn');
-  const op = OPS.multi_head_attention;
-  if (!op) fail('needs the multi_head_attention op, which this build lacks');
   const p = typeof layer.dropout === 'number' ? layer.dropout : 0;
   if (p >= 1) fail(`runs attention dropout p < 1 only, got ${p}`);
   const inShape = node.inputShapes[0];
@@ -125,12 +123,12 @@ export function multiheadAttentionImpl(node: LayerNode, layer: LayerSpec): Layer
       const inputs: Record<string, GpuTensor> = { x: { ...x, shape: opShape } };
       for (const [name, opInput] of Object.entries(paramMap)) if (params[name]) inputs[opInput] = params[name];
       const attrs: Record<string, unknown> = { num_heads: layer.num_heads, batch_first: batchFirst };
-      if (p > 0) {
+      if (p > 0 && context?.training !== false) {
         inputs.dropout_mask = rt.tensor(`${node.name}.attn_dropout_mask`, maskShape);
         await dropoutMask(rt, inputs.dropout_mask, p, dropoutSeed(context, `${node.name}#${node.outputStorage} attention`));
         attrs.dropout_p = p;
       }
-      const prepared = op.prepare(attrs, Object.fromEntries(Object.entries(inputs).map(([k, t]) => [k, { shape: t.shape, dtype: t.dtype }])));
+      const prepared = OPS.multi_head_attention.prepare(attrs, Object.fromEntries(Object.entries(inputs).map(([k, t]) => [k, { shape: t.shape, dtype: t.dtype }])));
       const run = await prepared.forward(rt, inputs, { trace: false });
       const output = { ...run.outputs.output, shape: [...node.outputShape] };
       const scratch = [...Object.values(run.trace), ...Object.entries(run.outputs).filter(([k]) => k !== 'output').map(([, t]) => t)];
