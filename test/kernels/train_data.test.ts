@@ -1,8 +1,11 @@
 /**
  * Named data on the GPU: Executor.evaluate against the float64 reference (forward only, nothing
- * updated), and `nnx train --data NAME --eval-every M` on Fashion-MNIST (a tiny CNN), the
+ * updated) and, in eval mode, against PyTorch's model.eval() (test/fixtures/generate_executor_eval.py →
+ * executor_eval_cases.json: running BatchNorm statistics, dropout off), and `nnx train --data NAME --eval-every M` on Fashion-MNIST (a tiny CNN), the
  * adding problem (an LSTM) and the karate club (GCN): falling loss and the evals rows.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import type { ModelSpec } from '../../src/analysis/model_spec.ts';
 import { crossEntropyForwardRef } from '../../src/analysis/reference/cross_entropy.ts';
@@ -17,6 +20,14 @@ import { expectTensorClose, useGpu } from './gpu_harness.ts';
 const gpu = useGpu();
 
 const f64 = (shape: number[], data: ArrayLike<number>) => ({ shape, data: Float64Array.from(data) });
+
+interface Tensor {
+  shape: number[];
+  data: number[];
+}
+
+const EVAL_CASES: { name: string; spec: ModelSpec; weights: Record<string, Tensor>; input: Tensor; target: Tensor; expected: { output: Tensor; loss: number } }[] =
+  JSON.parse(readFileSync(join(import.meta.dirname, '../fixtures/executor_eval_cases.json'), 'utf8'));
 
 describe('Executor.evaluate', () => {
   test('output and loss match the float64 reference; parameters, gradients and the training data stay', async () => {
@@ -49,6 +60,45 @@ describe('Executor.evaluate', () => {
       ex.dispose();
     }
   });
+});
+
+describe('Executor.evaluate runs in eval mode, as model.eval()', () => {
+  test('the fixtures cover BatchNorm1d/2d with dropout, a Transformer encoder layer and a 2-layer LSTM with dropout', () => {
+    expect(EVAL_CASES.map((c) => c.name)).toEqual(['cnn_bn_dropout', 'encoder_dropout', 'lstm2_dropout']);
+  });
+
+  for (const c of EVAL_CASES) {
+    test(`${c.name}: output and loss match PyTorch; nothing stays or changes; training afterwards is unaffected`, async () => {
+      const rt = gpu();
+      const spec: ModelSpec = { ...c.spec, optimizer: { type: 'sgd', lr: 0.1 } };
+      const ex = await Executor.create(rt, spec, { seed: 4, flowStats: false });
+      const twin = await Executor.create(rt, spec, { seed: 4, flowStats: false });
+      try {
+        ex.loadWeights(c.weights);
+        twin.loadWeights(c.weights);
+        const before = await ex.readParams();
+        const live = rt.ledger.liveBytes;
+        const r = await ex.evaluate(c.input.data, c.target.data);
+        expect(rt.ledger.liveBytes, 'bytes live after evaluate').toBe(live);
+        expectTensorClose({ shape: c.expected.output.shape, data: Array.from(r.output) }, c.expected.output, `${c.name} eval output`);
+        expectTensorClose({ shape: [], data: [r.loss] }, { shape: [], data: [c.expected.loss] }, `${c.name} eval loss`);
+        // No random mask in eval: a second run gives the same bits.
+        expect(Array.from((await ex.evaluate(c.input.data, c.target.data)).output)).toEqual(Array.from(r.output));
+        const after = await ex.readParams();
+        for (const [name, v] of Object.entries(before)) expect(Array.from(after[name]), name).toEqual(Array.from(v));
+        // A training step after evaluate equals one on a twin that never evaluated (same masks, batch statistics).
+        const trained = await ex.step();
+        const reference = await twin.step();
+        expect(trained.loss).toBe(reference.loss);
+        const [a, b] = [await ex.readParams(), await twin.readParams()];
+        for (const [name, v] of Object.entries(b)) expect(Array.from(a[name]), `${name} after a step`).toEqual(Array.from(v));
+        if (c.name === 'cnn_bn_dropout') expect(Array.from(a['1.running_mean']), 'training still updates the running mean').not.toEqual(Array.from(before['1.running_mean']));
+      } finally {
+        ex.dispose();
+        twin.dispose();
+      }
+    });
+  }
 });
 
 async function train(spec: ModelSpec, data: string, steps: number, evalEvery: number, extra: { batch?: number; optimizer?: string; lr?: number } = {}): Promise<TrainReport> {

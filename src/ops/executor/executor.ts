@@ -673,9 +673,10 @@ export class Executor {
   }
 
   /**
-   * Forward only, for evaluation: the model output and the loss of `input` against `target`,
-   * with no backward, no optimizer step and no statistics; running statistics are left as they
-   * are and the training data stays. Layers run as in training (batch statistics, dropout).
+   * Forward only, in eval mode (PyTorch's model.eval()): the model output and the loss of `input`
+   * against `target`. BatchNorm normalizes with its running statistics (batch statistics when it
+   * tracks none), every dropout is the identity; nothing is kept for a backward, and running
+   * statistics, parameters, gradients, optimizer state and the training data stay as they are.
    * `target` covers every output row (no mask); cross entropy skips rows whose class is -100.
    */
   async evaluate(input: ArrayLike<number>, target: ArrayLike<number>): Promise<{ loss: number; output: Float32Array }> {
@@ -712,7 +713,7 @@ export class Executor {
     for (const p of this.plan) {
       const params = Object.fromEntries(Object.entries(p.params).map(([k, v]) => [k, v.tensor]));
       const buffers = Object.fromEntries(Object.entries(p.buffers).map(([k, v]) => [k, v.tensor]));
-      const run = await p.impl.forward(rt, p.inputs.map((i) => live[i]!), params, buffers, { seed: this.seed, step: this.stepCount });
+      const run = await p.impl.forward(rt, p.inputs.map((i) => live[i]!), params, buffers, { seed: this.seed, step: this.stepCount, training: false });
       live[p.output] = run.output;
       holds.set(run.output.buffer, (holds.get(run.output.buffer) ?? 0) + this.values[p.output].readers);
       await rt.submit();

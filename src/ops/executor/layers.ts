@@ -38,6 +38,11 @@ export interface ExecGraphData {
 export interface LayerContext {
   seed: number;
   step: number;
+  /**
+   * false runs the layer as PyTorch's model.eval(): BatchNorm normalizes with its running
+   * statistics (and updates nothing), every dropout is the identity. Default true (training).
+   */
+  training?: boolean;
 }
 
 /** One leaf layer type. */
@@ -63,7 +68,7 @@ function pick(layer: LayerSpec, keys: string[]): Record<string, unknown> {
  */
 function viaOp(
   opName: string, _node: LayerNode, attrs: Record<string, unknown>, paramMap: Record<string, string>, module: ModuleKind,
-  options: { inputNames?: string[]; outputName?: string; bufferMap?: Record<string, string>; band?: [number, number]; hostInputs?: () => Record<string, HostTensor> } = {},
+  options: { inputNames?: string[]; outputName?: string; bufferMap?: Record<string, string>; band?: [number, number]; hostInputs?: () => Record<string, HostTensor>; evalAttrs?: Record<string, unknown> } = {},
 ): LayerImpl {
   const op = OPS[opName];
   const inputNames = options.inputNames ?? ['x'];
@@ -71,13 +76,13 @@ function viaOp(
   return {
     module,
     band: options.band,
-    async forward(rt, inputs, params, buffers) {
+    async forward(rt, inputs, params, buffers, context) {
       const gpuInputs: Record<string, GpuTensor> = {};
       inputNames.forEach((n, i) => (gpuInputs[n] = inputs[i]));
       for (const [layerName, opInput] of Object.entries(paramMap)) if (params[layerName]) gpuInputs[opInput] = params[layerName];
       for (const [layerName, opInput] of Object.entries(options.bufferMap ?? {})) if (buffers[layerName]) gpuInputs[opInput] = buffers[layerName];
       const host: Record<string, HostTensor> = { ...Object.fromEntries(Object.entries(gpuInputs).map(([k, t]) => [k, { shape: t.shape, dtype: t.dtype }])), ...options.hostInputs?.() };
-      const prepared = op.prepare(attrs, host);
+      const prepared = op.prepare(context?.training === false && options.evalAttrs ? options.evalAttrs : attrs, host);
       const run: OpRun = await prepared.forward(rt, gpuInputs, { trace: false });
       const output = run.outputs[outputName];
       const scratch: GpuTensor[] = Object.values(run.trace);
@@ -154,8 +159,8 @@ const reluImpl: LayerImpl = {
   },
 };
 
-/** A view (Flatten, Reshape, Identity, Dropout with p = 0): same buffer, new shape. */
-function viewImpl(outShape: number[]): LayerImpl {
+/** A view (Flatten, Reshape, Identity, Dropout with p = 0 or in eval): same buffer, new shape. */
+export function viewImpl(outShape: number[]): LayerImpl {
   return {
     module: 'other',
     async forward(_rt, [x]) {
@@ -245,7 +250,9 @@ export function layerImpl(layer: LayerSpec, node: LayerNode, graph?: ExecGraphDa
       const attrs: Record<string, unknown> = { training: true, ...pick(layer, ['eps']) };
       if (layer.momentum !== undefined && layer.momentum !== null) attrs.momentum = layer.momentum;
       if (layer.momentum === null) unsupported('does not implement momentum = null (cumulative averages)');
-      return viaOp('batch_norm', node, attrs, identityMap, 'norm', { bufferMap: { running_mean: 'running_mean', running_var: 'running_var' } });
+      // Eval normalizes with the running statistics; without them (track_running_stats false) with the batch's, as PyTorch.
+      const evalAttrs = node.buffers.length ? { ...attrs, training: false } : attrs;
+      return viaOp('batch_norm', node, attrs, identityMap, 'norm', { bufferMap: { running_mean: 'running_mean', running_var: 'running_var' }, evalAttrs });
     }
     case 'LayerNorm':
       return viaOp('layer_norm', node, { normalized_shape: layer.normalized_shape, ...pick(layer, ['eps']) }, identityMap, 'norm');

@@ -4,7 +4,7 @@
  * runs on the time-reversed sequence and its output is reversed back; directions are
  * concatenated on the feature dim ([T, N, dirs·H]), which is the next layer's input. Dropout
  * between layers (p > 0, training) applies a seeded mask to each layer's output but the last, as
- * PyTorch does; the masks are kept for backward and traced as `dropout_mask.l{k}`. The trace's
+ * PyTorch does (none in eval); the masks are kept for backward and traced as `dropout_mask.l{k}`. The trace's
  * `grad_h_norm` is ‖∂L/∂h_t‖ per step of the top layer's forward direction.
  */
 import type { LayerNode } from '../../analysis/graph.ts';
@@ -97,7 +97,7 @@ export function stackedRecurrentImpl(layer: LayerSpec, node: LayerNode, unsuppor
         x = out ?? y!;
         if (k < numLayers - 1) {
           scratch.push(x);
-          if (dropout > 0) {
+          if (dropout > 0 && context?.training !== false) {
             const mask = temp(`dropout mask after layer ${k}`, x.shape);
             await dropoutMask(rt, mask, dropout, dropoutSeed(context, `${node.name}#${node.outputStorage} layer ${k}`));
             masks.push(mask);
