@@ -10,6 +10,7 @@ import { runModelBench, type ModelBenchResult } from '../ops/bench_model.ts';
 import { loadSpec } from './diagnose.ts';
 import { OPS } from '../ops/registry.ts';
 import { parseSpecText } from '../ops/spec.ts';
+import { setAttentionPath, type AttentionPath } from '../ops/scaled_dot_product_attention.ts';
 import { writeStdout } from './run.ts';
 
 export interface BenchArgs {
@@ -22,11 +23,15 @@ export interface BenchArgs {
   model: string | null;
   train: boolean;
   batch: number | null;
+  /** `--trace`: the op cases run with tracing on (to measure what tracing costs). */
+  trace: boolean;
+  /** `--attention fused|unfused`: forces the attention ops' path (default: the ops' own rule). */
+  attention: AttentionPath;
 }
 
 /** Parses the options `nnx bench` and `nnx bench-peers` share. */
 export function parseBenchArgs(argv: string[]): BenchArgs {
-  const args: BenchArgs = { json: false, markdown: false, filter: null, casesFile: null, runs: 5, model: null, train: false, batch: null };
+  const args: BenchArgs = { json: false, markdown: false, filter: null, casesFile: null, runs: 5, model: null, train: false, batch: null, trace: false, attention: 'auto' };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => {
@@ -40,6 +45,12 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     else if (arg === '--cases') args.casesFile = value();
     else if (arg === '--model') args.model = value();
     else if (arg === '--train') args.train = true;
+    else if (arg === '--trace') args.trace = true;
+    else if (arg === '--attention') {
+      const v = value();
+      if (v !== 'fused' && v !== 'unfused' && v !== 'auto') throw new InputError(`bench: --attention must be fused, unfused or auto, got ${v}`);
+      args.attention = v;
+    }
     else if (arg === '--batch') {
       const v = value();
       args.batch = Number(v);
@@ -49,7 +60,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
       const v = value();
       args.runs = Number(v);
       if (!Number.isInteger(args.runs) || args.runs < 1) throw new InputError(`bench: --runs must be a whole number >= 1, got ${v}`);
-    } else throw new InputError(`bench: unknown option ${arg} (options: --json, --markdown, --filter TEXT, --cases FILE.json, --runs N, --model SPEC|ZOO [--train] [--batch N])`);
+    } else throw new InputError(`bench: unknown option ${arg} (options: --json, --markdown, --filter TEXT, --cases FILE.json, --runs N, --trace, --attention fused|unfused, --model SPEC|ZOO [--train] [--batch N])`);
   }
   if ((args.train || args.batch !== null) && !args.model) throw new InputError('bench: --train and --batch need --model SPEC|ZOO');
   return args;
@@ -60,10 +71,10 @@ export function fmt(value: number | null, digits = 2): string {
 }
 
 function table(adapter: string, peak: { gflops: number; gbps: number }, results: BenchResult[], skipped: string[]): string {
-  const header = ['case', 'GPU ms (median)', 'min–max', 'wall ms', 'GFLOP/s', 'GB/s', '% of peak'];
+  const header = ['case', 'GPU ms (median)', 'min–max', 'wall ms', 'GFLOP/s', 'GB/s', '% of peak', 'peak MB', 'dispatches'];
   const rows = results.map((r) => [
     r.name, fmt(r.gpu_ms, 3), `${fmt(r.gpu_ms_min, 3)}–${fmt(r.gpu_ms_max, 3)}`, fmt(r.wall_ms, 3), fmt(r.gflops), fmt(r.gbps),
-    r.fraction_of_peak === null ? '—' : `${(100 * r.fraction_of_peak).toFixed(1)}%`,
+    r.fraction_of_peak === null ? '—' : `${(100 * r.fraction_of_peak).toFixed(1)}%`, fmt(r.peak_bytes / 1e6, 2), String(r.dispatches),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
@@ -117,12 +128,13 @@ function modelTable(adapter: string, peak: { gflops: number; gbps: number }, r: 
   ].join('\n');
 }
 
-/** `nnx bench [--json] [--filter TEXT] [--cases FILE.json] [--runs N] [--model SPEC|ZOO [--train] [--batch N]]`. */
+/** `nnx bench [--json] [--filter TEXT] [--cases FILE.json] [--runs N] [--trace] [--attention fused|unfused] [--model SPEC|ZOO [--train] [--batch N]]`. */
 export async function benchCommand(argv: string[]): Promise<number> {
   const args = parseBenchArgs(argv);
   const spec = args.model ? loadSpec(args.model, 'bench') : null;
   const { cases, skipped } = spec ? { cases: [], skipped: [] } : selectCases(args);
   const rt = await GpuRuntime.create();
+  setAttentionPath(args.attention);
   try {
     if (!rt.profiler.enabled) process.stderr.write('nnx: timestamp queries are unavailable on this adapter: GPU times are not measured, only wall times\n');
     const roofline = await measureRoofline(rt);
@@ -143,7 +155,7 @@ export async function benchCommand(argv: string[]): Promise<number> {
     }
     const results: BenchResult[] = [];
     for (const c of cases) {
-      results.push(await runBenchCase(rt, c, roofline, args.runs));
+      results.push(await runBenchCase(rt, c, roofline, args.runs, 1, args.trace));
       if (!args.json) process.stderr.write(`  ${c.name}: ${fmt(results.at(-1)!.gpu_ms, 3)} ms\n`);
     }
     const peak = { gflops: roofline.gflops, gbps: roofline.gbps };

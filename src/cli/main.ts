@@ -6,7 +6,7 @@ const USAGE = `usage: nnx <command> [options]
 commands:
   run SPEC.json [--trace] [--explain I,J,...]   run one op on the WebGPU adapter, print JSON
   summary MODEL|SPEC.json [--input N,C,H,W] [--json]   per-layer params, MACs, FLOPs, memory
-  bench [--json] [--filter TEXT] [--cases FILE.json] [--runs N]   kernel timings and the adapter's roofline
+  bench [--json] [--filter TEXT] [--cases FILE.json] [--runs N] [--trace] [--attention fused|unfused]   kernel timings and the adapter's roofline
   bench --model SPEC|ZOO [--train] [--batch N] [--json]   a whole model's forward pass or training step, per layer and kernel
   bench-peers [same options]   the same cases through @tensorflow/tfjs-backend-webgpu, ours/theirs
   diagnose SPEC.json|MODEL [--steps K] [--json]   train K steps on the GPU: gradient flow, verdicts, memory

@@ -132,6 +132,17 @@ export const AttentionParams = d.struct({
   width: d.u32, srcOffset: d.u32, srcStride1: d.u32, srcStride2: d.u32, srcRow: d.u32,
 });
 
+/** Fused attention (attention_fused.wgsl): dims, scale, the q/k/v/output views, up to two masks. */
+export const FusedAttentionParams = d.struct({
+  rows: d.u32, queries: d.u32, keys: d.u32, dim: d.u32, valueDim: d.u32, batch2: d.u32, causal: d.u32, scale: d.f32,
+  qOffset: d.u32, qStride1: d.u32, qStride2: d.u32, qRow: d.u32,
+  kOffset: d.u32, kStride1: d.u32, kStride2: d.u32, kRow: d.u32,
+  vOffset: d.u32, vStride1: d.u32, vStride2: d.u32, vRow: d.u32,
+  oOffset: d.u32, oStride1: d.u32, oStride2: d.u32, oRow: d.u32,
+  mask1Mode: d.u32, mask1Stride1: d.u32, mask1Stride2: d.u32, mask1Row: d.u32, mask1Col: d.u32,
+  mask2Mode: d.u32, mask2Stride1: d.u32, mask2Stride2: d.u32, mask2Row: d.u32, mask2Col: d.u32,
+});
+
 /** softmax / log_softmax over an [outer, size, inner] view (softmax.wgsl); naive skips the max subtraction. */
 export const SoftmaxParams = d.struct({
   outer: d.u32, size: d.u32, inner: d.u32, log: d.u32, naive: d.u32,

@@ -36,6 +36,12 @@ export interface BenchResult {
   fraction_of_peak: number | null;
   /** Median GPU time per kernel of one call. */
   kernels: { kernel: string; gpu_ms: number | null }[];
+  /** Whether the calls ran with trace on (the traced tensors kept until the call ends, not read back). */
+  trace: boolean;
+  /** The ledger's peak of live GPU bytes over the last call, inputs and output gradients included. */
+  peak_bytes: number;
+  /** Dispatches of one call. */
+  dispatches: number;
 }
 
 /** The median of a non-empty list. */
@@ -76,9 +82,11 @@ export function benchInputs(c: BenchCase, seed = 1): Record<string, HostTensor> 
 /**
  * Runs a case `warmup + runs` times on the GPU. Inputs and output gradients are uploaded once;
  * each call encodes forward (and backward), submits, waits for completion, and frees what it
- * allocated. No trace is read back: the timed path is the fast path.
+ * allocated. No trace is read back; with `trace` the op runs as `nnx run --trace` would (traced tensors made).
  */
-export async function runBenchCase(rt: GpuRuntime, c: BenchCase, peak: { gflops: number; gbps: number } | null, runs = 5, warmup = 1): Promise<BenchResult> {
+export async function runBenchCase(
+  rt: GpuRuntime, c: BenchCase, peak: { gflops: number; gbps: number } | null, runs = 5, warmup = 1, trace = false,
+): Promise<BenchResult> {
   const op = findOp(c.op);
   const hostInputs = benchInputs(c);
   const prepared = op.prepare(c.attrs, hostInputs);
@@ -99,9 +107,12 @@ export async function runBenchCase(rt: GpuRuntime, c: BenchCase, peak: { gflops:
     const perKernel = new Map<string, number[]>();
     let flops = 0;
     let bytes = 0;
+    let peakBytes = 0;
+    let dispatches = 0;
     for (let i = 0; i < warmup + runs; i++) {
+      rt.ledger.resetPeak();
       const started = performance.now();
-      const run = await prepared.forward(rt, inputs, { trace: false });
+      const run = await prepared.forward(rt, inputs, { trace });
       const grads = c.backward ? await run.backward(gradOutputs) : {};
       await rt.submit();
       await rt.device.queue.onSubmittedWorkDone();
@@ -109,6 +120,8 @@ export async function runBenchCase(rt: GpuRuntime, c: BenchCase, peak: { gflops:
       rt.release(...Object.values(run.outputs), ...Object.values(run.trace), ...Object.values(grads));
       const report = await rt.timings();
       if (i < warmup) continue;
+      peakBytes = rt.ledger.peakBytes;
+      dispatches = report.dispatches.length;
       wall.push(elapsed);
       if (report.total_gpu_ns !== null) gpu.push(report.total_gpu_ns / 1e6);
       flops = report.dispatches.reduce((s, d) => s + d.flops, 0);
@@ -130,6 +143,7 @@ export async function runBenchCase(rt: GpuRuntime, c: BenchCase, peak: { gflops:
       flops, bytes, gflops, gbps,
       fraction_of_peak: peak && gflops !== null && gbps !== null ? Math.max(gflops / peak.gflops, gbps / peak.gbps) : null,
       kernels: [...perKernel].map(([kernel, ms]) => ({ kernel, gpu_ms: gpu.length ? median(ms) : null })),
+      trace, peak_bytes: peakBytes, dispatches,
     };
   });
 }

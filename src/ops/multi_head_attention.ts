@@ -5,7 +5,7 @@ import { gatherHeads, type AttentionMask, type HeadView } from '../kernels/atten
 import { matmul, plain, transposed } from '../kernels/matmul.ts';
 import type { GpuRuntime, GpuTensor } from '../kernels/runtime.ts';
 import type { HostTensor, OpDefinition } from './op.ts';
-import { attentionBackward, attentionForward, boolAttr, checkMaskedRows, type AttentionDims, type MaskPlan } from './scaled_dot_product_attention.ts';
+import { boolAttr, checkMaskedRows, runAttention, type AttentionDims, type MaskPlan } from './scaled_dot_product_attention.ts';
 import { keepMask } from './input_samplers.ts';
 
 const OP = 'multi_head_attention';
@@ -114,11 +114,10 @@ export const multiHeadAttentionOp: OpDefinition = {
         const heads = rt.tensor(`${OP}.heads`, [...xs]);
         const masks: AttentionMask[] = Object.entries(plans).map(([name, p]) => ({ tensor: inputsGpu[name], mode: p.mode, strides: p.strides }));
         const dropout = dropoutP > 0 ? { mask: inputsGpu.dropout_mask, p: dropoutP } : undefined;
-        const { scores, probs } = await attentionForward(rt, dims, q, k, v, headView(heads, E, 0), masks, [N, H, L, L], dropout);
-        rt.releaseAfterSubmit(scores);
+        const attention = await runAttention(rt, dims, { q, k, v, out: headView(heads, E, 0) }, masks, [N, H, L, L], trace, { probs: 'attn_weights' }, dropout);
         const output = rt.tensor(`${OP}.output`, [...xs]);
         await matmul(rt, plain(heads, E), transposed(outW, E), outB ?? null, output, rows, E, E);
-        const saved: Record<string, GpuTensor> = { attn_weights: probs, qkv, heads };
+        const saved: Record<string, GpuTensor> = { ...attention.saved, qkv, heads };
         if (trace) {
           for (const [name, view] of [['q', q], ['k', k], ['v', v]] as const) {
             saved[name] = rt.tensor(`${OP}.${name}`, [N, H, L, D]);
@@ -139,9 +138,9 @@ export const multiHeadAttentionOp: OpDefinition = {
               await columnSums(rt, gradOutput, rows, E, grads.out_proj_bias);
             }
             const gradQkv = rt.tensor(`${OP}.grad.qkv`, qkv.shape);
-            await attentionBackward(rt, dims, q, k, v, probs, headView(gradHeads, E, 0), {
+            await attention.backward(headView(gradHeads, E, 0), {
               q: headView(gradQkv, 3 * E, 0), k: headView(gradQkv, 3 * E, E), v: headView(gradQkv, 3 * E, 2 * E),
-            }, dropout);
+            });
             grads.x = rt.tensor(`${OP}.grad.x`, [...xs]);
             await matmul(rt, plain(gradQkv, 3 * E), plain(inW, E), null, grads.x, rows, E, 3 * E);
             grads.in_proj_weight = rt.tensor(`${OP}.grad.in_proj_weight`, [3 * E, E]);

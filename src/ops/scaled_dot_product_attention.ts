@@ -4,6 +4,7 @@ import { checkAttrNames } from '../analysis/conv_shapes.ts';
 import {
   attentionSoftmax, attentionSoftmaxBackward, type AttentionMask, type HeadView, type MaskMode, type ScoreLayout,
 } from '../kernels/attention.ts';
+import { fusedAttentionBackward, fusedAttentionForward, type AttentionViews } from '../kernels/attention_fused.ts';
 import { dropoutApply } from '../kernels/dropout.ts';
 import { matmul, type MatrixView, type OutputView } from '../kernels/matmul.ts';
 import type { GpuRuntime, GpuTensor } from '../kernels/runtime.ts';
@@ -87,6 +88,52 @@ export async function attentionBackward(
   await matmul(rt, asMatrix(ds), asMatrix(k), null, asOutput(grads.q), L, E, S, { batch, alpha: scale });
   await matmul(rt, asMatrix(ds, true), asMatrix(q), null, asOutput(grads.k), S, E, L, { batch, alpha: scale });
   rt.releaseAfterSubmit(gradScores);
+}
+
+/** Which attention path the ops take: `auto` (the rule in `usesFusedAttention`) or one forced (tests, `nnx bench --attention`). */
+export type AttentionPath = 'auto' | 'fused' | 'unfused';
+let attentionPath: AttentionPath = 'auto';
+
+/** Sets the attention path for every later forward; tracing and dropout always take the unfused path. */
+export function setAttentionPath(path: AttentionPath): void {
+  attentionPath = path;
+}
+
+/** Whether a forward runs fused: never when tracing (the trace shows the L×S scores) or with dropout (its mask is L×S). */
+export function usesFusedAttention(trace: boolean, dropout?: AttentionDropout): boolean {
+  if (trace || dropout) return false;
+  return attentionPath !== 'unfused';
+}
+
+/** What an attention forward left for backward and the trace: the probabilities (unfused) or the rows' logsumexp (fused). */
+export interface AttentionRun {
+  saved: Record<string, GpuTensor>;
+  backward(gradOut: HeadView, grads: { q: HeadView; k: HeadView; v: HeadView }): Promise<void>;
+}
+
+/**
+ * Attention forward on the fused path (online softmax, no L×S tensor) or the unfused one (scores and
+ * probabilities stored; `saved` names them `scoresName`/`probsName`, scores only when tracing).
+ */
+export async function runAttention(
+  rt: GpuRuntime, dims: AttentionDims, views: AttentionViews, masks: AttentionMask[], scoreShape: number[], trace: boolean,
+  names: { scores?: string; probs: string }, dropout?: AttentionDropout,
+): Promise<AttentionRun> {
+  if (usesFusedAttention(trace, dropout)) {
+    const stats = await fusedAttentionForward(rt, dims, views, masks);
+    return {
+      saved: { row_logsumexp: stats },
+      backward: (gradOut, grads) => fusedAttentionBackward(rt, dims, views, masks, stats, gradOut, grads),
+    };
+  }
+  const { scores, probs } = await attentionForward(rt, dims, views.q, views.k, views.v, views.out, masks, scoreShape, dropout);
+  const saved: Record<string, GpuTensor> = { [names.probs]: probs };
+  if (trace && names.scores) saved[names.scores] = scores;
+  else rt.releaseAfterSubmit(scores);
+  return {
+    saved,
+    backward: (gradOut, grads) => attentionBackward(rt, dims, views.q, views.k, views.v, probs, gradOut, grads, dropout),
+  };
 }
 
 /** P ⊙ mask/(1 − p) in a new tensor. */
@@ -227,23 +274,18 @@ export const scaledDotProductAttentionOp: OpDefinition = {
         const view = (tensor: GpuTensor, rows: number, cols: number): HeadView => contiguous(tensor, dims, rows, cols);
         const output = rt.tensor(`${OP}.output`, outShape);
         const masks: AttentionMask[] = maskPlan && attn_mask ? [{ tensor: attn_mask, mode: maskPlan.mode, strides: maskPlan.strides }] : [];
-        const qv = view(q, L, E);
-        const kv = view(k, S, E);
-        const vv = view(v, S, Ev);
-        const { scores, probs } = await attentionForward(rt, dims, qv, kv, vv, view(output, L, Ev), masks, scoreShape);
-        const saved: Record<string, GpuTensor> = { attn: probs };
-        if (trace) saved.scores = scores;
-        else rt.releaseAfterSubmit(scores);
+        const views: AttentionViews = { q: view(q, L, E), k: view(k, S, E), v: view(v, S, Ev), out: view(output, L, Ev) };
+        const attention = await runAttention(rt, dims, views, masks, scoreShape, trace, { scores: 'scores', probs: 'attn' });
         return {
           outputs: { output },
-          trace: saved,
+          trace: attention.saved,
           async backward({ output: gradOutput }) {
             const grads = {
               q: rt.tensor(`${OP}.grad.q`, q.shape),
               k: rt.tensor(`${OP}.grad.k`, k.shape),
               v: rt.tensor(`${OP}.grad.v`, v.shape),
             };
-            await attentionBackward(rt, dims, qv, kv, vv, probs, view(gradOutput, L, Ev), {
+            await attention.backward(view(gradOutput, L, Ev), {
               q: view(grads.q, L, E), k: view(grads.k, S, E), v: view(grads.v, S, Ev),
             });
             return grads;

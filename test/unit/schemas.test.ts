@@ -38,6 +38,7 @@ const OWNERS: Record<string, ParamsSchema> = {
   'embedding.wgsl': schemas.EmbeddingParams,
   'softmax.wgsl': schemas.SoftmaxParams,
   'attention.wgsl': schemas.AttentionParams,
+  'attention_fused.wgsl': schemas.FusedAttentionParams,
 };
 
 function declaredParams(file: string): string {
