@@ -174,7 +174,7 @@ export function prepareTraining(source: ModelSpec, options: TrainOptions): Prepa
 
 /** Trains the prepared model for `steps` steps on the GPU and reports every step's loss and time. */
 export async function runTraining(rt: GpuRuntime, run: PreparedTraining, steps: number, seed?: number): Promise<TrainReport> {
-  const ex = await Executor.create(rt, run.spec, { optimizer: run.optimizer, seed, batch: run.batch });
+  const ex = await Executor.create(rt, run.spec, { optimizer: run.optimizer, seed, batch: run.batch, flowStats: false });
   try {
     ex.loadWeights(run.weights);
     if (run.data) applyData(ex, run.data);
