@@ -53,40 +53,30 @@ function forEachTap(
   }
 }
 
-/**
- * conv2d forward: out[n, o, y, x] = bias[o] + Σ_{c in o's group, ky, kx}
- * x[n, c, y·sh − padTop + ky·dh, x·sw − padLeft + kx·dw] · w[o, c, ky, kx].
- */
-export function conv2dForwardRef(x: Tensor64, weight: Tensor64, bias: Tensor64 | null, attrs: Conv2dAttrs): Tensor64 {
-  const shape = conv2dOutputShape(x.shape, weight.shape, attrs, bias?.shape);
+/** Enumerates a convolution's terms: calls `visit(xi, wi, oi)` once per x[xi]·w[wi] adding into out[oi]. */
+export type ConvTaps = (visit: (xi: number, wi: number, oi: number) => void) => void;
+
+/** out[n, o, …] = bias[o] + Σ of the terms `taps` lists, for an output of `shape` [N, C_out, H, W]. */
+export function convForwardFromTaps(x: Tensor64, weight: Tensor64, bias: Tensor64 | null, shape: number[], taps: ConvTaps): Tensor64 {
   const out = new Float64Array(numel(shape));
   if (bias) {
     const plane = shape[2] * shape[3];
     for (let i = 0; i < out.length; i++) out[i] = bias.data[Math.floor(i / plane) % shape[1]];
   }
-  forEachTap(x.shape, weight.shape, shape, attrs, (xi, wi, oi) => {
+  taps((xi, wi, oi) => {
     out[oi] += x.data[xi] * weight.data[wi];
   });
   return { shape, data: out };
 }
 
 /**
- * conv2d backward for an upstream gradient `gradOut` shaped like the output: every forward
- * term x·w sends g·w to x and g·x to w; the bias gradient sums g over batch and space.
+ * Backward of the convolution `taps` lists for an upstream gradient `g` shaped like the output:
+ * every term x·w sends g·w to x and g·x to w; the bias gradient sums g over batch and space.
  */
-export function conv2dBackwardRef(
-  x: Tensor64,
-  weight: Tensor64,
-  bias: Tensor64 | null,
-  attrs: Conv2dAttrs,
-  gradOut: Tensor64,
-): Conv2dGrads {
-  const shape = conv2dOutputShape(x.shape, weight.shape, attrs, bias?.shape);
-  assertShape('conv2d', 'grad_output', gradOut, shape);
-  const g = gradOut.data;
+export function convBackwardFromTaps(x: Tensor64, weight: Tensor64, bias: Tensor64 | null, shape: number[], g: Float64Array, taps: ConvTaps): Conv2dGrads {
   const gx = new Float64Array(x.data.length);
   const gw = new Float64Array(weight.data.length);
-  forEachTap(x.shape, weight.shape, shape, attrs, (xi, wi, oi) => {
+  taps((xi, wi, oi) => {
     gx[xi] += g[oi] * weight.data[wi];
     gw[wi] += g[oi] * x.data[xi];
   });
@@ -102,4 +92,29 @@ export function conv2dBackwardRef(
     weight: { shape: [...weight.shape], data: gw },
     bias: gradBias,
   };
+}
+
+/**
+ * conv2d forward: out[n, o, y, x] = bias[o] + Σ_{c in o's group, ky, kx}
+ * x[n, c, y·sh − padTop + ky·dh, x·sw − padLeft + kx·dw] · w[o, c, ky, kx].
+ */
+export function conv2dForwardRef(x: Tensor64, weight: Tensor64, bias: Tensor64 | null, attrs: Conv2dAttrs): Tensor64 {
+  const shape = conv2dOutputShape(x.shape, weight.shape, attrs, bias?.shape);
+  return convForwardFromTaps(x, weight, bias, shape, (visit) => forEachTap(x.shape, weight.shape, shape, attrs, visit));
+}
+
+/**
+ * conv2d backward for an upstream gradient `gradOut` shaped like the output: every forward
+ * term x·w sends g·w to x and g·x to w; the bias gradient sums g over batch and space.
+ */
+export function conv2dBackwardRef(
+  x: Tensor64,
+  weight: Tensor64,
+  bias: Tensor64 | null,
+  attrs: Conv2dAttrs,
+  gradOut: Tensor64,
+): Conv2dGrads {
+  const shape = conv2dOutputShape(x.shape, weight.shape, attrs, bias?.shape);
+  assertShape('conv2d', 'grad_output', gradOut, shape);
+  return convBackwardFromTaps(x, weight, bias, shape, gradOut.data, (visit) => forEachTap(x.shape, weight.shape, shape, attrs, visit));
 }

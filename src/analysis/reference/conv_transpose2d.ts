@@ -4,8 +4,9 @@
  * every input element x[n, c, i, j] adds x·w[c, o, ky, kx] into
  * out[n, group·C_out/groups + o, i·sh − ph + ky·dh, j·sw − pw + kx·dw].
  */
-import { numel, type Tensor64 } from '../tensor.ts';
+import type { Tensor64 } from '../tensor.ts';
 import { assertShape } from './check.ts';
+import { convBackwardFromTaps, convForwardFromTaps, type Conv2dGrads } from './conv2d.ts';
 
 /** conv_transpose2d attributes, each a [height, width] pair (groups a number). */
 export interface ConvTranspose2dRefAttrs {
@@ -56,32 +57,12 @@ function forEachTap(xShape: readonly number[], wShape: readonly number[], outSha
 export function convTranspose2dForwardRef(x: Tensor64, weight: Tensor64, bias: Tensor64 | null, a: ConvTranspose2dRefAttrs): Tensor64 {
   const shape = convTranspose2dShapeRef(x.shape, weight.shape, a);
   if (bias) assertShape('conv_transpose2d', 'bias', bias, [shape[1]]);
-  const out = new Float64Array(numel(shape));
-  const plane = shape[2] * shape[3];
-  if (bias) for (let k = 0; k < out.length; k++) out[k] = bias.data[Math.floor(k / plane) % shape[1]];
-  forEachTap(x.shape, weight.shape, shape, a, (xi, wi, oi) => {
-    out[oi] += x.data[xi] * weight.data[wi];
-  });
-  return { shape, data: out };
+  return convForwardFromTaps(x, weight, bias, shape, (visit) => forEachTap(x.shape, weight.shape, shape, a, visit));
 }
 
 /** conv_transpose2d backward: every forward term sends g·w to x and g·x to w; bias sums g per channel. */
-export function convTranspose2dBackwardRef(x: Tensor64, weight: Tensor64, bias: Tensor64 | null, a: ConvTranspose2dRefAttrs, gradOut: Tensor64): { x: Tensor64; weight: Tensor64; bias: Tensor64 | null } {
+export function convTranspose2dBackwardRef(x: Tensor64, weight: Tensor64, bias: Tensor64 | null, a: ConvTranspose2dRefAttrs, gradOut: Tensor64): Conv2dGrads {
   const shape = convTranspose2dShapeRef(x.shape, weight.shape, a);
   assertShape('conv_transpose2d', 'grad_output', gradOut, shape);
-  const g = gradOut.data;
-  const gx = new Float64Array(x.data.length);
-  const gw = new Float64Array(weight.data.length);
-  forEachTap(x.shape, weight.shape, shape, a, (xi, wi, oi) => {
-    gx[xi] += g[oi] * weight.data[wi];
-    gw[wi] += g[oi] * x.data[xi];
-  });
-  let gradBias: Tensor64 | null = null;
-  if (bias) {
-    const gb = new Float64Array(shape[1]);
-    const plane = shape[2] * shape[3];
-    for (let k = 0; k < g.length; k++) gb[Math.floor(k / plane) % shape[1]] += g[k];
-    gradBias = { shape: [shape[1]], data: gb };
-  }
-  return { x: { shape: [...x.shape], data: gx }, weight: { shape: [...weight.shape], data: gw }, bias: gradBias };
+  return convBackwardFromTaps(x, weight, bias, shape, gradOut.data, (visit) => forEachTap(x.shape, weight.shape, shape, a, visit));
 }
