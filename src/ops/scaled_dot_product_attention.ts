@@ -99,10 +99,20 @@ export function setAttentionPath(path: AttentionPath): void {
   attentionPath = path;
 }
 
+/**
+ * Score matrices up to this many elements per batch run fused under `auto`. The fused kernels give one
+ * invocation per row and reuse nothing between rows, so on SwiftShader (nnx bench, forward + backward,
+ * median of 3) they lose badly to the tiled matmuls on large rows: ViT-tiny [4,3,197,64] 24.6 s fused vs
+ * 4.4 s unfused, causal [8,4,128,32] 8.6 s vs 3.4 s, though peak memory halves (4.9 vs 10.4 MB); on
+ * [2,2,5,4] fused wins, 39 vs 57 ms (8 dispatches become 4). 64×64 is a guess between, not a measured crossover.
+ */
+const FUSED_MAX_SCORES = 64 * 64;
+
 /** Whether a forward runs fused: never when tracing (the trace shows the L×S scores) or with dropout (its mask is L×S). */
-export function usesFusedAttention(trace: boolean, dropout?: AttentionDropout): boolean {
+export function usesFusedAttention(trace: boolean, dims: ScoreLayout, dropout?: AttentionDropout): boolean {
   if (trace || dropout) return false;
-  return attentionPath !== 'unfused';
+  if (attentionPath !== 'auto') return attentionPath === 'fused';
+  return dims.queries * dims.keys <= FUSED_MAX_SCORES;
 }
 
 /** What an attention forward left for backward and the trace: the probabilities (unfused) or the rows' logsumexp (fused). */
@@ -119,7 +129,7 @@ export async function runAttention(
   rt: GpuRuntime, dims: AttentionDims, views: AttentionViews, masks: AttentionMask[], scoreShape: number[], trace: boolean,
   names: { scores?: string; probs: string }, dropout?: AttentionDropout,
 ): Promise<AttentionRun> {
-  if (usesFusedAttention(trace, dropout)) {
+  if (usesFusedAttention(trace, dims, dropout)) {
     const stats = await fusedAttentionForward(rt, dims, views, masks);
     return {
       saved: { row_logsumexp: stats },
