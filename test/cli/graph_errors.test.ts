@@ -1,8 +1,8 @@
 /** `nnx run gcn|gat|sage` on bad graphs: exit code 1 and one line naming the problem and the numbers. */
-import { describe, expect, test } from 'vitest';
-import { nnx } from './nnx_cli.ts';
+import { describe, test } from 'vitest';
+import { expectRunRejects, filledTensor } from './nnx_cli.ts';
 
-const t = (shape: number[]) => ({ shape, data: new Array(shape.reduce((a, b) => a * b, 1)).fill(0.5) });
+const t = filledTensor;
 const ei = (shape: number[], data: number[]) => ({ shape, data, dtype: 'int32' });
 const gcn = (edgeIndex: unknown, attrs = {}) => ({ op: 'gcn', attrs, inputs: { x: t([4, 3]), edge_index: edgeIndex, weight: t([2, 3]), bias: t([2]) } });
 
@@ -20,10 +20,6 @@ const cases: [string, unknown, RegExp][] = [
 
 describe('nnx run rejects bad graphs with one clear line', () => {
   test.each(cases)('%s', (_name, spec, message) => {
-    const r = nnx(['run', '-'], JSON.stringify(spec));
-    expect(r.stderr).toMatch(message);
-    expect(r.stderr.split('\n')).toHaveLength(1);
-    expect(r.status).toBe(1);
-    expect(r.stdout).toBe('');
+    expectRunRejects(spec, message);
   });
 });

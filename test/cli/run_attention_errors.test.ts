@@ -1,8 +1,8 @@
 /** Bad input to the attention ops: exit 1 with one line naming the problem and the numbers. */
-import { describe, expect, test } from 'vitest';
-import { nnx } from './nnx_cli.ts';
+import { describe, test } from 'vitest';
+import { expectRunRejects, filledTensor } from './nnx_cli.ts';
 
-const t = (shape: number[], value = 0.5) => ({ shape, data: new Array(shape.reduce((a, b) => a * b, 1)).fill(value) });
+const t = filledTensor;
 const bools = (shape: number[], data: boolean[]) => ({ shape, data, dtype: 'bool' });
 const qkv = (L: number, S: number, E = 4) => ({ q: t([1, 2, L, E]), k: t([1, 2, S, E]), v: t([1, 2, S, E]) });
 const mhaInputs = (N: number, L: number, E: number) => ({ x: t([N, L, E]), in_proj_weight: t([3 * E, E]), out_proj_weight: t([E, E]) });
@@ -30,10 +30,6 @@ const bad: [string, unknown, RegExp][] = [
 
 describe('nnx run rejects bad attention input with one clear line', () => {
   test.each(bad)('%s', (_name, spec, message) => {
-    const r = nnx(['run', '-'], JSON.stringify(spec));
-    expect(r.status).toBe(1);
-    expect(r.stdout).toBe('');
-    expect(r.stderr.split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(message);
+    expectRunRejects(spec, message);
   });
 });

@@ -1,11 +1,11 @@
 /** `nnx run` on bad input: exit code 1 and one line naming the problem and the numbers. */
 import { describe, expect, test } from 'vitest';
-import { nnx } from './nnx_cli.ts';
+import { expectRunRejects, filledTensor, nnx } from './nnx_cli.ts';
 
-const x = (shape: number[]) => ({ shape, data: new Array(shape.reduce((a, b) => a * b, 1)).fill(0.5) });
+const x = filledTensor;
 
 const cases: [string, unknown, RegExp][] = [
-  ['unknown op', { op: 'conv3d', inputs: {} }, /unknown op "conv3d" \(ops: conv2d, max_pool2d, avg_pool2d, linear, relu, cross_entropy, gcn, gat, sage\b/],
+  ['unknown op', { op: 'conv3d', inputs: {} }, /unknown op "conv3d" \(ops: conv2d, conv_transpose2d, max_pool2d, avg_pool2d, linear, relu, cross_entropy, gcn, gat, sage\b/],
   ['missing tensor', { op: 'conv2d', inputs: { x: x([1, 1, 4, 4]) } }, /conv2d: missing input "weight"/],
   ['unknown input name', { op: 'relu', inputs: { x: x([2]), y: x([2]) } }, /relu: unknown input "y" \(inputs: x\)/],
   ['data length differs from the shape', { op: 'relu', inputs: { x: { shape: [2, 3], data: [1, 2, 3, 4, 5] } } }, /x: 5 values for shape \[2, 3\], which has 6 elements/],
@@ -24,11 +24,7 @@ const cases: [string, unknown, RegExp][] = [
 
 describe('nnx run rejects bad input with one clear line', () => {
   test.each(cases)('%s', (_name, spec, message) => {
-    const r = nnx(['run', '-'], JSON.stringify(spec));
-    expect(r.status).toBe(1);
-    expect(r.stdout).toBe('');
-    expect(r.stderr.split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(message);
+    expectRunRejects(spec, message);
   });
 
   test('invalid JSON with a bare NaN says so', () => {

@@ -1,8 +1,8 @@
 /** Bad input to the norm and recurrent ops: exit 1 with one line naming the numbers. */
-import { describe, expect, test } from 'vitest';
-import { nnx } from './nnx_cli.ts';
+import { describe, test } from 'vitest';
+import { expectRunRejects, filledTensor } from './nnx_cli.ts';
 
-const x = (shape: number[]) => ({ shape, data: new Array(shape.reduce((a, b) => a * b, 1)).fill(0.5) });
+const x = filledTensor;
 
 const bad: [string, unknown, RegExp][] = [
   ['batch_norm eval without running stats', { op: 'batch_norm', inputs: { x: x([2, 3]) } }, /batch_norm: eval mode \(training false\) normalizes with running_mean and running_var \[3\]; running_mean is missing/],
@@ -17,10 +17,6 @@ const bad: [string, unknown, RegExp][] = [
 
 describe('nnx run rejects bad norm and recurrent input with one clear line', () => {
   test.each(bad)('%s', (_name, spec, message) => {
-    const r = nnx(['run', '-'], JSON.stringify(spec));
-    expect(r.status).toBe(1);
-    expect(r.stdout).toBe('');
-    expect(r.stderr.split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(message);
+    expectRunRejects(spec, message);
   });
 });

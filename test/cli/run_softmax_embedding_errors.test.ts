@@ -1,8 +1,8 @@
 /** Bad input to softmax, log_softmax, gelu, elu and embedding: exit 1 with one line naming the numbers. */
-import { describe, expect, test } from 'vitest';
-import { nnx } from './nnx_cli.ts';
+import { describe, test } from 'vitest';
+import { expectRunRejects, filledTensor } from './nnx_cli.ts';
 
-const x = (shape: number[]) => ({ shape, data: new Array(shape.reduce((a, b) => a * b, 1)).fill(0.5) });
+const x = filledTensor;
 const ids = (shape: number[], data: number[]) => ({ shape, data, dtype: 'int32' });
 
 const bad: [string, unknown, RegExp][] = [
@@ -23,10 +23,6 @@ const bad: [string, unknown, RegExp][] = [
 
 describe('nnx run rejects bad softmax, activation and embedding input with one clear line', () => {
   test.each(bad)('%s', (_name, spec, message) => {
-    const r = nnx(['run', '-'], JSON.stringify(spec));
-    expect(r.status).toBe(1);
-    expect(r.stdout).toBe('');
-    expect(r.stderr.split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(message);
+    expectRunRejects(spec, message);
   });
 });
