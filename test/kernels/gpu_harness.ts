@@ -46,3 +46,14 @@ export function expectTensorClose(actual: JsonTensor | undefined, expected: { sh
 export function jsonTensor(shape: number[], data: ArrayLike<number>): JsonTensor {
   return { shape, data: Array.from(data) };
 }
+
+/** expectTensorClose for values read back flat (a Float32Array), taking the expected tensor's shape. */
+export function expectValuesClose(actual: ArrayLike<number> | undefined, expected: { shape: number[]; data: ArrayLike<number> }, what: string): void {
+  expect(actual, `${what} missing`).toBeDefined();
+  expectTensorClose({ shape: expected.shape, data: Array.from(actual!) }, expected, what);
+}
+
+/** Asserts |actual − expected| <= 2e-4 + 2e-3·|expected| for one number (a loss). */
+export function expectScalarClose(actual: number, expected: number, what: string): void {
+  expect(Math.abs(actual - expected), `${what} ${actual} vs ${expected}`).toBeLessThanOrEqual(ATOL + RTOL * Math.abs(expected));
+}
