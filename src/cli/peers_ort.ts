@@ -83,7 +83,6 @@ export async function loadOrtWebGpu(device: GPUDevice): Promise<OrtModule> {
   const ort = (await import('onnxruntime-web/webgpu')) as unknown as OrtModule;
   ort.env.wasm.numThreads = 1;
   ort.env.logLevel = 'error';
-  ort.env.webgpu.device = device as unknown as typeof ort.env.webgpu.device;
   return ort;
 }
 
