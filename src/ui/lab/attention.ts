@@ -12,7 +12,7 @@ import { numel, type Tensor } from '../../analysis/tensor.ts';
 import type { JsonTensor, RunSpec } from '../../ops/spec.ts';
 import '../attention_matrix.ts';
 import { formatCount, formatFloat32, formatFloat64, formatShape } from '../format.ts';
-import { checkInts, COMPACT_TABLE_STYLE, figures, flat, int, invalid, SEED_ROW } from './common.ts';
+import { checkInts, COMPACT_TABLE_STYLE, figures, flat, GRAD_ROW, int, invalid, SEED_ROW } from './common.ts';
 import { seededRandom, stream, uniform } from './data.ts';
 import { num, type LabConfig, type LabOp, type LabRunData, type NeuronFocus, type Validation } from './types.ts';
 
@@ -187,10 +187,7 @@ export const sdpaLab: LabOp = {
     { section: 'Input', label: 'batch · heads', fields: [int('n', 1, 1, 4, 'N'), int('heads', 2, 1, 8, 'heads')] },
     { section: 'Input', label: 'queries L · keys S', fields: [int('l', 5, 1, 32, 'L'), int('s', 6, 1, 32, 'S')] },
     { section: 'Input', label: 'E (q, k) · Ev (v)', fields: [int('e', 4, 1, 64, 'E'), int('ev', 3, 1, 64, 'Ev')] },
-    {
-      section: 'Input', label: 'grad_output', hint: '∂L/∂output fed to backward',
-      fields: [{ key: 'grad', kind: 'choice', default: 'random', options: [{ value: 'ones', label: 'ones' }, { value: 'random', label: 'seeded random' }] }],
-    },
+    GRAD_ROW,
     SEED_ROW,
   ],
 
@@ -332,10 +329,7 @@ export const mhaLab: LabOp = {
     { section: 'Layer', label: 'is_causal', hint: 'token i attends to tokens ≤ i', fields: [{ key: 'causal', kind: 'bool', default: true }] },
     { section: 'Layer', label: 'bias', fields: [{ key: 'bias', kind: 'bool', default: true }] },
     { section: 'Input', label: 'batch · tokens L', fields: [int('n', 1, 1, 4, 'N'), int('l', 6, 1, 32, 'L')] },
-    {
-      section: 'Input', label: 'grad_output', hint: '∂L/∂output fed to backward',
-      fields: [{ key: 'grad', kind: 'choice', default: 'random', options: [{ value: 'ones', label: 'ones' }, { value: 'random', label: 'seeded random' }] }],
-    },
+    GRAD_ROW,
     SEED_ROW,
   ],
 

@@ -8,7 +8,7 @@ import { NnxError } from '../../analysis/errors.ts';
 import { LAYER_RULES } from '../../analysis/layers/index.ts';
 import type { RunSpec } from '../../ops/spec.ts';
 import { formatCount, formatFloat32, formatFloat64, formatShape } from '../format.ts';
-import { checkInts, figures, int, invalid, SEED_ROW } from './common.ts';
+import { checkInts, figures, GRAD_ROW, gradValues, int, invalid, SEED_ROW } from './common.ts';
 import { parseNumbers, seededRandom, stream, uniform } from './data.ts';
 import { num, type LabConfig, type LabOp, type LabRunData, type Validation } from './types.ts';
 
@@ -75,10 +75,7 @@ export const embeddingLab: LabOp = {
       section: 'Input', label: 'ids', hint: 'row-major, N·T whole numbers',
       when: { key: 'indices', value: 'typed' }, fields: [{ key: 'itext', kind: 'text', default: '3 1 4 1 0 5 0 2 6 3' }],
     },
-    {
-      section: 'Input', label: 'grad_output', hint: '∂L/∂output fed to backward',
-      fields: [{ key: 'grad', kind: 'choice', default: 'random', options: [{ value: 'ones', label: 'ones' }, { value: 'random', label: 'seeded random' }] }],
-    },
+    GRAD_ROW,
     SEED_ROW,
   ],
 
@@ -123,7 +120,7 @@ export const embeddingLab: LabOp = {
     const pad = padRow(config);
     if (pad !== null) weight.fill(0, pad * c.dim, (pad + 1) * c.dim); // as nn.Embedding initializes it
     const count = c.n * c.t * c.dim;
-    const grad = config.grad === 'ones' ? new Float32Array(count).fill(1) : uniform(count, stream(c.seed, 3), -1, 1);
+    const grad = gradValues(config.grad, count, () => uniform(count, stream(c.seed, 3), -1, 1));
     return {
       op: 'embedding',
       attrs: c.usePad ? { padding_idx: c.pad } : {},

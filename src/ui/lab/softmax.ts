@@ -11,7 +11,7 @@ import type { GpuRuntime } from '../../kernels/runtime.ts';
 import { runNaiveSoftmax } from '../../kernels/softmax.ts';
 import type { RunSpec } from '../../ops/spec.ts';
 import { formatCount, formatFloat32, formatFloat64, formatShape } from '../format.ts';
-import { checkInts, COMPACT_TABLE_STYLE, figures, flat, int, invalid, SEED_ROW, unflat } from './common.ts';
+import { checkInts, COMPACT_TABLE_STYLE, figures, flat, GRAD_ROW, gradValues, int, invalid, SEED_ROW, unflat } from './common.ts';
 import { checkInput, makeInput, stream, uniform } from './data.ts';
 import { num, type LabConfig, type LabOp, type LabRunData, type RunTensors, type Validation } from './types.ts';
 
@@ -82,10 +82,7 @@ export const softmaxLab: LabOp = {
       when: { key: 'input', value: 'typed' },
       fields: [{ key: 'xtext', kind: 'text', default: '1 2 3 4 5 6, 10 20 30 40 50 60, 85 87 89 91 93 95, 1000 0 -1000 1 2 3' }],
     },
-    {
-      section: 'Input', label: 'grad_output', hint: '∂L/∂output fed to backward',
-      fields: [{ key: 'grad', kind: 'choice', default: 'random', options: [{ value: 'ones', label: 'ones' }, { value: 'random', label: 'seeded random' }] }],
-    },
+    GRAD_ROW,
     SEED_ROW,
   ],
 
@@ -126,7 +123,7 @@ export const softmaxLab: LabOp = {
     if (config.input === 'typed') x = makeInput(config, [c.n, c.c], c.seed);
     else if (config.input === 'random') x = uniform(count, stream(c.seed, 0), -3, 3);
     else x = overflowLogits(c.n, c.c, c.seed);
-    const grad = config.grad === 'ones' ? new Float32Array(count).fill(1) : uniform(count, stream(c.seed, 3), -1, 1);
+    const grad = gradValues(config.grad, count, () => uniform(count, stream(c.seed, 3), -1, 1));
     return {
       op: c.fn,
       attrs: { dim: c.dim === 1 ? -1 : 0 },

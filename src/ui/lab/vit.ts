@@ -17,7 +17,7 @@ import { formatCount, formatFloat32, formatFloat64, formatShape } from '../forma
 import '../heatmap.ts';
 import '../neuron_panel.ts';
 import '../patch_image.ts';
-import { checkInts, figures, int, invalid, SEED_ROW } from './common.ts';
+import { checkInts, figures, GRAD_ROW, gradValues, int, invalid, SEED_ROW } from './common.ts';
 import { checkInput, inputRows, makeInput, stream, uniform } from './data.ts';
 import { num, type LabConfig, type LabOp, type LabRunData, type NeuronFocus, type RunTensors, type Validation } from './types.ts';
 
@@ -49,10 +49,7 @@ export const vitPatchLab: LabOp = {
     { section: 'Layer', label: 'embed_dim D', fields: [int('dim', 8, 1, 64)] },
     { section: 'Input', label: 'image H × W', hint: 'RGB, 3 channels', fields: [int('h', 32, 1, 96, 'H'), int('w', 32, 1, 96, 'W')] },
     ...inputRows(true),
-    {
-      section: 'Input', label: 'grad_output', hint: '∂L/∂output fed to backward',
-      fields: [{ key: 'grad', kind: 'choice', default: 'random', options: [{ value: 'ones', label: 'ones' }, { value: 'random', label: 'seeded random' }] }],
-    },
+    GRAD_ROW,
     SEED_ROW,
   ],
 
@@ -109,7 +106,7 @@ export const vitPatchLab: LabOp = {
         weight: { shape: v.shapes.weight, data: Array.from(uniform(numel(v.shapes.weight), stream(c.seed, 1), -bound, bound)) },
         bias: { shape: [c.dim], data: Array.from(uniform(c.dim, stream(c.seed, 2), -bound, bound)) },
       },
-      grad_output: { output: { shape: v.shapes.output, data: Array.from(config.grad === 'ones' ? new Float32Array(grid).fill(1) : uniform(grid, stream(c.seed, 3), -1, 1)) } },
+      grad_output: { output: { shape: v.shapes.output, data: Array.from(gradValues(config.grad, grid, () => uniform(grid, stream(c.seed, 3), -1, 1))) } },
     };
   },
 
