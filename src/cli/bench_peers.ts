@@ -29,7 +29,10 @@ interface PeerRow {
  */
 export async function benchPeersCommand(argv: string[]): Promise<number> {
   const args = parseBenchArgs(argv);
-  const { cases, skipped } = selectCases(args);
+  // A filter may select ORT cases only; then no tfjs case runs.
+  const ortNames = (({ models, ops }) => [...Object.keys(models).map((m) => `${m} forward, batch ${ORT_BATCH}`), ...Object.keys(ops)])(readOnnxManifest());
+  const ortOnly = args.filter !== null && ortNames.some((n) => n.toLowerCase().includes(args.filter!.toLowerCase()));
+  const { cases, skipped } = ortOnly ? { cases: [], skipped: [] } : selectCases(args);
   const rt = await GpuRuntime.create();
   const gpu = currentNodeGpu();
   if (gpu) Object.defineProperty(globalThis, 'navigator', { value: { gpu, userAgent: 'node' }, configurable: true });
@@ -123,7 +126,7 @@ const ORT_BATCH = 64;
  */
 async function benchOrt(rt: GpuRuntime, filter: string | null, runs: number, progress: boolean, peak: { gflops: number; gbps: number }): Promise<OrtRow[]> {
   const manifest = readOnnxManifest();
-  const wanted = (name: string) => filter === null || name.includes(filter);
+  const wanted = (name: string) => filter === null || name.toLowerCase().includes(filter.toLowerCase());
   const ort = await loadOrtWebGpu(rt.device);
   const rows: OrtRow[] = [];
   const timeOrt = async (file: string, shape: number[]) => {
