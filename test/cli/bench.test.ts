@@ -35,6 +35,24 @@ describe('nnx bench', () => {
     expect(pool.backward).toBe(false);
   });
 
+  test('--trace and --attention: the attention path each takes, buffers and dispatches per call', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nnx-bench-'));
+    const file = join(dir, 'cases.json');
+    writeFileSync(file, JSON.stringify([{ op: 'scaled_dot_product_attention', shapes: { q: [2, 2, 5, 4], k: [2, 2, 7, 4], v: [2, 2, 7, 3] }, backward: true }]));
+    const kernelsOf = (args: string[]) => {
+      const r = nnx(['bench', '--json', '--cases', file, '--runs', '1', ...args]);
+      expect(r.stderr).toBe('');
+      const [c] = JSON.parse(r.stdout).cases;
+      expect(c.peak_bytes).toBeGreaterThan(0);
+      return { trace: c.trace, dispatches: c.dispatches, kernels: c.kernels.map((k: { kernel: string }) => k.kernel) };
+    };
+    expect(kernelsOf(['--attention', 'fused'])).toEqual({
+      trace: false, dispatches: 4, kernels: ['attention_fused_forward', 'attention_fused_backward_query', 'attention_fused_backward_key', 'attention_fused_backward_value'],
+    });
+    expect(kernelsOf(['--attention', 'fused', '--trace'])).toEqual({ trace: true, dispatches: 8, kernels: ['matmul', 'attention_softmax', 'attention_softmax_backward'] });
+    expect(nnx(['bench', '--attention', 'flash']).stderr).toMatch(/--attention must be fused, unfused or auto, got flash/);
+  });
+
   test('bad cases are refused with one line', () => {
     const dir = mkdtempSync(join(tmpdir(), 'nnx-bench-'));
     const file = join(dir, 'bad.json');
