@@ -1,9 +1,10 @@
 /**
  * The spectral view of a graph, on the CPU in float64 (dense; meant for graphs up to a few
  * thousand nodes): GCN's normalized propagation matrix, the normalized Laplacian and its full
- * eigendecomposition (Householder tridiagonalization + implicit QL, EISPACK tred2/tql2 as in
- * JAMA: O(n³), about 0.1 s for 500 nodes).
+ * eigendecomposition (ml-matrix's symmetric EigenvalueDecomposition: Householder
+ * tridiagonalization + implicit QL, O(n³)).
  */
+import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 import { InputError } from './errors.ts';
 
 /** A dense row-major n×n float64 matrix. */
@@ -85,7 +86,7 @@ export interface Eigen {
   vectors: Float64Array;
 }
 
-/** Full eigendecomposition of a symmetric matrix (refuses one that is not symmetric). */
+/** Full eigendecomposition of a symmetric matrix by ml-matrix (refuses one that is not symmetric). */
 export function symmetricEigen(m: DenseMatrix): Eigen {
   const n = m.n;
   for (let i = 0; i < n; i++) {
@@ -95,181 +96,17 @@ export function symmetricEigen(m: DenseMatrix): Eigen {
       if (Math.abs(x - y) > 1e-12 * Math.max(1, Math.abs(x))) throw new InputError(`symmetricEigen: the matrix is not symmetric at (${i}, ${j}): ${x} vs ${y}`);
     }
   }
-  const V = Float64Array.from(m.data);
-  const d = new Float64Array(n);
-  const e = new Float64Array(n);
-  if (n === 0) return { values: d, vectors: V };
-  tred2(n, V, d, e);
-  tql2(n, V, d, e);
-  return { values: d, vectors: V };
-}
-
-/** Householder reduction to tridiagonal form (EISPACK tred2, as in JAMA). */
-function tred2(n: number, V: Float64Array, d: Float64Array, e: Float64Array): void {
-  for (let j = 0; j < n; j++) d[j] = V[(n - 1) * n + j];
-  for (let i = n - 1; i > 0; i--) {
-    let scale = 0;
-    let h = 0;
-    for (let k = 0; k < i; k++) scale += Math.abs(d[k]);
-    if (scale === 0) {
-      e[i] = d[i - 1];
-      for (let j = 0; j < i; j++) {
-        d[j] = V[(i - 1) * n + j];
-        V[i * n + j] = 0;
-        V[j * n + i] = 0;
-      }
-    } else {
-      for (let k = 0; k < i; k++) {
-        d[k] /= scale;
-        h += d[k] * d[k];
-      }
-      let f = d[i - 1];
-      let g = Math.sqrt(h);
-      if (f > 0) g = -g;
-      e[i] = scale * g;
-      h -= f * g;
-      d[i - 1] = f - g;
-      for (let j = 0; j < i; j++) e[j] = 0;
-      for (let j = 0; j < i; j++) {
-        f = d[j];
-        V[j * n + i] = f;
-        g = e[j] + V[j * n + j] * f;
-        for (let k = j + 1; k <= i - 1; k++) {
-          g += V[k * n + j] * d[k];
-          e[k] += V[k * n + j] * f;
-        }
-        e[j] = g;
-      }
-      f = 0;
-      for (let j = 0; j < i; j++) {
-        e[j] /= h;
-        f += e[j] * d[j];
-      }
-      const hh = f / (h + h);
-      for (let j = 0; j < i; j++) e[j] -= hh * d[j];
-      for (let j = 0; j < i; j++) {
-        f = d[j];
-        g = e[j];
-        for (let k = j; k <= i - 1; k++) V[k * n + j] -= f * e[k] + g * d[k];
-        d[j] = V[(i - 1) * n + j];
-        V[i * n + j] = 0;
-      }
-    }
-    d[i] = h;
-  }
-  for (let i = 0; i < n - 1; i++) {
-    V[(n - 1) * n + i] = V[i * n + i];
-    V[i * n + i] = 1;
-    const h = d[i + 1];
-    if (h !== 0) {
-      for (let k = 0; k <= i; k++) d[k] = V[k * n + i + 1] / h;
-      for (let j = 0; j <= i; j++) {
-        let g = 0;
-        for (let k = 0; k <= i; k++) g += V[k * n + i + 1] * V[k * n + j];
-        for (let k = 0; k <= i; k++) V[k * n + j] -= g * d[k];
-      }
-    }
-    for (let k = 0; k <= i; k++) V[k * n + i + 1] = 0;
-  }
-  for (let j = 0; j < n; j++) {
-    d[j] = V[(n - 1) * n + j];
-    V[(n - 1) * n + j] = 0;
-  }
-  V[(n - 1) * n + n - 1] = 1;
-  e[0] = 0;
-}
-
-function transposeInPlace(n: number, V: Float64Array): void {
-  for (let i = 0; i < n; i++) {
-    for (let j = i + 1; j < n; j++) {
-      const t = V[i * n + j];
-      V[i * n + j] = V[j * n + i];
-      V[j * n + i] = t;
-    }
-  }
-}
-
-/** Implicit QL on the tridiagonal matrix, accumulating the rotations (EISPACK tql2); sorts ascending. */
-function tql2(n: number, V: Float64Array, d: Float64Array, e: Float64Array): void {
-  transposeInPlace(n, V);
-  for (let i = 1; i < n; i++) e[i - 1] = e[i];
-  e[n - 1] = 0;
-  let f = 0;
-  let tst1 = 0;
-  const eps = 2 ** -52;
-  for (let l = 0; l < n; l++) {
-    tst1 = Math.max(tst1, Math.abs(d[l]) + Math.abs(e[l]));
-    let m = l;
-    while (m < n) {
-      if (Math.abs(e[m]) <= eps * tst1) break;
-      m++;
-    }
-    if (m > l) {
-      let iter = 0;
-      do {
-        if (++iter > 200) throw new InputError('symmetricEigen: QL iteration did not converge');
-        let g = d[l];
-        let p = (d[l + 1] - g) / (2 * e[l]);
-        let r = Math.hypot(p, 1);
-        if (p < 0) r = -r;
-        d[l] = e[l] / (p + r);
-        d[l + 1] = e[l] * (p + r);
-        const dl1 = d[l + 1];
-        let h = g - d[l];
-        for (let i = l + 2; i < n; i++) d[i] -= h;
-        f += h;
-        p = d[m];
-        let c = 1;
-        let c2 = c;
-        let c3 = c;
-        const el1 = e[l + 1];
-        let s = 0;
-        let s2 = 0;
-        for (let i = m - 1; i >= l; i--) {
-          c3 = c2;
-          c2 = c;
-          s2 = s;
-          g = c * e[i];
-          h = c * p;
-          r = Math.hypot(p, e[i]);
-          e[i + 1] = s * r;
-          s = e[i] / r;
-          c = p / r;
-          p = c * d[i] - s * g;
-          d[i + 1] = h + s * (c * g + s * d[i]);
-          // V is held transposed here (row k = eigenvector k), so the rotation walks two contiguous rows.
-          const r0 = i * n;
-          const r1 = r0 + n;
-          for (let k = 0; k < n; k++) {
-            h = V[r1 + k];
-            V[r1 + k] = s * V[r0 + k] + c * h;
-            V[r0 + k] = c * V[r0 + k] - s * h;
-          }
-        }
-        p = (-s * s2 * c3 * el1 * e[l]) / dl1;
-        e[l] = s * p;
-        d[l] = c * p;
-      } while (Math.abs(e[l]) > eps * tst1);
-    }
-    d[l] += f;
-    e[l] = 0;
-  }
-  transposeInPlace(n, V);
-  // Selection sort ascending, swapping eigenvector columns.
-  for (let i = 0; i < n - 1; i++) {
-    let k = i;
-    let p = d[i];
-    for (let j = i + 1; j < n; j++) if (d[j] < p) (k = j), (p = d[j]);
-    if (k !== i) {
-      d[k] = d[i];
-      d[i] = p;
-      for (let j = 0; j < n; j++) {
-        const t = V[j * n + i];
-        V[j * n + i] = V[j * n + k];
-        V[j * n + k] = t;
-      }
-    }
-  }
+  if (n === 0) return { values: new Float64Array(0), vectors: new Float64Array(0) };
+  const rows = Array.from({ length: n }, (_, i) => Array.from(m.data.subarray(i * n, (i + 1) * n)));
+  const evd = new EigenvalueDecomposition(new Matrix(rows), { assumeSymmetric: true });
+  const raw = evd.realEigenvalues;
+  const u = evd.eigenvectorMatrix;
+  // ml-matrix's symmetric path returns them ascending already; the sort makes that a guarantee.
+  const order = raw.map((_, k) => k).sort((a, b) => raw[a] - raw[b]);
+  const values = Float64Array.from(order, (k) => raw[k]);
+  const vectors = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let c = 0; c < n; c++) vectors[i * n + c] = u.get(i, order[c]);
+  return { values, vectors };
 }
 
 /** What the spectrum of the normalized Laplacian says about a graph. */
