@@ -3,13 +3,18 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { InputError } from '../../src/analysis/errors.ts';
 import { grid, karateClub, randomGraph, ring, type GraphData } from '../../src/analysis/graph_sources.ts';
-import { gcnPropagationMatrix, graphSpectrum, normalizedLaplacian, symmetricEigen, type DenseMatrix } from '../../src/analysis/graph_spectrum.ts';
+import {
+  connectedComponents, dirichletEnergy, fourierCoefficients, gcnPropagationMatrix, graphSpectrum, highFrequencyShare, normalizedLaplacian,
+  renormalizedLaplacian, symmetricEigen, undirectedEdgeIndex, type DenseMatrix,
+} from '../../src/analysis/graph_spectrum.ts';
 import { makeRng } from './reference_helpers.ts';
 
 interface SpectrumCase {
   name: string;
   num_nodes: number;
+  laplacian?: 'renormalized';
   eigenvalues: number[];
+  fiedler?: number[];
 }
 const cases: SpectrumCase[] = JSON.parse(readFileSync(new URL('../fixtures/spectrum_cases.json', import.meta.url), 'utf8'));
 const byName = Object.fromEntries(cases.map((c) => [c.name, c]));
@@ -109,5 +114,84 @@ describe('graph spectrum', () => {
     expect(p.data[0 * 3 + 1]).toBe(0);
     // L of a single edge: [[1, −1], [−1, 1]]
     expect(Array.from(normalizedLaplacian(2, [0, 1]).data)).toEqual([1, -1, -1, 1]);
+  });
+
+  test('karate: renormalized L̃ eigenvalues and both Fiedler vectors match numpy; the sign split finds the factions', () => {
+    const g = karateClub();
+    for (const name of ['karate_club', 'karate_club_renormalized']) {
+      const expected = byName[name];
+      const s = graphSpectrum(34, g.edgeIndex, expected.laplacian ?? 'normalized');
+      s.eigenvalues.forEach((v, i) => expect(Math.abs(v - expected.eigenvalues[i]), `${name} λ${i}`).toBeLessThan(1e-9));
+      s.fiedler.forEach((v, i) => expect(Math.abs(v - expected.fiedler![i]), `${name} fiedler[${i}]`).toBeLessThan(1e-9));
+      const agree = g.labels!.filter((l, i) => (s.fiedler[i] >= 0) === (l === g.labels![0])).length;
+      expect(Math.max(agree, 34 - agree), name).toBeGreaterThanOrEqual(32);
+    }
+  });
+
+  test('a 1×n grid (a path) matches its closed form 1 − cos(πk/(n−1)); the 3×4 grid is checked against numpy above', () => {
+    const n = 9;
+    const s = graphSpectrum(n, grid(1, n).edgeIndex);
+    s.eigenvalues.forEach((v, k) => expect(Math.abs(v - (1 - Math.cos((Math.PI * k) / (n - 1))))).toBeLessThan(1e-12));
+  });
+
+  test('the multiplicity of eigenvalue 0 is the number of connected components', () => {
+    const union = (...gs: GraphData[]): GraphData => {
+      const src: number[] = [];
+      const dst: number[] = [];
+      let offset = 0;
+      for (const g of gs) {
+        const e = g.numEdges;
+        for (let k = 0; k < e; k++) src.push(g.edgeIndex[k] + offset), dst.push(g.edgeIndex[e + k] + offset);
+        offset += g.numNodes;
+      }
+      return { name: 'union', numNodes: offset, numEdges: src.length, edgeIndex: Int32Array.from([...src, ...dst]) };
+    };
+    const graphs = [karateClub(), union(ring(5), grid(2, 3), karateClub()), twoTrianglesAndIsolated(), randomGraph(40, 30, 2), union(ring(4), ring(4), ring(4), ring(4))];
+    for (const g of graphs) {
+      const components = connectedComponents(g.numNodes, g.edgeIndex);
+      for (const kind of ['normalized', 'renormalized'] as const) expect(graphSpectrum(g.numNodes, g.edgeIndex, kind).zeroEigenvalues, `${g.name} ${kind}`).toBe(components);
+    }
+    expect(connectedComponents(7, twoTrianglesAndIsolated().edgeIndex)).toBe(3);
+    expect(connectedComponents(12, union(ring(4), ring(4), ring(4)).edgeIndex)).toBe(3);
+  });
+
+  test('Dirichlet energy and the high-frequency share agree with the dense L̃ and its eigenbasis', () => {
+    const g = randomGraph(30, 70, 5);
+    const edges = undirectedEdgeIndex(30, g.edgeIndex);
+    const lt = renormalizedLaplacian(30, g.edgeIndex);
+    const s = graphSpectrum(30, g.edgeIndex, 'renormalized');
+    const rng = makeRng(3);
+    const width = 3;
+    const x = Float64Array.from({ length: 30 * width }, () => rng() * 2 - 1);
+    let quad = 0;
+    let norm = 0;
+    for (let f = 0; f < width; f++) {
+      for (let i = 0; i < 30; i++) {
+        norm += x[i * width + f] ** 2;
+        for (let j = 0; j < 30; j++) quad += x[i * width + f] * lt.data[i * 30 + j] * x[j * width + f];
+      }
+    }
+    expect(Math.abs(dirichletEnergy(30, edges, x, width) - quad / norm)).toBeLessThan(1e-12);
+    // Parseval: Σ λ_k ‖c_k‖² / Σ ‖c_k‖² is the same energy.
+    const c = fourierCoefficients(s.eigenvectors, 30, x, width);
+    let weighted = 0;
+    let total = 0;
+    let high = 0;
+    s.eigenvalues.forEach((lambda, k) => {
+      const ck = c[k * width] ** 2 + c[k * width + 1] ** 2 + c[k * width + 2] ** 2;
+      weighted += lambda * ck;
+      total += ck;
+      if (lambda > 1) high += ck;
+    });
+    expect(Math.abs(total - norm)).toBeLessThan(1e-10);
+    expect(Math.abs(weighted / total - quad / norm)).toBeLessThan(1e-12);
+    expect(highFrequencyShare(s.eigenvalues, c, width)).toBeCloseTo(high / total, 14);
+    // L̃ = I − Â with Â GCN's propagation matrix of the simple undirected graph.
+    const a = gcnPropagationMatrix(30, edges);
+    lt.data.forEach((v, q) => expect(v).toBeCloseTo((q % 31 === 0 ? 1 : 0) - a.data[q], 15));
+  });
+
+  test('undirectedEdgeIndex drops self loops and duplicates and lists each pair both ways', () => {
+    expect(Array.from(undirectedEdgeIndex(4, [0, 1, 1, 2, 3, /* → */ 1, 0, 1, 3, 2]))).toEqual([0, 1, 2, 3, 1, 0, 3, 2]);
   });
 });
