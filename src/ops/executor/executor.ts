@@ -101,6 +101,8 @@ interface PlanNode {
   run: LayerRun | null;
   /** Buffers this node holds for its backward. */
   held: GPUBuffer[];
+  /** The leaf layer's spec (null for a Residual's sum). */
+  layer: LayerSpec | null;
 }
 
 /** What one training step measured. */
@@ -120,6 +122,22 @@ export interface StepResult {
   timings: TimingReport;
   /** ∂L/∂p of every trainable parameter by dotted name, when `step({ readGradients: true })`. */
   gradients?: Record<string, Float32Array>;
+  /** Every layer's output and output gradient, in forward order, when `step({ keep: 'all' })`. */
+  kept?: KeptLayer[];
+}
+
+/** One layer's output and ∂L/∂output as `step({ keep: 'all' })` read them back. */
+export interface KeptLayer {
+  /** Dotted path, as PyTorch's named_modules. */
+  name: string;
+  type: string;
+  /** The layers it reads (`input` is the model's input). */
+  inputs: string[];
+  output: { shape: number[]; data: Float32Array | Int32Array };
+  /** null when the loss does not depend on the output. */
+  grad_output: { shape: number[]; data: Float32Array } | null;
+  /** Ledger clocks right after the layer's forward and right after its backward. */
+  clock: [number, number];
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -432,7 +450,7 @@ export class Executor {
       const value = decl.name === 'running_var' ? 1 : 0;
       buffers[decl.name] = this.makeParam(path, decl.name, decl.shape, new Float32Array(numel(decl.shape)).fill(value), false, String(value), 'buffers');
     }
-    return this.addNode(path, layer.type, node, impl, ins, params, buffers);
+    return this.addNode(path, layer.type, node, impl, ins, params, buffers, layer);
   }
 
   private makeParam(layer: string, local: string, shape: number[], data: Float32Array, trainable: boolean, init: string, owner: string): ExecParam {
@@ -459,7 +477,7 @@ export class Executor {
     }
   }
 
-  private addNode(path: string, type: string, node: LayerNode, impl: LayerImpl, inputs: number[], params: Record<string, ExecParam>, buffers: Record<string, ExecParam>): number {
+  private addNode(path: string, type: string, node: LayerNode, impl: LayerImpl, inputs: number[], params: Record<string, ExecParam>, buffers: Record<string, ExecParam>, layer: LayerSpec | null = null): number {
     for (const i of inputs) this.values[i].readers += 1;
     const storage = node.view ? this.values[inputs[0]].storage : node.outputStorage;
     this.values.push({ tensor: null, storage, readers: 0 });
@@ -469,7 +487,7 @@ export class Executor {
     this.plan.push({
       path, type, node, impl, inputs, output, params, buffers, keeps,
       actSlot: 0, gradSlot: 0, unitSlot: 0, units: isRelu ? unitView(node.outputShape) : null,
-      stepSlot: 0, steps: impl.steps ?? 0, run: null, held: [],
+      stepSlot: 0, steps: impl.steps ?? 0, run: null, held: [], layer,
     });
     return output;
   }
@@ -479,13 +497,20 @@ export class Executor {
     return this.plan.map((p) => p.path);
   }
 
+  /** The spec of the leaf layer at a dotted path (its attributes), null for a Residual's sum or an unknown path. */
+  layerSpec(path: string): LayerSpec | null {
+    return this.plan.find((p) => p.path === path)?.layer ?? null;
+  }
+
   /**
    * Runs one training step: forward, loss, backward, optimizer step, statistics.
    * `readGradients` also reads every trainable parameter's ∂L/∂p back just before the optimizer
    * overwrites `.grad` with the update (tests and fixtures; the readback's staging buffers then
    * count in the step's measured peak).
+   * `keep: 'all'` copies every layer's output and output gradient as they are made (owner
+   * `trace`, so the ledger tells them apart) and reads them back after backward.
    */
-  async step(options: { readGradients?: boolean } = {}): Promise<StepResult> {
+  async step(options: { readGradients?: boolean; keep?: 'all' } = {}): Promise<StepResult> {
     const rt = this.rt;
     const started = performance.now();
     await rt.submit();
@@ -511,6 +536,15 @@ export class Executor {
     const flush = async () => {
       await rt.submit();
       for (const b of toFree.splice(0)) rt.destroyBuffer(b);
+    };
+    const kept = options.keep === 'all' ? new Map<PlanNode, { output: GpuTensor; grad: GpuTensor | null; clock: [number, number] }>() : null;
+    const keepCopy = (t: GpuTensor, label: string): GpuTensor => {
+      const owner = rt.owner;
+      rt.owner = 'trace';
+      const copy = rt.tensor(label, t.shape, t.dtype);
+      rt.owner = owner;
+      rt.copy(t.buffer, copy.buffer, 4 * numel(t.shape));
+      return copy;
     };
 
     // Forward.
@@ -545,8 +579,10 @@ export class Executor {
         await tensorStats(rt, run.output, stats, p.actSlot, p.impl.band?.[0] ?? -Infinity, p.impl.band?.[1] ?? Infinity);
         if (p.units) await unitMax(rt, run.output, stats, p.unitSlot, ...p.units);
       }
+      if (kept) kept.set(p, { output: keepCopy(run.output, `${p.path} output (kept)`), grad: null, clock: [0, 0] });
       for (const i of p.inputs) unhold(this.values[i].tensor!.buffer);
       await flush();
+      if (kept) kept.get(p)!.clock[0] = ledgerClock(rt);
     }
 
     // Loss.
@@ -597,6 +633,7 @@ export class Executor {
       const g = grads.get(p.output);
       if (g) {
         grads.delete(p.output);
+        if (kept) kept.get(p)!.grad = keepCopy(g, `${p.path} grad_output (kept)`);
         if (this.flowStats) await tensorStats(rt, g, stats, p.gradSlot);
         // Nothing reads the gradient of the model's data input (value 0).
         const result = await run.backward(g, { skipInputs: p.inputs.every((i) => i === 0) });
@@ -631,10 +668,12 @@ export class Executor {
       for (const b of p.held) unhold(b);
       p.run = null;
       await flush();
+      if (kept) kept.get(p)!.clock[1] = ledgerClock(rt);
     }
     for (const t of grads.values()) rt.releaseAfterSubmit(t);
     grads.clear();
     await flush();
+    const keptLayers = kept ? await this.readKept(kept) : undefined;
 
     let gradients: Record<string, Float32Array> | undefined;
     if (options.readGradients) {
@@ -669,7 +708,24 @@ export class Executor {
       peak_bytes: peak, clock: [startClock, endClock], wall_ms: performance.now() - started,
       gpu_ms: timings.total_gpu_ns === null ? null : timings.total_gpu_ns / 1e6, timings,
       ...(gradients ? { gradients } : {}),
+      ...(keptLayers ? { kept: keptLayers } : {}),
     };
+  }
+
+  /** Reads the copies `keep: 'all'` made (one readback) and frees them. */
+  private async readKept(kept: Map<PlanNode, { output: GpuTensor; grad: GpuTensor | null; clock: [number, number] }>): Promise<KeptLayer[]> {
+    const producer = new Map<number, string>([[0, 'input'], ...this.plan.map((p) => [p.output, p.path] as [number, string])]);
+    const entries = [...kept.entries()];
+    const tensors = entries.flatMap(([, k]) => (k.grad ? [k.output, k.grad] : [k.output]));
+    const data = await this.rt.read(tensors);
+    this.rt.release(...tensors);
+    let at = 0;
+    return entries.map(([p, k]) => ({
+      name: p.path, type: p.type, inputs: p.inputs.map((i) => producer.get(i)!),
+      output: { shape: [...k.output.shape], data: data[at++] },
+      grad_output: k.grad ? { shape: [...k.grad.shape], data: data[at++] as Float32Array } : null,
+      clock: k.clock,
+    }));
   }
 
   /**
