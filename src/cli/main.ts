@@ -13,6 +13,7 @@ commands:
   train SPEC.json|MODEL [--data FILE] [--steps K] [--optimizer O] [--lr X] [--json]   train on the GPU, every step's loss
   compare TASK [--archs A,B] [--steps K] [--json]   train a line-up (image, sequence, graph) side by side on the GPU
   gradcheck [op ...] [--json]   analytic GPU gradients vs central differences, per op and input
+  spectrum GRAPH [--steps K] [--renormalized] [--json]   graph Laplacian eigendecomposition, GCN smoothing measured on the GPU
 
 'nnx run' reads the spec from stdin when SPEC.json is "-".`;
 
@@ -53,7 +54,11 @@ async function main(argv: string[]): Promise<number> {
     const { gradcheckCommand } = await import('./gradcheck.ts');
     return gradcheckCommand(rest);
   }
-  throw new NnxError(`unknown command "${command}" (commands: run, summary, bench, bench-peers, diagnose, train, compare, gradcheck; nnx --help)`);
+  if (command === 'spectrum') {
+    const { spectrumCommand } = await import('./spectrum.ts');
+    return spectrumCommand(rest);
+  }
+  throw new NnxError(`unknown command "${command}" (commands: run, summary, bench, bench-peers, diagnose, train, compare, gradcheck, spectrum; nnx --help)`);
 }
 
 main(process.argv.slice(2)).then(

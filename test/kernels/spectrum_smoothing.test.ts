@@ -7,6 +7,7 @@ import { describe, expect, test } from 'vitest';
 import { grid, karateClub, randomGraph, type GraphData } from '../../src/analysis/graph_sources.ts';
 import { connectedComponents, graphSpectrum, undirectedEdgeIndex } from '../../src/analysis/graph_spectrum.ts';
 import { gcnForwardRef } from '../../src/analysis/reference/graph.ts';
+import { DENSE_LIMIT, spectrumReport } from '../../src/cli/spectrum.ts';
 import { propagateOnGpu, randomNodeFeatures, smoothingTable } from '../../src/ops/graph_smoothing.ts';
 import { expectValuesClose, useGpu } from './gpu_harness.ts';
 
@@ -15,7 +16,7 @@ const gpu = useGpu();
 /** x, Âx, …, Â^K x in float64 by the independent GCN reference (weight = I, no bias). */
 function cpuPropagation(g: GraphData, edges: Int32Array, x: Float32Array, width: number, steps: number): Float64Array[] {
   const identity = { shape: [width, width], data: Float64Array.from({ length: width * width }, (_, q) => (q % (width + 1) === 0 ? 1 : 0)) };
-  const out = [Float64Array.from(x)];
+  const out: Float64Array[] = [Float64Array.from(x)];
   for (let k = 1; k <= steps; k++) out.push(gcnForwardRef({ shape: [g.numNodes, width], data: out[k - 1] }, edges, identity, null).data);
   return out;
 }
@@ -53,4 +54,15 @@ describe('GCN propagation on the GPU smooths', () => {
     const [x0] = await propagateOnGpu(gpu(), 34, undirectedEdgeIndex(34, g.edgeIndex), x, 4, 0);
     expect(Array.from(x0)).toEqual(Array.from(x));
   });
+
+  test('a graph above the dense limit: no eigendecomposition, components by union–find, still the smoothing table', async () => {
+    const n = DENSE_LIMIT + 37;
+    const g = randomGraph(n, 3 * n, 2);
+    const { report } = await spectrumReport(gpu(), g, { steps: 3, seed: 1, kind: 'normalized' });
+    expect([report.eigenvalues, report.eigenvectors, report.fiedler]).toEqual([null, null, null]);
+    expect(report.components).toBe(connectedComponents(n, g.edgeIndex));
+    expect(report.smoothing.map((s) => s.high_frequency_share)).toEqual([null, null, null, null]);
+    for (let k = 1; k <= 3; k++) expect(report.smoothing[k].dirichlet_energy).toBeLessThan(report.smoothing[k - 1].dirichlet_energy);
+  });
 });
+
