@@ -5,6 +5,7 @@ const USAGE = `usage: nnx <command> [options]
 
 commands:
   run SPEC.json [--trace] [--explain I,J,...]   run one op on the WebGPU adapter, print JSON
+  trace SPEC.json|MODEL [--data FILE|NAME[:index]] [--explain LAYER:i,j,...] [--json]   one batch through every layer, forward and backward, all kept
   summary MODEL|SPEC.json [--input N,C,H,W] [--json]   per-layer params, MACs, FLOPs, memory
   bench [--json] [--filter TEXT] [--cases FILE.json] [--runs N] [--trace] [--attention fused|unfused]   kernel timings and the adapter's roofline
   bench --model SPEC|ZOO [--train] [--batch N] [--json]   a whole model's forward pass or training step, per layer and kernel
@@ -46,6 +47,10 @@ async function main(argv: string[]): Promise<number> {
     const { trainCommand } = await import('./train.ts');
     return trainCommand(rest);
   }
+  if (command === 'trace') {
+    const { traceCommand } = await import('./trace.ts');
+    return traceCommand(rest);
+  }
   if (command === 'compare') {
     const { compareCommand } = await import('./compare.ts');
     return compareCommand(rest);
@@ -58,7 +63,7 @@ async function main(argv: string[]): Promise<number> {
     const { spectrumCommand } = await import('./spectrum.ts');
     return spectrumCommand(rest);
   }
-  throw new NnxError(`unknown command "${command}" (commands: run, summary, bench, bench-peers, diagnose, train, compare, gradcheck, spectrum; nnx --help)`);
+  throw new NnxError(`unknown command "${command}" (commands: run, summary, bench, bench-peers, diagnose, train, trace, compare, gradcheck, spectrum; nnx --help)`);
 }
 
 main(process.argv.slice(2)).then(

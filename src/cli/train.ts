@@ -108,7 +108,7 @@ function fitSpecToData(spec: ModelSpec, data: TrainData, batch: number | undefin
 }
 
 /** Sends the `--data` tensors to the executor after checking the targets against the model output. */
-function applyData(ex: Executor, data: TrainData): void {
+export function applyData(ex: Executor, data: TrainData): void {
   const out = ex.graph.output.shape;
   const isInt = ex.graph.input.kind === 'int';
   if (isInt !== (data.inputs.dtype === 'int32')) {

@@ -88,8 +88,8 @@ describe('nnx trace --explain', () => {
   test('a conv neuron deep in the CNN (after the residual block and the pooling): the terms sum, plus bias, to its output', () => {
     const t = traces.get('trace_cnn')!;
     const c = CASES.find((k) => k.name === 'trace_cnn')!;
-    for (const [layer, index] of [['6', [1, 3, 1, 0]], ['3.3', [0, 2, 6, 3]]] as const) {
-      const e = explainTraceNeuron(t, layer, [...index]);
+    for (const [layer, index] of [['6', [1, 3, 1, 0]], ['3.3', [0, 2, 6, 3]]] as [string, number[]][]) {
+      const e = explainTraceNeuron(t, layer, index);
       if (e.kind !== 'dot') throw new Error(`expected a dot product, got ${e.kind}`);
       const layerOut = t.layers.find((l) => l.name === layer)!.output;
       expect(e.dot.terms.length).toBe(layer === '6' ? 4 * 2 * 2 : 4 * 3 * 3);
