@@ -6,7 +6,7 @@ import { DEFAULT_SEQUENCE_LENGTH, LINEUPS, lineup, type Lineup, type TaskShape }
 import type { Dataset } from '../data/dataset.ts';
 import { loadNamedData } from '../data/files_node.ts';
 import { GpuRuntime } from '../kernels/runtime.ts';
-import { runCompare, type CompareEntry, type CompareReport, type CompareSettings } from '../ops/compare.ts';
+import { runCompare, taskShape, type CompareEntry, type CompareReport, type CompareSettings } from '../ops/compare.ts';
 import { writeStdout } from './run.ts';
 import { loadModel } from './summary.ts';
 
@@ -81,11 +81,6 @@ function taskData(l: Lineup, args: CompareArgs): Dataset {
     name = args.dataset;
   }
   return loadNamedData(name, { seed: args.seed });
-}
-
-function taskShape(ds: Dataset): TaskShape {
-  if (ds.kind === 'graph') return { features: ds.numFeatures, outputs: ds.numClasses };
-  return { features: ds.sampleShape[ds.sequence ? 1 : 0], outputs: ds.task === 'regression' ? 1 : ds.numClasses! };
 }
 
 /** Line-up names build their spec for the data; anything else must be a ModelSpec file. */

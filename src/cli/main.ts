@@ -13,6 +13,7 @@ commands:
   diagnose SPEC.json|MODEL [--steps K] [--json]   train K steps on the GPU: gradient flow, verdicts, memory
   train SPEC.json|MODEL [--data FILE] [--steps K] [--optimizer O] [--lr X] [--json]   train on the GPU, every step's loss
   compare TASK [--archs A,B] [--steps K] [--json]   train a line-up (image, sequence, graph) side by side on the GPU
+  study NAME [--steps K] [--json] …   a study: data-efficiency, sequence-length, graph-scale (nnx study --help)
   gradcheck [op ...] [--json]   analytic GPU gradients vs central differences, per op and input
   spectrum GRAPH [--steps K] [--renormalized] [--json]   graph Laplacian eigendecomposition, GCN smoothing measured on the GPU
 
@@ -55,6 +56,10 @@ async function main(argv: string[]): Promise<number> {
     const { compareCommand } = await import('./compare.ts');
     return compareCommand(rest);
   }
+  if (command === 'study') {
+    const { studyCommand } = await import('./study.ts');
+    return studyCommand(rest);
+  }
   if (command === 'gradcheck') {
     const { gradcheckCommand } = await import('./gradcheck.ts');
     return gradcheckCommand(rest);
@@ -63,7 +68,7 @@ async function main(argv: string[]): Promise<number> {
     const { spectrumCommand } = await import('./spectrum.ts');
     return spectrumCommand(rest);
   }
-  throw new NnxError(`unknown command "${command}" (commands: run, summary, bench, bench-peers, diagnose, train, trace, compare, gradcheck, spectrum; nnx --help)`);
+  throw new NnxError(`unknown command "${command}" (commands: run, summary, bench, bench-peers, diagnose, train, trace, compare, study, gradcheck, spectrum; nnx --help)`);
 }
 
 main(process.argv.slice(2)).then(

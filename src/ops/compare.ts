@@ -9,7 +9,8 @@ import { InputError } from '../analysis/errors.ts';
 import type { LayerFlow } from '../analysis/gradient_health.ts';
 import type { ModelSpec, OptimizerObject } from '../analysis/model_spec.ts';
 import { buildSummary } from '../analysis/summary.ts';
-import type { Dataset } from '../data/dataset.ts';
+import type { TaskShape } from '../analysis/zoo/compare_lineups.ts';
+import type { BatchLayout, Dataset } from '../data/dataset.ts';
 import { DataFeeder, fitSpecToDataset, type EvalRow } from '../data/training.ts';
 import type { GpuRuntime } from '../kernels/runtime.ts';
 import { Executor } from './executor/executor.ts';
@@ -29,6 +30,8 @@ export interface CompareSettings {
   evalEvery: number;
   /** Used when a spec names no optimizer. */
   optimizer: OptimizerObject;
+  /** Reduce gradient-flow statistics every step (default true); off, `gradient_flow` is empty and steps are faster (timing studies). */
+  flowStats?: boolean;
 }
 
 /** ‖∂L/∂W‖ of one layer (all its parameters together) at the first and the last step, and for recurrent layers ‖∂L/∂h_t‖ per time step. */
@@ -70,14 +73,24 @@ export interface CompareReport {
 
 /** Progress callbacks, for live curves. */
 export interface CompareHooks {
+  /** Awaited before every step: a page pauses a run by not resolving it. */
+  beforeStep?(arch: string, step: number): Promise<void> | void;
   onStep?(arch: string, point: CompareRun['curve'][number]): void;
   onEval?(arch: string, row: EvalRow): void;
+  /** Awaited after the last evaluation, before the executor is freed: the trained model, for predictions. */
+  onTrained?(arch: string, ex: Executor, layout: BatchLayout): Promise<void> | void;
 }
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** What a line-up's specs are built for, from the data: features per node, step or image channel, and outputs (classes, or 1 for a regression). */
+export function taskShape(ds: Dataset): TaskShape {
+  if (ds.kind === 'graph') return { features: ds.numFeatures, outputs: ds.numClasses };
+  return { features: ds.sampleShape[ds.sequence ? 1 : 0], outputs: ds.task === 'regression' ? 1 : ds.numClasses! };
 }
 
 /** The test split's trivial loss, in float64. */
@@ -112,7 +125,7 @@ function layerFlow(first: LayerFlow, last: LayerFlow): LayerGradientFlow | null 
 export async function runArchitecture(rt: GpuRuntime, entry: CompareEntry, ds: Dataset, settings: CompareSettings, hooks: CompareHooks = {}): Promise<CompareRun> {
   const { spec, batch, layout } = specForRun(entry, ds, settings);
   const summary = buildSummary(spec, { optimizer: (spec.optimizer as OptimizerObject).type });
-  const ex = await Executor.create(rt, spec, { seed: settings.seed, batch });
+  const ex = await Executor.create(rt, spec, { seed: settings.seed, batch, flowStats: settings.flowStats ?? true });
   try {
     const feeder = new DataFeeder(ds, layout, ex.graph.input.shape[layout.timeFirst ? 1 : 0], ex.seed);
     const curve: CompareRun['curve'] = [];
@@ -122,6 +135,7 @@ export async function runArchitecture(rt: GpuRuntime, entry: CompareEntry, ds: D
     let measured = 0;
     let since = 0;
     for (let k = 0; k < settings.steps; k++) {
+      await hooks.beforeStep?.(entry.arch, k + 1);
       feeder.beforeStep(ex, k === 0);
       const r = await ex.step();
       if (!Number.isFinite(r.loss)) throw new InputError(`compare: ${entry.arch}: the loss became ${r.loss} at step ${r.step} (lower the learning rate)`);
@@ -139,6 +153,7 @@ export async function runArchitecture(rt: GpuRuntime, entry: CompareEntry, ds: D
         hooks.onEval?.(entry.arch, row);
       }
     }
+    await hooks.onTrained?.(entry.arch, ex, layout);
     const last = evals[evals.length - 1];
     return {
       arch: entry.arch,
