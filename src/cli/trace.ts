@@ -69,6 +69,8 @@ export function prepareTrace(source: string, options: TraceOptions): PreparedTra
 export async function runTrace(rt: GpuRuntime, { training: prepared, named }: PreparedTrace, options: TraceOptions): Promise<{ trace: ModelTrace; explain?: TraceExplanation }> {
   const ex = await Executor.create(rt, prepared.spec, { optimizer: prepared.optimizer, seed: options.seed, batch: prepared.batch, flowStats: false });
   try {
+    const explained = options.explain?.layer;
+    if (explained !== undefined && !ex.layerNames.includes(explained)) throw new InputError(`--explain: no layer "${explained}" (layers: ${ex.layerNames.join(', ')})`);
     ex.loadWeights(prepared.weights);
     if (prepared.data) applyData(ex, prepared.data);
     if (prepared.dataset) {
