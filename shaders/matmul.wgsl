@@ -6,7 +6,8 @@
 // offsets every operand by b1 · stride1 + b2 · stride2 (one matmul per attention head, read
 // in place from a [N, L, 3E] projection), and split takes the K range
 // [split · kPerSplit, (split + 1) · kPerSplit), writing its partial sums to slice split of C
-// (split-K, for a small C with a long K; the slices are summed afterwards).
+// (split-K, for a small C with a long K; the slices are summed afterwards, and only slice 0
+// adds the bias).
 
 struct Params {
   m: u32, n: u32, k: u32,
@@ -109,7 +110,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
       let cc = n0 + lid.x + 8u * j;
       if (r < p.m && cc < p.n) {
         var v = p.alpha * rows[2u * i + j / 4u][j % 4u];
-        if (p.hasBias != 0u) {
+        if (p.hasBias != 0u && split == 0u) {
           v += bias[cc];
         }
         c[cBase + r * p.cRowStride + cc] = v;

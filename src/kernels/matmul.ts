@@ -51,10 +51,13 @@ const SPLIT_BELOW_TILES = 32;
 const MIN_K_PER_SPLIT = 256;
 const MAX_SPLITS = 64;
 
-/** How many K slices a product gets: one unless C is small and K long (weight gradients). */
-export function kSplits(m: number, n: number, k: number, hasBias: boolean): number {
+/**
+ * How many K slices a product gets: one unless C is small and K long (weight gradients, and a
+ * classifier head such as Linear 1568→10, whose bias the first slice adds).
+ */
+export function kSplits(m: number, n: number, k: number): number {
   const tiles = Math.ceil(m / TILE) * Math.ceil(n / TILE);
-  if (hasBias || tiles >= SPLIT_BELOW_TILES) return 1;
+  if (tiles >= SPLIT_BELOW_TILES) return 1;
   return Math.max(1, Math.min(MAX_SPLITS, Math.ceil(SPLIT_BELOW_TILES / tiles) * 2, Math.floor(k / MIN_K_PER_SPLIT)));
 }
 
@@ -75,7 +78,7 @@ export async function matmul(
   const out: OutputView = 'buffer' in c ? { tensor: c, rowStride: n } : c;
   const [batch1, batch2] = options.batch ?? [1, 1];
   const batches = batch1 * batch2;
-  const splits = batches === 1 && isPlainOutput(out, n) ? kSplits(m, n, k, bias !== null) : 1;
+  const splits = batches === 1 && isPlainOutput(out, n) ? kSplits(m, n, k) : 1;
   const kPerSplit = Math.ceil(k / splits / TILE_K) * TILE_K;
   const [aStride1, aStride2] = a.batchStrides ?? [0, 0];
   const [bStride1, bStride2] = b.batchStrides ?? [0, 0];

@@ -6,10 +6,15 @@ import { conv2dBackwardInput } from '../kernels/conv2d_backward_input.ts';
 import { conv2dBackwardWeight } from '../kernels/conv2d_backward_weight.ts';
 import { conv2dForward } from '../kernels/conv2d_forward.ts';
 import { conv2dGemmBackwardInput, conv2dGemmBackwardWeight, conv2dGemmForward } from '../kernels/conv2d_gemm.ts';
+import { conv2dSmallKBackwardWeight, conv2dSmallKForward, usesSmallK } from '../kernels/conv2d_small_k.ts';
 import type { OpDefinition } from './op.ts';
 
-/** Which kernels conv2d uses: chosen per pass from the shapes, or forced (tests, benchmarks). */
-export type Conv2dAlgorithm = 'auto' | 'direct' | 'gemm';
+/**
+ * Which kernels conv2d uses: chosen per pass from the shapes, or forced (tests, benchmarks).
+ * `small_k` forces the small-K kernels where they apply (groups 1, K ≤ 32) and the choice by
+ * shape elsewhere.
+ */
+export type Conv2dAlgorithm = 'auto' | 'direct' | 'gemm' | 'small_k';
 
 let forced: Conv2dAlgorithm = 'auto';
 
@@ -32,7 +37,16 @@ export const GEMM_MIN_WEIGHT_ROWS = 2;
 
 /** Whether a pass whose GEMM columns (or weight rows) number `size` uses the implicit GEMM (see the thresholds). */
 export function useGemm(size: number, threshold: number): boolean {
-  return forced === 'gemm' || (forced === 'auto' && size >= threshold);
+  return forced === 'gemm' || (forced !== 'direct' && size >= threshold);
+}
+
+/**
+ * Whether the forward and weight-gradient passes take the small-K kernels: a narrow conv reading
+ * few channels (a network's first layer on 1- or 3-channel images) wastes most of a GEMM
+ * tile's K steps and columns (`usesSmallK` has the measurements).
+ */
+function useSmallK(inPerGroup: number, outChannels: number, kernelH: number, kernelW: number, groups: number): boolean {
+  return (forced === 'auto' || forced === 'small_k') && usesSmallK(inPerGroup, outChannels, kernelH, kernelW, groups);
 }
 
 /** `F.conv2d(x, weight, bias, stride, padding, dilation, groups)` on NCHW tensors. */
@@ -55,7 +69,8 @@ export const conv2dOp: OpDefinition = {
       outputShapes: { output: outShape },
       async forward(rt, { x, weight, bias }) {
         const output = rt.tensor('conv2d.output', outShape);
-        const forwardKernel = useGemm(outPerGroup, GEMM_MIN_COLUMNS) ? conv2dGemmForward : conv2dForward;
+        const smallK = useSmallK(inPerGroup, w[0], w[2], w[3], a.groups);
+        const forwardKernel = smallK ? conv2dSmallKForward : useGemm(outPerGroup, GEMM_MIN_COLUMNS) ? conv2dGemmForward : conv2dForward;
         await forwardKernel(rt, x, weight, bias ?? null, output, a);
         return {
           outputs: { output },
@@ -67,7 +82,8 @@ export const conv2dOp: OpDefinition = {
               await (useGemm(inPerGroup, GEMM_MIN_COLUMNS) ? conv2dGemmBackwardInput : conv2dBackwardInput)(rt, gradOutput, weight, grads.x, a);
             }
             grads.weight = rt.tensor('conv2d.grad.weight', weight.shape);
-            await (useGemm(outPerGroup, GEMM_MIN_WEIGHT_ROWS) ? conv2dGemmBackwardWeight : conv2dBackwardWeight)(rt, gradOutput, x, grads.weight, a);
+            const weightKernel = smallK ? conv2dSmallKBackwardWeight : useGemm(outPerGroup, GEMM_MIN_WEIGHT_ROWS) ? conv2dGemmBackwardWeight : conv2dBackwardWeight;
+            await weightKernel(rt, gradOutput, x, grads.weight, a);
             if (bias) {
               grads.bias = rt.tensor('conv2d.grad.bias', bias.shape);
               await channelSum(rt, gradOutput, grads.bias, outShape[0], outShape[1], outShape[2] * outShape[3]);

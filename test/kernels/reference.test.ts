@@ -27,7 +27,7 @@ function json(t: Tensor64) {
 
 const gpu = useGpu();
 
-describe.each(['direct', 'gemm'] as const)('conv2d (%s kernels) on the GPU vs the float64 reference', (algorithm) => {
+describe.each(['direct', 'gemm', 'small_k'] as const)('conv2d (%s kernels) on the GPU vs the float64 reference', (algorithm) => {
   beforeAll(() => setConv2dAlgorithm(algorithm));
   afterAll(() => setConv2dAlgorithm('auto'));
   const cases: [string, number[], number[], Record<string, unknown>, boolean][] = [
@@ -96,6 +96,7 @@ describe('linear, relu and cross_entropy on the GPU vs the float64 reference', (
     ['K = 1', [9, 1], [4, 1], true],
     ['129 rows × 65 features → 17', [129, 65], [17, 65], true],
     ['2,003 rows: the weight gradient is split along K', [2003, 20], [12, 20], true],
+    ['a classifier head [6, 1568] → 10: the forward splits K, and slice 0 adds the bias', [6, 1568], [10, 1568], true],
   ] as [string, number[], number[], boolean][])('linear %s', async (_name, xs, ws, withBias) => {
     const rng = makeRng(xs.length * 100 + ws[0]);
     const x = f32(randomTensor(xs, rng));
