@@ -13,6 +13,7 @@ const OWNERS: Record<string, ParamsSchema> = {
   'conv2d_backward_input.wgsl': schemas.Conv2dParams,
   'conv2d_backward_weight.wgsl': schemas.Conv2dParams,
   'conv2d_gemm.wgsl': schemas.Conv2dParams,
+  'conv2d_small_k.wgsl': schemas.Conv2dParams,
   'channel_sum.wgsl': schemas.ChannelSumParams,
   'max_pool2d.wgsl': schemas.MaxPool2dParams,
   'avg_pool2d.wgsl': schemas.AvgPool2dParams,
