@@ -11,6 +11,7 @@ import './gradient_lab.ts';
 import './kernel_bench.ts';
 import './layer_lab.ts';
 import './model_inspector.ts';
+import './model_tracer.ts';
 import { PAGES, formatRoute, parseRoute, type Route } from './route.ts';
 import { base, tokens } from './theme.ts';
 
@@ -106,6 +107,9 @@ export class NnxApp extends LitElement {
     }
     if (this.route.page === 'gradient-lab') {
       return html`<nnx-gradient-lab .runtime=${this.runtime} .gpuError=${this.gpuError} .params=${this.route.params} @nnx-params-change=${this.onParams}></nnx-gradient-lab>`;
+    }
+    if (this.route.page === 'model-tracer') {
+      return html`<nnx-model-tracer .runtime=${this.runtime} .gpuError=${this.gpuError} .params=${this.route.params} @nnx-params-change=${this.onParams}></nnx-model-tracer>`;
     }
     if (this.route.page === 'kernel-timings') {
       return html`<nnx-kernel-bench .runtime=${this.runtime} .gpuError=${this.gpuError} .params=${this.route.params} @nnx-params-change=${this.onParams}></nnx-kernel-bench>`;

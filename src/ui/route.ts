@@ -12,6 +12,7 @@ export const PAGES = [
   { id: 'layer-lab', title: 'Layer Lab' },
   { id: 'model-inspector', title: 'Model Inspector' },
   { id: 'gradient-lab', title: 'Gradient Lab' },
+  { id: 'model-tracer', title: 'Model Tracer' },
   { id: 'kernel-timings', title: 'Kernel Timings' },
 ] as const;
 
