@@ -1,4 +1,3 @@
-import { currentNodeGpu } from '../kernels/adapter_node.ts';
 import { measureRoofline } from '../kernels/roofline.ts';
 import { GpuRuntime } from '../kernels/runtime.ts';
 import { median, runBenchCase } from '../ops/bench.ts';
@@ -7,7 +6,8 @@ import { zooModel } from '../analysis/zoo/index.ts';
 import type { ModelSpec } from '../analysis/model_spec.ts';
 import { loadOrtWebGpu, ortRun, ortSession, readOnnxManifest } from './peers_ort.ts';
 import { fmt, parseBenchArgs, selectCases } from './bench.ts';
-import { tfjsCase } from './peers_tfjs.ts';
+import { loadTfjsWebGpu, tfjsCase } from './peers_tfjs.ts';
+import { benchTrainSteps, TRAIN_PEER_MODELS, trainStepName } from './peers_tfjs_train.ts';
 import { writeStdout } from './run.ts';
 
 /** One case measured side by side. `ratio` is ours / theirs on wall time per call. */
@@ -29,18 +29,12 @@ interface PeerRow {
  */
 export async function benchPeersCommand(argv: string[]): Promise<number> {
   const args = parseBenchArgs(argv);
-  // A filter may select ORT cases only; then no tfjs case runs.
+  // A filter may select ORT cases or training steps only; then no single-kernel case runs.
   const ortNames = (({ models, ops }) => [...Object.keys(models).map((m) => `${m} forward, batch ${ORT_BATCH}`), ...Object.keys(ops)])(readOnnxManifest());
-  const ortOnly = args.filter !== null && ortNames.some((n) => n.toLowerCase().includes(args.filter!.toLowerCase()));
-  const { cases, skipped } = ortOnly ? { cases: [], skipped: [] } : selectCases(args);
+  const peerOnly = args.filter !== null && [...ortNames, ...TRAIN_PEER_MODELS.map(trainStepName)].some((n) => n.toLowerCase().includes(args.filter!.toLowerCase()));
+  const { cases, skipped } = peerOnly ? { cases: [], skipped: [] } : selectCases(args);
   const rt = await GpuRuntime.create();
-  const gpu = currentNodeGpu();
-  if (gpu) Object.defineProperty(globalThis, 'navigator', { value: { gpu, userAgent: 'node' }, configurable: true });
-  // The union package registers every gradient; the webgpu backend registers itself on import.
-  const tf = await import('@tensorflow/tfjs');
-  await import('@tensorflow/tfjs-backend-webgpu');
-  await tf.setBackend('webgpu');
-  await tf.ready();
+  const tf = await loadTfjsWebGpu();
   const backend = tf.backend() as unknown as { device: GPUDevice; endComputePassEncoder(): void; submitQueue(): void };
   const rows: PeerRow[] = [];
   try {
@@ -70,6 +64,7 @@ export async function benchPeersCommand(argv: string[]): Promise<number> {
       });
       if (!args.json) process.stderr.write(`  ${c.name}: ours ${fmt(ours.wall_ms, 3)} ms, tfjs ${fmt(theirs, 3)} ms\n`);
     }
+    rows.push(...await benchTrainSteps(rt, tf, args.filter, args.runs, { gflops: roofline.gflops, gbps: roofline.gbps }, !args.json));
     const ort = await benchOrt(rt, args.filter, args.runs, !args.json, { gflops: roofline.gflops, gbps: roofline.gbps });
     const adapter = rt.adapter.description || `${rt.adapter.vendor} ${rt.adapter.architecture}`;
     const peak = `${fmt(roofline.gflops)} GFLOP/s FMA, ${fmt(roofline.gbps)} GB/s copy`;
@@ -79,7 +74,7 @@ export async function benchPeersCommand(argv: string[]): Promise<number> {
       await writeStdout(`${JSON.stringify({ adapter: rt.adapter, peak: { gflops: roofline.gflops, gbps: roofline.gbps }, cases: rows, skipped, ort })}\n`);
     } else if (args.markdown) {
       const lines = [
-        `Adapter: ${adapter}; measured peak ${peak}; ${args.runs} runs per case after one warm-up, medians.`,
+        `Adapter: ${adapter}; measured peak ${peak}; ${args.runs} runs per case after one warm-up (training steps: two), medians.`,
         '',
         '| case | ours (ms) | tfjs (ms) | ours/tfjs | ours % of peak |',
         '|---|---:|---:|---:|---:|',

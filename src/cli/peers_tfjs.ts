@@ -1,7 +1,23 @@
 import type * as TF from '@tensorflow/tfjs-core';
+import { currentNodeGpu } from '../kernels/adapter_node.ts';
 import type { BenchCase } from '../ops/bench.ts';
 
 type Tf = typeof TF;
+
+/**
+ * tfjs with @tensorflow/tfjs-backend-webgpu on Node's WebGPU: the Dawn instance our runtime
+ * created (call GpuRuntime.create() first), so both libraries run on the same adapter. The union
+ * package registers every gradient; the webgpu backend registers itself on import.
+ */
+export async function loadTfjsWebGpu(): Promise<Tf> {
+  const gpu = currentNodeGpu();
+  if (gpu) Object.defineProperty(globalThis, 'navigator', { value: { gpu, userAgent: 'node' }, configurable: true });
+  const tf = await import('@tensorflow/tfjs');
+  await import('@tensorflow/tfjs-backend-webgpu');
+  await tf.setBackend('webgpu');
+  await tf.ready();
+  return tf as unknown as Tf;
+}
 
 /** One peer call: encodes the work and returns the tensors to dispose afterwards. */
 export type PeerCall = () => TF.Tensor[];
