@@ -1,5 +1,5 @@
 /**
- * <nnx-graph-view>: a small graph drawn as SVG with a deterministic force layout. Nodes are
+ * <nnx-graph-view>: a small graph drawn as SVG with a deterministic d3-force layout. Nodes are
  * coloured by a value (e.g. one output feature); the selected node's incoming edges are drawn
  * thick, labelled with their coefficient (GCN's norm, GAT's α, SAGE's 1/deg).
  *
@@ -7,50 +7,39 @@
  * `values` (per node, optional), `labels` (per node, optional), `selected`.
  * Out: `nnx-node-click` { node }.
  */
+import { forceLink, forceManyBody, forceSimulation, forceX, forceY, type SimulationLinkDatum, type SimulationNodeDatum } from 'd3-force';
 import { LitElement, css, html, nothing, svg } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
+import { mulberry32 } from '../analysis/random.ts';
 import { divergingCss } from './colormap.ts';
 import { formatShort } from './format.ts';
 import { tokens } from './theme.ts';
 
-/** Fruchterman–Reingold from a circle, fixed iterations: the same graph always looks the same. */
+/**
+ * d3-force's layout (links, many-body repulsion, centering) from nodes on a circle with a seeded
+ * random source and a fixed 300 ticks: the same graph always looks the same. Positions are
+ * scaled into [0, size]² keeping the aspect ratio.
+ */
 export function forceLayout(n: number, src: ArrayLike<number>, dst: ArrayLike<number>, size = 1): [number, number][] {
-  const pos: [number, number][] = Array.from({ length: n }, (_, i) => [0.5 + 0.4 * Math.cos((2 * Math.PI * i) / n), 0.5 + 0.4 * Math.sin((2 * Math.PI * i) / n)]);
-  if (n <= 2) return pos;
-  const k = Math.sqrt(1 / n) * 0.9;
-  const edges: [number, number][] = [];
-  for (let e = 0; e < src.length; e++) if (src[e] !== dst[e] && src[e] < dst[e]) edges.push([src[e], dst[e]]);
-  if (!edges.length) for (let e = 0; e < src.length; e++) if (src[e] !== dst[e]) edges.push([src[e], dst[e]]);
-  let temp = 0.1;
-  for (let it = 0; it < 300; it++) {
-    const disp = pos.map(() => [0, 0]);
-    for (let i = 0; i < n; i++) {
-      for (let j = i + 1; j < n; j++) {
-        const dx = pos[i][0] - pos[j][0], dy = pos[i][1] - pos[j][1];
-        const d = Math.max(1e-3, Math.hypot(dx, dy));
-        const f = (k * k) / d;
-        disp[i][0] += (dx / d) * f; disp[i][1] += (dy / d) * f;
-        disp[j][0] -= (dx / d) * f; disp[j][1] -= (dy / d) * f;
-      }
-    }
-    for (const [a, b] of edges) {
-      const dx = pos[a][0] - pos[b][0], dy = pos[a][1] - pos[b][1];
-      const d = Math.max(1e-3, Math.hypot(dx, dy));
-      const f = (d * d) / k;
-      disp[a][0] -= (dx / d) * f; disp[a][1] -= (dy / d) * f;
-      disp[b][0] += (dx / d) * f; disp[b][1] += (dy / d) * f;
-    }
-    for (let i = 0; i < n; i++) {
-      const d = Math.max(1e-9, Math.hypot(disp[i][0], disp[i][1]));
-      pos[i][0] += (disp[i][0] / d) * Math.min(d, temp) + (0.5 - pos[i][0]) * 0.01;
-      pos[i][1] += (disp[i][1] / d) * Math.min(d, temp) + (0.5 - pos[i][1]) * 0.01;
-    }
-    temp = Math.max(0.002, temp * 0.985);
-  }
-  const xs = pos.map((p) => p[0]), ys = pos.map((p) => p[1]);
+  const circle = (i: number): [number, number] => [Math.cos((2 * Math.PI * i) / n), Math.sin((2 * Math.PI * i) / n)];
+  if (n <= 2) return Array.from({ length: n }, (_, i) => [(0.5 + 0.4 * circle(i)[0]) * size, (0.5 + 0.4 * circle(i)[1]) * size]);
+  // d3-force's defaults (link distance 30, charge −30) are tuned for pixel units: start on a 100-unit circle.
+  const nodes: SimulationNodeDatum[] = Array.from({ length: n }, (_, i) => ({ x: 100 * circle(i)[0], y: 100 * circle(i)[1] }));
+  const links: SimulationLinkDatum<SimulationNodeDatum>[] = [];
+  for (let e = 0; e < src.length; e++) if (src[e] < dst[e]) links.push({ source: src[e], target: dst[e] });
+  if (!links.length) for (let e = 0; e < src.length; e++) if (src[e] !== dst[e]) links.push({ source: src[e], target: dst[e] });
+  forceSimulation(nodes)
+    .randomSource(mulberry32(1))
+    .force('link', forceLink(links))
+    .force('charge', forceManyBody())
+    .force('x', forceX(0).strength(0.05))
+    .force('y', forceY(0).strength(0.05))
+    .stop()
+    .tick(300);
+  const xs = nodes.map((p) => p.x!), ys = nodes.map((p) => p.y!);
   const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
   const s = Math.max(x1 - x0, y1 - y0, 1e-6);
-  return pos.map(([x, y]) => [((x - x0) / s + (1 - (x1 - x0) / s) / 2) * size, ((y - y0) / s + (1 - (y1 - y0) / s) / 2) * size]);
+  return nodes.map((p) => [((p.x! - x0) / s + (1 - (x1 - x0) / s) / 2) * size, ((p.y! - y0) / s + (1 - (y1 - y0) / s) / 2) * size]);
 }
 
 @customElement('nnx-graph-view')

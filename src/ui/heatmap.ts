@@ -113,6 +113,8 @@ export class NnxHeatmap extends LitElement {
   @property({ type: Number }) planeSize = 120;
   /** Largest cell side, in CSS pixels (small kernels stay compact). */
   @property({ type: Number }) maxCell = 18;
+  /** The hover text of a cell instead of `name[index]` (the value is still appended). */
+  @property({ attribute: false }) describe: ((index: number[]) => string) | null = null;
   /** Cell size multiplier (1, 2, 4, 8); lowered when the canvas would grow past what browsers draw. */
   @property({ type: Number }) zoom = 1;
 
@@ -385,7 +387,7 @@ export class NnxHeatmap extends LitElement {
     const y = ev.clientY - host.top + 14;
     this.tip = hit.padded
       ? { text: `${this.name} padding ${formatIndex('', hit.index)}`, value: '0', x, y }
-      : { text: formatIndex(this.name, hit.index), value: formatFloat32(this.valueAt(hit.index)), x, y };
+      : { text: this.describe?.(hit.index) ?? formatIndex(this.name, hit.index), value: formatFloat32(this.valueAt(hit.index)), x, y };
     this.hover = hit.padded ? null : hit.index;
     this.present();
   }

@@ -407,6 +407,7 @@ export class NnxLayerLab extends LitElement {
             </section>
           </div>`
         : nothing}
+      ${this.op.section ? html`<div class=${stale ? 'stale' : ''}>${this.op.section(run)}</div>` : nothing}
       <div class=${stale ? 'stale' : ''}>
         <section>
           <div class="section-title"><h2>Backward</h2><span>gradients computed on the GPU from ∂L/∂output</span></div>

@@ -1,6 +1,7 @@
 /**
  * The Layer Lab's descriptions of the graph ops `gcn`, `gat` and `sage` (PyG's GCNConv,
- * GATConv, SAGEConv): the graph drawn, a node's incoming messages with their coefficients.
+ * GATConv, SAGEConv): the graph drawn, a node's incoming messages with their coefficients, and
+ * the spectrum section (graph_spectrum_panel.ts).
  */
 import { html, nothing } from 'lit';
 import { NnxError } from '../../analysis/errors.ts';
@@ -10,6 +11,7 @@ import type { RunSpec } from '../../ops/spec.ts';
 import { formatCount, formatFloat32, formatFloat64, formatShape } from '../format.ts';
 import '../graph_view.ts';
 import { checkInts, figures, GRAD_ROW, gradValues, int, invalid, SEED_ROW } from './common.ts';
+import { spectrumExtraRun, spectrumSection } from './graph_spectrum_panel.ts';
 import { checkInput, inputRows, makeInput, stream, uniform } from './data.ts';
 import { num, type LabConfig, type LabOp, type LabRunData, type NeuronFocus, type Validation } from './types.ts';
 
@@ -132,6 +134,9 @@ function makeGraphOp(kind: Kind): LabOp {
         grad_output: { output: { shape: v.shapes.output, data: Array.from(gradValues(config.grad, outCount, () => uniform(outCount, stream(c.seed, 9), -1, 1))) } },
       };
     },
+
+    extraRun: (rt, spec) => spectrumExtraRun(rt, spec),
+    section: (run) => spectrumSection(run, graphOf(run.config).labels),
 
     trace: true,
     forwardSlots: [

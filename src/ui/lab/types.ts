@@ -110,6 +110,8 @@ export interface LabOp {
    * softmax beside the stable one); the returned tensors join the run's tensors under their keys.
    */
   extraRun?(rt: GpuRuntime, spec: RunSpec, tensors: RunTensors, config: LabConfig): Promise<RunTensors>;
+  /** A section of its own after the trace, from the finished run (the graph pages' spectrum). */
+  section?(run: LabRunData): TemplateResult;
   /** Trainable inputs and their gradients, for the parameter update preview W − lr·dW. */
   params?: { name: string; value: string; grad: string }[];
 }
