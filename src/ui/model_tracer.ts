@@ -136,7 +136,7 @@ export class NnxModelTracer extends LitElement {
     try {
       const spec = this.p.model === 'custom' ? parseModelSpec(this.p.spec, 'pasted spec') : zooModel(this.p.model);
       const seed = Number(this.p.seed) || 0;
-      const ex = await Executor.create(rt, spec, { seed, batch: spec.batch_dim === null || spec.graph ? undefined : 1 });
+      const ex = await Executor.create(rt, spec, { seed, batch: spec.batch_dim === null || spec.graph ? undefined : 1, flowStats: false });
       try {
         ex.loadWeights(Object.fromEntries(Object.entries(spec.weights ?? {}).map(([name, t]) => [name, parseTensor(`weights: ${name}`, t, 'float32')])));
         this.label = null;
@@ -154,7 +154,7 @@ export class NnxModelTracer extends LitElement {
       }
       this.position = 0;
       this.neuron = null;
-      this.status = `Step done: loss ${this.trace.loss.toPrecision(6)}, ${this.trace.layers.length} layers kept.`;
+      this.status = `Step done in ${formatCount(Math.round(this.trace.timings.wall_ms))} ms (the first one compiles every kernel): loss ${this.trace.loss.toPrecision(6)}, ${this.trace.layers.length} layers kept.`;
       this.tracerState = 'done';
     } catch (e) {
       this.error = errorMessage(e);
