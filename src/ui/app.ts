@@ -7,6 +7,7 @@ import { LitElement, css, html, nothing } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
 import type { AdapterReport } from '../kernels/adapter.ts';
 import { GpuRuntime } from '../kernels/runtime.ts';
+import './compare_lab.ts';
 import './gradient_lab.ts';
 import './kernel_bench.ts';
 import './layer_lab.ts';
@@ -110,6 +111,9 @@ export class NnxApp extends LitElement {
     }
     if (this.route.page === 'model-tracer') {
       return html`<nnx-model-tracer .runtime=${this.runtime} .gpuError=${this.gpuError} .params=${this.route.params} @nnx-params-change=${this.onParams}></nnx-model-tracer>`;
+    }
+    if (this.route.page === 'compare') {
+      return html`<nnx-compare-lab .runtime=${this.runtime} .gpuError=${this.gpuError} .params=${this.route.params} @nnx-params-change=${this.onParams}></nnx-compare-lab>`;
     }
     if (this.route.page === 'kernel-timings') {
       return html`<nnx-kernel-bench .runtime=${this.runtime} .gpuError=${this.gpuError} .params=${this.route.params} @nnx-params-change=${this.onParams}></nnx-kernel-bench>`;

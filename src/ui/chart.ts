@@ -4,7 +4,7 @@
  * destroyed with the element.
  *
  * In: `data` ({ x, series: [{ label, values, color? }] }), `categories` (x tick labels for
- * bars), `bars`, `logY`, `xLabel`, `yLabel`, `height`, `format` (y tick text).
+ * bars), `bars`, `logY`, `spanGaps`, `xLabel`, `yLabel`, `height`, `format` (y tick text).
  */
 import { LitElement, css, html, unsafeCSS, type PropertyValues } from 'lit';
 import { customElement, property, query } from 'lit/decorators.js';
@@ -41,6 +41,8 @@ export class NnxChart extends LitElement {
   @property({ attribute: false }) format: ((v: number) => string) | null = null;
   @property({ type: Boolean }) bars = false;
   @property({ type: Boolean }) logY = false;
+  /** Draw lines across null values (series sampled at different x, e.g. wall time). */
+  @property({ type: Boolean }) spanGaps = false;
   @property() xLabel = '';
   @property() yLabel = '';
   @property({ type: Number }) height = 200;
@@ -98,7 +100,7 @@ export class NnxChart extends LitElement {
           ...d.series.map((s, i) => {
             const color = s.color ?? PALETTE[i % PALETTE.length];
             return {
-              label: s.label, stroke: color, width: this.bars ? 0 : 1.75,
+              label: s.label, stroke: color, width: this.bars ? 0 : 1.75, spanGaps: this.spanGaps,
               fill: this.bars ? `${color}cc` : undefined,
               paths: this.bars ? barPaths : undefined,
               points: { show: !this.bars && d.x.length <= 40, size: 5, fill: color },

@@ -13,6 +13,7 @@ export const PAGES = [
   { id: 'model-inspector', title: 'Model Inspector' },
   { id: 'gradient-lab', title: 'Gradient Lab' },
   { id: 'model-tracer', title: 'Model Tracer' },
+  { id: 'compare', title: 'Compare' },
   { id: 'kernel-timings', title: 'Kernel Timings' },
 ] as const;
 
