@@ -20,8 +20,9 @@ export const TRACE_USAGE = `usage: nnx trace SPEC.json|MODEL [options]
   --batch N             samples in the batch (default: the data file's, else 1)
   --seed S              seed of the initialization and the random data (default: the spec's, else 0)
   --explain LAYER:i,j,… explain one output element of a layer (Conv2d, Linear: every x·w term,
-                        the sum and the bias; MaxPool2d: the window and its winner; BatchNorm:
-                        mean, invstd, x̂)
+                        the sum and the bias; MaxPool2d: the window and its winner; BatchNorm,
+                        LayerNorm, GroupNorm: mean, invstd, x̂; RNN, LSTM, GRU: the gates at
+                        that step)
   --json                print {model, loss, layers[{name, type, inputs, output, grad_output}],
                         params{name: {value, grad, update}}, memory, timings, explain?}
 
@@ -118,9 +119,13 @@ export function formatTrace(trace: ModelTrace, explain?: TraceExplanation): stri
     } else if (explain.kind === 'max_pool') {
       const w = explain.window.find((t) => t.winner);
       lines.push(`  window ${explain.window.map((t) => (t.input_index ? t.x.toPrecision(5) : 'pad')).join(' ')}; winner ${w ? `[${w.input_index!.join(', ')}] = ${w.x}` : 'none'}; GPU ${explain.output}`);
-    } else {
+    } else if (explain.kind === 'norm') {
       const n = explain.norm;
-      lines.push(`  channel ${n.channel} over ${n.count} values: mean ${n.mean}, var ${n.var}, invstd ${n.invstd}; x ${n.x} → x̂ ${n.xhat} → ${n.weight}·x̂ + ${n.bias} = ${n.recomputed}, GPU ${n.output}`);
+      lines.push(`  ${n.group}: mean ${n.mean}, invstd ${n.invstd}; x ${n.x} → x̂ ${n.xhat} → ${n.weight}·x̂ + ${n.bias} = ${n.recomputed}, GPU ${n.output}`);
+    } else {
+      const r = explain.recurrent;
+      const gates = Object.entries(r.gates).map(([g, v]) => `${g} ${v.toPrecision(6)}`).join(', ');
+      lines.push(`  step ${r.step}, sample ${r.batch}, unit ${r.unit}: ${gates ? `gates ${gates}; ` : ''}${r.c === null ? '' : `c ${r.c_prev} → ${r.c}; `}h_prev ${r.h_prev} → h ${r.recomputed} (float64), GPU ${r.output}`);
     }
   }
   return lines.join('\n');

@@ -6,6 +6,9 @@
  */
 import { normalizeConv2dAttrs, normalizePool2dAttrs } from '../analysis/conv_shapes.ts';
 import { InputError } from '../analysis/errors.ts';
+import { batchNormForwardRef, groupNormForwardRef, layerNormForwardRef, type NormForward } from '../analysis/reference/norm.ts';
+import { GATE_NAMES, recurrentForwardRef, type RecurrentCell } from '../analysis/reference/recurrent.ts';
+import { numel, toFloat64, type Tensor64 } from '../analysis/tensor.ts';
 import type { LedgerEntry } from '../kernels/ledger.ts';
 import type { KernelTiming } from '../kernels/profiler.ts';
 import type { GpuRuntime } from '../kernels/runtime.ts';
@@ -108,32 +111,51 @@ export interface PoolTap {
   winner: boolean;
 }
 
-/** Batch norm of one element: the statistics of its channel over the batch, x̂ and the affine step. */
+/** A normalized element: the statistics of its group (a channel over the batch, a row, an (n, group) pair), x̂ and the affine step. */
 export interface NormExplanation {
-  channel: number;
-  /** Elements the statistics run over (N·H·W). */
-  count: number;
+  /** What the statistics run over, e.g. "channel 2 over the batch (98 values)". */
+  group: string;
   mean: number;
-  /** Biased variance, as training-mode normalization uses. */
-  var: number;
+  /** 1/√(var + eps), var the biased variance. */
   invstd: number;
   x: number;
   xhat: number;
   weight: number;
   bias: number;
+  /** weight·x̂ + bias in float64. */
   recomputed: number;
   output: number;
 }
 
-/** What `--explain LAYER:i,j,…` reports: the dot product (conv, linear), the window (max pooling) or the statistics (batch norm). */
+/** A recurrent unit at one step, recomputed in float64 from the read-back input and weights (src/analysis/reference/recurrent.ts). */
+export interface RecurrentExplanation {
+  step: number;
+  batch: number;
+  unit: number;
+  /** Activated gates at this step ('i', 'f', 'g', 'o' or 'r', 'z', 'n'; none for a plain RNN). */
+  gates: Record<string, number>;
+  /** LSTM: the cell state before and after this step. */
+  c_prev: number | null;
+  c: number | null;
+  h_prev: number;
+  /** h_t in float64. */
+  recomputed: number;
+  output: number;
+}
+
+/** What `--explain LAYER:i,j,…` reports: the dot product (conv, linear), the window (max pooling), the statistics (norms) or the gates (recurrent). */
 export type TraceExplanation = { layer: string; type: string; output_index: number[] } & (
   | { kind: 'dot'; dot: NeuronExplanation }
   | { kind: 'max_pool'; window: PoolTap[]; output: number }
-  | { kind: 'batch_norm'; norm: NormExplanation }
+  | { kind: 'norm'; norm: NormExplanation }
+  | { kind: 'recurrent'; recurrent: RecurrentExplanation }
 );
 
+const NORMS = ['BatchNorm1d', 'BatchNorm2d', 'LayerNorm', 'GroupNorm'];
+const RECURRENT = ['RNN', 'LSTM', 'GRU'];
+
 /** Layer types `explainTraceNeuron` explains. */
-export const EXPLAINED_TYPES = ['Conv2d', 'Linear', 'MaxPool2d', 'BatchNorm1d', 'BatchNorm2d'];
+export const EXPLAINED_TYPES = ['Conv2d', 'Linear', 'MaxPool2d', ...NORMS, ...RECURRENT];
 
 function pick(spec: LayerSpec, keys: string[]): Record<string, unknown> {
   return Object.fromEntries(keys.filter((k) => spec[k] !== undefined && spec[k] !== null).map((k) => [k, spec[k]]));
@@ -171,7 +193,8 @@ export function explainTraceNeuron(trace: ModelTrace, name: string, index: numbe
       return { ...head, kind: 'dot', dot };
     }
     if (layer.type === 'MaxPool2d') return { ...head, kind: 'max_pool', window: maxPoolWindow(layer.spec, x, index), output: output.data[flat] };
-    return { ...head, kind: 'batch_norm', norm: batchNormElement(x, output, param('weight'), param('bias'), layer.spec, index, flat) };
+    if (RECURRENT.includes(layer.type)) return { ...head, kind: 'recurrent', recurrent: recurrentStep(layer, x, param, index, output.data[flat]) };
+    return { ...head, kind: 'norm', norm: normElement(layer.type, layer.spec, toFloat64(x), param('weight'), param('bias'), index, flat, output.data[flat]) };
   } catch (e) {
     if (e instanceof RangeError) throw new InputError(`--explain: ${e.message}`);
     throw e;
@@ -199,27 +222,76 @@ function maxPoolWindow(spec: LayerSpec, x: { shape: number[]; data: Float32Array
   return taps;
 }
 
-function batchNormElement(
-  x: { shape: number[]; data: Float32Array }, output: { shape: number[]; data: Float32Array },
-  weight: TraceTensor | undefined, bias: TraceTensor | undefined, spec: LayerSpec, index: number[], flat: number,
-): NormExplanation {
-  const [batch, channels] = x.shape;
-  const inner = x.shape.slice(2).reduce((a, b) => a * b, 1);
-  const c = index[1];
-  let sum = 0;
-  for (let n = 0; n < batch; n++) for (let i = 0; i < inner; i++) sum += x.data[(n * channels + c) * inner + i];
-  const count = batch * inner;
-  const mean = sum / count;
-  let sq = 0;
-  for (let n = 0; n < batch; n++) for (let i = 0; i < inner; i++) sq += (x.data[(n * channels + c) * inner + i] - mean) ** 2;
-  const variance = sq / count;
+/** The element's statistics from the float64 norm references, on the read-back input. */
+function normElement(type: string, spec: LayerSpec, x: Tensor64, weight: TraceTensor | undefined, bias: TraceTensor | undefined, index: number[], flat: number, output: number): NormExplanation {
   const eps = typeof spec.eps === 'number' ? spec.eps : 1e-5;
-  const invstd = 1 / Math.sqrt(variance + eps);
-  const xv = x.data[flat];
-  const xhat = (xv - mean) * invstd;
-  const g = weight ? weight.data[c] : 1;
-  const b = bias ? bias.data[c] : 0;
-  return { channel: c, count, mean, var: variance, invstd, x: xv, xhat, weight: g, bias: b, recomputed: g * xhat + b, output: output.data[flat] };
+  const w = weight ? toFloat64(weight) : null;
+  const b = bias ? toFloat64(bias) : null;
+  const [batch, channels] = x.shape;
+  const inner = numel(x.shape.slice(2));
+  let f: NormForward;
+  let group: number;
+  let param: number;
+  let described: string;
+  if (type === 'LayerNorm') {
+    const shape = (Array.isArray(spec.normalized_shape) ? spec.normalized_shape : [spec.normalized_shape]) as number[];
+    const row = numel(shape);
+    f = layerNormForwardRef(x, shape, w, b, eps);
+    group = Math.floor(flat / row);
+    param = flat % row;
+    described = `row ${group} (${row} values)`;
+  } else if (type === 'GroupNorm') {
+    const groups = spec.num_groups as number;
+    f = groupNormForwardRef(x, groups, w, b, eps);
+    const perGroup = channels / groups;
+    group = index[0] * groups + Math.floor(index[1] / perGroup);
+    param = index[1];
+    described = `sample ${index[0]}, group ${group % groups}: channels ${(group % groups) * perGroup}..${(group % groups + 1) * perGroup - 1} (${perGroup * inner} values)`;
+  } else {
+    f = batchNormForwardRef(x, w, b, null, null, { training: true, momentum: 0.1, eps });
+    group = index[1];
+    param = index[1];
+    described = `channel ${group} over the batch (${batch * inner} values)`;
+  }
+  const g = w ? w.data[param] : 1;
+  const beta = b ? b.data[param] : 0;
+  const xhat = f.xhat.data[flat];
+  return { group: described, mean: f.mean.data[group], invstd: f.invstd.data[group], x: x.data[flat], xhat, weight: g, bias: beta, recomputed: g * xhat + beta, output };
+}
+
+/** One unit of a one-layer, unidirectional RNN/LSTM/GRU at one step, from the float64 reference run over the read-back input. */
+function recurrentStep(layer: TraceLayer, x: { shape: number[]; data: Float32Array }, param: (local: string) => TraceTensor | undefined, index: number[], output: number): RecurrentExplanation {
+  const spec = layer.spec!;
+  if ((spec.num_layers ?? 1) !== 1 || spec.bidirectional || spec.proj_size) {
+    throw new InputError(`--explain: layer "${layer.name}" (${layer.type}) has num_layers ${spec.num_layers ?? 1}${spec.bidirectional ? ', bidirectional' : ''}${spec.proj_size ? ', proj_size' : ''}; recurrent explanations cover one unidirectional layer`);
+  }
+  const batchFirst = spec.batch_first === true;
+  const [t, n, unit] = batchFirst ? [index[1], index[0], index[2]] : index;
+  // The reference reads [T, N, I]: a batch-first input is transposed.
+  const [d0, d1, features] = x.shape;
+  const [steps, batch] = batchFirst ? [d1, d0] : [d0, d1];
+  const seq = new Float64Array(x.data.length);
+  for (let s = 0; s < steps; s++) for (let b = 0; b < batch; b++) for (let k = 0; k < features; k++) {
+    seq[(s * batch + b) * features + k] = x.data[(batchFirst ? b * steps + s : s * batch + b) * features + k];
+  }
+  const cell = layer.type.toLowerCase() as RecurrentCell;
+  const opt = (local: string) => (param(local) ? toFloat64(param(local)!) : null);
+  const ref = recurrentForwardRef(cell, {
+    x: { shape: [steps, batch, features], data: seq }, h0: null, c0: null,
+    weightIh: opt('weight_ih_l0')!, weightHh: opt('weight_hh_l0')!, biasIh: opt('bias_ih_l0'), biasHh: opt('bias_hh_l0'),
+  }, spec.nonlinearity === 'relu' ? 'relu' : 'tanh');
+  const hidden = ref.h.shape[2];
+  const at = (t * batch + n) * hidden + unit;
+  const before = ((t - 1) * batch + n) * hidden + unit;
+  return {
+    step: t, batch: n, unit,
+    gates: Object.fromEntries(GATE_NAMES[cell].map((g) => [g, ref.gates[g].data[at]])),
+    c_prev: ref.c ? (t > 0 ? ref.c.data[before] : 0) : null,
+    c: ref.c ? ref.c.data[at] : null,
+    h_prev: t > 0 ? ref.h.data[before] : 0,
+    recomputed: ref.h.data[at],
+    output,
+  };
 }
 
 function plain(t: TraceTensor | null): { shape: number[]; data: number[] } | null {

@@ -274,10 +274,20 @@ export class NnxModelTracer extends LitElement {
           ${e.window.map((w) => html`<tr><td class="mono">${w.input_index ? `[${w.input_index.join(', ')}]` : 'padding'}</td><td class="num">${w.input_index ? formatFloat32(w.x) : '−∞'}</td><td>${w.winner ? html`<b>winner</b>` : nothing}</td></tr>`)}
         </tbody></table><p class="note">GPU output ${formatFloat32(e.output)}</p></section>`;
     }
+    if (e.kind === 'recurrent') {
+      const r = e.recurrent;
+      return html`<section class="card" data-role="explanation"><h2>${layer.name}[${e.output_index.join(', ')}] <small>step ${r.step}, sample ${r.batch}, unit ${r.unit}, recomputed in float64 from the read-back input and weights</small></h2>
+        <div class="figs">
+          ${Object.entries(r.gates).map(([g, v]) => html`<span>gate ${g}</span><span>${formatFloat64(v)}</span>`)}
+          ${r.c === null ? nothing : html`<span>c_{t−1} → c_t</span><span>${formatFloat64(r.c_prev!)} → ${formatFloat64(r.c)}</span>`}
+          <span>h_{t−1}</span><span>${formatFloat64(r.h_prev)}</span><span>h_t (float64)</span><span>${formatFloat64(r.recomputed)}</span>
+          <span>GPU output</span><span>${formatFloat32(r.output)}</span>
+        </div></section>`;
+    }
     const m = e.norm;
-    return html`<section class="card" data-role="explanation"><h2>${layer.name}[${e.output_index.join(', ')}] <small>channel ${m.channel} over ${formatCount(m.count)} values of the batch</small></h2>
+    return html`<section class="card" data-role="explanation"><h2>${layer.name}[${e.output_index.join(', ')}] <small>statistics of ${m.group}</small></h2>
       <div class="figs">
-        <span>mean</span><span>${formatFloat64(m.mean)}</span><span>variance (biased)</span><span>${formatFloat64(m.var)}</span>
+        <span>mean</span><span>${formatFloat64(m.mean)}</span>
         <span>invstd = 1/√(var + eps)</span><span>${formatFloat64(m.invstd)}</span><span>x</span><span>${formatFloat32(m.x)}</span>
         <span>x̂ = (x − mean)·invstd</span><span>${formatFloat64(m.xhat)}</span><span>γ·x̂ + β</span><span>${formatFloat32(m.weight)}·x̂ + ${formatFloat32(m.bias)} = ${formatFloat64(m.recomputed)}</span>
         <span>GPU output</span><span>${formatFloat32(m.output)}</span>

@@ -4,7 +4,7 @@
  * weights (the spec's `weights`, loaded as `nnx trace` loads them) and one batch. Every layer's
  * output and ∂L/∂output (PyTorch's forward hooks and output-tensor hooks), every parameter's value,
  * gradient and optimizer update must match within 2e-4 + 2e-3·|expected|; explanations of conv,
- * linear, pooling and norm neurons must add up to the read-back outputs.
+ * linear, pooling, norm and LSTM neurons must add up to the read-back outputs.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -100,7 +100,7 @@ describe('nnx trace --explain', () => {
     }
   });
 
-  test('linear, max pooling and batch norm neurons', () => {
+  test('linear, max pooling, batch norm and LSTM neurons', () => {
     const cnn = traces.get('trace_cnn')!;
     const lin = explainTraceNeuron(traces.get('trace_mlp')!, '2', [2, 5]);
     if (lin.kind !== 'dot') throw new Error(lin.kind);
@@ -114,14 +114,21 @@ describe('nnx trace --explain', () => {
     expect(winner[0].x).toBe(pool.output);
     expect(Math.max(...pool.window.map((w) => w.x))).toBe(pool.output);
     const norm = explainTraceNeuron(cnn, '3.1', [1, 3, 4, 5]);
-    if (norm.kind !== 'batch_norm') throw new Error(norm.kind);
-    expect(norm.norm.count).toBe(2 * 7 * 7);
+    if (norm.kind !== 'norm') throw new Error(norm.kind);
+    expect(norm.norm.group).toBe('channel 3 over the batch (98 values)');
     expectScalarClose(norm.norm.recomputed, norm.norm.output, 'batch norm 3.1[1, 3, 4, 5]');
+    // The LSTM (batch-first) at the last step: the float64 recurrence over the read-back input gives the GPU's h.
+    const lstm = explainTraceNeuron(traces.get('trace_lstm')!, '0', [1, 4, 2]);
+    if (lstm.kind !== 'recurrent') throw new Error(lstm.kind);
+    expect(Object.keys(lstm.recurrent.gates)).toEqual(['i', 'f', 'g', 'o']);
+    const r = lstm.recurrent;
+    expect(Math.abs(r.c! - (r.gates.f * r.c_prev! + r.gates.i * r.gates.g))).toBeLessThan(1e-12);
+    expectScalarClose(r.recomputed, r.output, 'lstm 0[1, 4, 2]');
   });
 
   test('a layer without an explanation, an unknown layer and an index outside the output are one-line InputErrors', () => {
     const t = traces.get('trace_lstm')!;
-    expect(() => explainTraceNeuron(t, '0', [0, 0, 0])).toThrow(/layer "0" is LSTM; explanations exist for Conv2d, Linear/);
+    expect(() => explainTraceNeuron(t, '1', [0, 0])).toThrow(/layer "1" is Select; explanations exist for Conv2d, Linear/);
     expect(() => explainTraceNeuron(t, 'head', [0, 0])).toThrow(/no layer "head" \(layers: 0, 1, 2\)/);
     expect(() => explainTraceNeuron(t, '2', [2, 0])).toThrow(InputError);
     expect(() => explainTraceNeuron(t, '2', [2, 0])).toThrow(/\[2, 0\] is outside the output shape \[2, 3\]/);
