@@ -155,14 +155,18 @@ export function formatSpectrum(r: SpectrumReport, labels?: string[]): string {
     lines.push(`${name}: ${ev.length} eigenvalues, ascending (multiplicity of 0: ${r.components})`);
     for (let i = 0; i < ev.length && i < 200; i += 10) lines.push(`  ${ev.slice(i, i + 10).map(short).join('  ')}`);
     if (ev.length > 200) lines.push(`  … ${formatCount(ev.length - 200)} more (--json has all)`);
-    const plus = r.fiedler.flatMap((v, i) => (v >= 0 ? [i] : []));
-    const minus = r.fiedler.flatMap((v, i) => (v < 0 ? [i] : []));
-    lines.push(`Fiedler value λ₂ = ${short(ev[1])}; the signs of its eigenvector split the nodes:`);
-    lines.push(`  + (${plus.length}): ${nodeList(plus)}`);
-    lines.push(`  − (${minus.length}): ${nodeList(minus)}`);
-    if (labels) {
-      const agree = labels.filter((l, i) => (r.fiedler![i] >= 0) === (l === labels[0])).length;
-      lines.push(`  agrees with the labels (${[...new Set(labels)].join(' / ')}) on ${Math.max(agree, labels.length - agree)} of ${labels.length} nodes`);
+    if (r.components > 1) {
+      lines.push('λ₂ = 0: the graph is disconnected, so the Fiedler vector is one more null vector and the components are the split');
+    } else {
+      const plus = r.fiedler.flatMap((v, i) => (v >= 0 ? [i] : []));
+      const minus = r.fiedler.flatMap((v, i) => (v < 0 ? [i] : []));
+      lines.push(`Fiedler value λ₂ = ${short(ev[1])}; the signs of its eigenvector split the nodes:`);
+      lines.push(`  + (${plus.length}): ${nodeList(plus)}`);
+      lines.push(`  − (${minus.length}): ${nodeList(minus)}`);
+      if (labels) {
+        const agree = labels.filter((l, i) => (r.fiedler![i] >= 0) === (l === labels[0])).length;
+        lines.push(`  agrees with the labels (${[...new Set(labels)].join(' / ')}) on ${Math.max(agree, labels.length - agree)} of ${labels.length} nodes`);
+      }
     }
   } else if (r.eigenvalues === null) {
     lines.push(`no eigendecomposition: ${formatCount(r.num_nodes)} nodes is above the dense limit of ${formatCount(DENSE_LIMIT)} nodes (O(V³) time, V² memory)`);

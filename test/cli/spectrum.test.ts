@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { InputError } from '../../src/analysis/errors.ts';
 import { karateClub } from '../../src/analysis/graph_sources.ts';
-import { graphNamed, spectrumCommand, type SpectrumReport } from '../../src/cli/spectrum.ts';
+import { formatSpectrum, graphNamed, spectrumCommand, type SpectrumReport } from '../../src/cli/spectrum.ts';
 import { nnx } from './nnx_cli.ts';
 
 const numpy: { name: string; eigenvalues: number[] }[] = JSON.parse(readFileSync(new URL('../fixtures/spectrum_cases.json', import.meta.url), 'utf8'));
@@ -40,5 +40,15 @@ describe('nnx spectrum', () => {
     await expect(spectrumCommand(['ring:2'])).rejects.toThrow(/ring: number of nodes must be a whole number >= 3, got 2/);
     await expect(spectrumCommand(['karate', '--steps', '-1'])).rejects.toThrow(InputError);
     await expect(spectrumCommand(['karate', '--wat'])).rejects.toThrow(/unknown option --wat/);
+  });
+
+  test('the text report: a disconnected graph has no sign split, a too-large one says why there is no spectrum', () => {
+    const smoothing = [{ k: 0, dirichlet_energy: 0.5, high_frequency_share: null }];
+    const base = { graph: 'g', num_edges: 4, laplacian: 'normalized' as const, smoothing };
+    const two = formatSpectrum({ ...base, num_nodes: 5, eigenvalues: [0, 0, 1.5, 1.5, 2], eigenvectors: [], fiedler: [0, 0, 0, 1, 1], components: 2 });
+    expect(two).toContain('λ₂ = 0: the graph is disconnected');
+    expect(two).not.toContain('Fiedler value');
+    const big = formatSpectrum({ ...base, num_nodes: 5000, eigenvalues: null, eigenvectors: null, fiedler: null, components: 10 });
+    expect(big).toContain('no eigendecomposition: 5,000 nodes is above the dense limit of 1,000 nodes');
   });
 });
