@@ -93,6 +93,7 @@ describe('softmax and log_softmax on the GPU vs the float64 reference', () => {
     { name: 'rows of 1000 (one workgroup per row), dim -1', shape: [7, 1000], dim: -1, scale: 4 },
     { name: 'a row of 33,278 (a word-level vocabulary), dim 1', shape: [2, 33278], dim: 1, scale: 4 },
     { name: '5,000 short rows of 7 (one invocation per row)', shape: [5000, 7], dim: -1, scale: 3 },
+    { name: '130 rows of 300 (enough rows: one invocation per long row)', shape: [130, 300], dim: -1, scale: 4 },
     { name: 'a 1-D row of 33 (just past the short-row limit)', shape: [33], dim: 0, scale: 3 },
     { name: '4-D [3, 37, 5, 2] along dim 1 (long strided rows)', shape: [3, 37, 5, 2], dim: 1, scale: 3 },
     { name: '4-D [3, 37, 5, 2] along dim -2 (short strided rows)', shape: [3, 37, 5, 2], dim: -2, scale: 3 },
