@@ -3,14 +3,16 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { nnx } from './nnx_cli.ts';
+import { nnx, useInProcessNnx } from './nnx_cli.ts';
 
 const TINY = { name: 'tiny_cnn', input: [3, 1, 6, 5], optimizer: 'adam', layers: [
   { type: 'Conv2d', in_channels: 1, out_channels: 4, kernel_size: 3, padding: 1 }, { type: 'ReLU' }, { type: 'MaxPool2d', kernel_size: 2 },
   { type: 'Flatten' }, { type: 'Linear', in_features: 24, out_features: 5 }] };
 
 describe('nnx bench --model', () => {
-  test('--train --json: a steady-state training step per part and kernel, no GPU buffer created, FLOPs against the peak', () => {
+  const cli = useInProcessNnx();
+
+  test('--train --json: a steady-state training step per part and kernel, no GPU buffer created, FLOPs against the peak', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'nnx-bench-model-')), 'tiny.json');
     writeFileSync(file, JSON.stringify(TINY));
     const r = nnx(['bench', '--model', file, '--train', '--batch', '2', '--runs', '1', '--json'], undefined, 600_000);
@@ -27,7 +29,7 @@ describe('nnx bench --model', () => {
     expect(model.flop_time_ms).toBeCloseTo(model.flops / (peak.gflops * 1e6), 9);
     expect(model.ratio_to_flop_time).toBeCloseTo(model.wall_ms / model.flop_time_ms, 6);
     expect(model.gpu_ms).toBeCloseTo(model.kernels.reduce((s: number, k: { gpu_ms: number }) => s + k.gpu_ms, 0), 6);
-    const bad = nnx(['bench', '--train']);
+    const bad = await cli(['bench', '--train']);
     expect(bad.stderr).toMatch(/^nnx: bench: --train and --batch need --model SPEC\|ZOO/);
   }, 600_000);
 });

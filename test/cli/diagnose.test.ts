@@ -1,9 +1,11 @@
-/** `nnx diagnose` and `nnx gradcheck` through the real binary. */
+/** `nnx diagnose` and `nnx gradcheck`: one run of each through the real binary, the rest in-process on one runtime. */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { nnx } from './nnx_cli.ts';
+import { nnx, useInProcessNnx } from './nnx_cli.ts';
+
+const cli = useInProcessNnx();
 
 describe('nnx diagnose', () => {
   test('--json on a 20-layer sigmoid MLP: vanishing with recommendations, memory predicted and measured', () => {
@@ -25,21 +27,21 @@ describe('nnx diagnose', () => {
     expect(Math.abs(out.memory.measured_peak_bytes / out.memory.predicted_peak_bytes - 1)).toBeLessThan(0.1);
   });
 
-  test('the table on a zoo-free spec from stdin, and one-line errors', () => {
+  test('the table on a zoo-free spec from stdin, and one-line errors', async () => {
     const spec = { input: [4, 6], init: 'kaiming_normal', layers: [{ type: 'Linear', in_features: 6, out_features: 8 }, { type: 'ReLU' }, { type: 'Linear', in_features: 8, out_features: 3 }] };
-    const r = nnx(['diagnose', '-'], JSON.stringify(spec));
+    const r = await cli(['diagnose', '-'], JSON.stringify(spec));
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/Layer\s+Type\s+Output/);
     expect(r.stdout).toMatch(/Memory, first step/);
-    const bad = nnx(['diagnose', 'resnet_18']);
+    const bad = await cli(['diagnose', 'resnet_18']);
     expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/^nnx: diagnose: cannot read resnet_18: ENOENT \(and it is not a zoo model: resnet18, /);
-    expect(nnx(['diagnose', '-', '--steps', '0'], '{}').stderr).toMatch(/--steps must be an integer >= 1/);
+    expect((await cli(['diagnose', '-', '--steps', '0'], '{}')).stderr).toMatch(/--steps must be an integer >= 1/);
   });
 });
 
 describe('nnx gradcheck', () => {
-  test('passes for the named ops and prints the max relative error per input', () => {
+  test('passes for the named ops and prints the max relative error per input', async () => {
     const r = nnx(['gradcheck', 'tanh', 'mse_loss', 'linear', '--json']);
     expect(r.status).toBe(0);
     const out = JSON.parse(r.stdout);
@@ -47,6 +49,6 @@ describe('nnx gradcheck', () => {
     expect(out.results.map((x: { op: string }) => x.op)).toEqual(['linear', 'tanh', 'mse_loss']);
     expect(out.results[0].inputs.map((x: { input: string }) => x.input)).toEqual(['x', 'weight', 'bias']);
     for (const res of out.results) for (const i of res.inputs) expect(i.max_rel_error).toBeLessThan(res.tolerance);
-    expect(nnx(['gradcheck', 'nope']).stderr).toMatch(/unknown op "nope"/);
+    expect((await cli(['gradcheck', 'nope'])).stderr).toMatch(/unknown op "nope"/);
   });
 });

@@ -1,6 +1,6 @@
 /** `nnx run gcn|gat|sage` on bad graphs: exit code 1 and one line naming the problem and the numbers. */
 import { describe, test } from 'vitest';
-import { expectRunRejects, filledTensor } from './nnx_cli.ts';
+import { expectRejects, filledTensor, useInProcessNnx } from './nnx_cli.ts';
 
 const t = filledTensor;
 const ei = (shape: number[], data: number[]) => ({ shape, data, dtype: 'int32' });
@@ -19,7 +19,9 @@ const cases: [string, unknown, RegExp][] = [
 ];
 
 describe('nnx run rejects bad graphs with one clear line', () => {
-  test.each(cases)('%s', (_name, spec, message) => {
-    expectRunRejects(spec, message);
+  const cli = useInProcessNnx();
+
+  test.each(cases)('%s', async (_name, spec, message) => {
+    expectRejects(await cli(['run', '-'], JSON.stringify(spec)), message);
   });
 });

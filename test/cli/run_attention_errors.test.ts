@@ -1,6 +1,6 @@
 /** Bad input to the attention ops: exit 1 with one line naming the problem and the numbers. */
 import { describe, test } from 'vitest';
-import { expectRunRejects, filledTensor } from './nnx_cli.ts';
+import { expectRejects, filledTensor, useInProcessNnx } from './nnx_cli.ts';
 
 const t = filledTensor;
 const bools = (shape: number[], data: boolean[]) => ({ shape, data, dtype: 'bool' });
@@ -29,7 +29,9 @@ const bad: [string, unknown, RegExp][] = [
 ];
 
 describe('nnx run rejects bad attention input with one clear line', () => {
-  test.each(bad)('%s', (_name, spec, message) => {
-    expectRunRejects(spec, message);
+  const cli = useInProcessNnx();
+
+  test.each(bad)('%s', async (_name, spec, message) => {
+    expectRejects(await cli(['run', '-'], JSON.stringify(spec)), message);
   });
 });

@@ -1,6 +1,9 @@
-/** `nnx run` on bad input: exit code 1 and one line naming the problem and the numbers. */
+/**
+ * `nnx run` on bad input: exit code 1 and one line naming the problem and the numbers. The cases
+ * run in-process on one runtime; the binary itself refuses one spec from stdin.
+ */
 import { describe, expect, test } from 'vitest';
-import { expectRunRejects, filledTensor, nnx } from './nnx_cli.ts';
+import { expectRejects, expectRunRejects, filledTensor, useInProcessNnx } from './nnx_cli.ts';
 
 const x = filledTensor;
 
@@ -23,24 +26,31 @@ const cases: [string, unknown, RegExp][] = [
 ];
 
 describe('nnx run rejects bad input with one clear line', () => {
-  test.each(cases)('%s', (_name, spec, message) => {
+  const cli = useInProcessNnx();
+
+  test('the binary: an unknown op from stdin, exit 1 and one line', () => {
+    const [, spec, message] = cases[0];
     expectRunRejects(spec, message);
   });
 
-  test('invalid JSON with a bare NaN says so', () => {
-    const r = nnx(['run', '-'], '{"op": "relu", "inputs": {"x": {"shape": [1], "data": [NaN]}}}');
+  test.each(cases)('%s', async (_name, spec, message) => {
+    expectRejects(await cli(['run', '-'], JSON.stringify(spec)), message);
+  });
+
+  test('invalid JSON with a bare NaN says so', async () => {
+    const r = await cli(['run', '-'], '{"op": "relu", "inputs": {"x": {"shape": [1], "data": [NaN]}}}');
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/is not valid JSON \(it contains NaN or Infinity/);
   });
 
-  test('a missing file and an unknown option are named', () => {
-    expect(nnx(['run', '/nonexistent/spec.json']).stderr).toMatch(/cannot read \/nonexistent\/spec.json: ENOENT/);
-    expect(nnx(['run', 'a.json', '--fast']).stderr).toMatch(/unknown option --fast/);
+  test('a missing file and an unknown option are named', async () => {
+    expect((await cli(['run', '/nonexistent/spec.json'])).stderr).toMatch(/cannot read \/nonexistent\/spec.json: ENOENT/);
+    expect((await cli(['run', 'a.json', '--fast'])).stderr).toMatch(/unknown option --fast/);
   });
 
-  test('--explain lists every term of a conv2d neuron, padded ones marked', () => {
+  test('--explain lists every term of a conv2d neuron, padded ones marked', async () => {
     const spec = { op: 'conv2d', attrs: { padding: 1 }, inputs: { x: { shape: [1, 1, 2, 2], data: [1, 2, 3, 4] }, weight: { shape: [1, 1, 3, 3], data: [1, 2, 3, 4, 5, 6, 7, 8, 9] }, bias: { shape: [1], data: [0.5] } } };
-    const r = nnx(['run', '-', '--explain', '0,0,0,0'], JSON.stringify(spec));
+    const r = await cli(['run', '-', '--explain', '0,0,0,0'], JSON.stringify(spec));
     expect(r.status).toBe(0);
     const { explain } = JSON.parse(r.stdout);
     expect(explain.terms).toHaveLength(9);
@@ -50,6 +60,6 @@ describe('nnx run rejects bad input with one clear line', () => {
     expect(explain.sum).toBe(77);
     expect(explain.bias).toBe(0.5);
     expect(explain.output).toBe(77.5);
-    expect(nnx(['run', '-', '--explain', '0,0,2,0'], JSON.stringify(spec)).stderr).toMatch(/output index \[0, 0, 2, 0\] is outside the output shape \[1, 1, 2, 2\]/);
+    expect((await cli(['run', '-', '--explain', '0,0,2,0'], JSON.stringify(spec))).stderr).toMatch(/output index \[0, 0, 2, 0\] is outside the output shape \[1, 1, 2, 2\]/);
   });
 });

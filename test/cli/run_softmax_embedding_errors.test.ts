@@ -1,6 +1,6 @@
 /** Bad input to softmax, log_softmax, gelu, elu and embedding: exit 1 with one line naming the numbers. */
 import { describe, test } from 'vitest';
-import { expectRunRejects, filledTensor } from './nnx_cli.ts';
+import { expectRejects, filledTensor, useInProcessNnx } from './nnx_cli.ts';
 
 const x = filledTensor;
 const ids = (shape: number[], data: number[]) => ({ shape, data, dtype: 'int32' });
@@ -22,7 +22,9 @@ const bad: [string, unknown, RegExp][] = [
 ];
 
 describe('nnx run rejects bad softmax, activation and embedding input with one clear line', () => {
-  test.each(bad)('%s', (_name, spec, message) => {
-    expectRunRejects(spec, message);
+  const cli = useInProcessNnx();
+
+  test.each(bad)('%s', async (_name, spec, message) => {
+    expectRejects(await cli(['run', '-'], JSON.stringify(spec)), message);
   });
 });
