@@ -5,7 +5,7 @@ import { gatherBatch } from '../data/dataset.ts';
 import { DATA_NAMES, isNamedData } from '../data/files_node.ts';
 import { GpuRuntime } from '../kernels/runtime.ts';
 import { Executor } from '../ops/executor/executor.ts';
-import { explainTraceNeuron, traceJson, traceStep, type ModelTrace, type TraceExplanation, type TraceTensor } from '../ops/tracer.ts';
+import { EXPLAINED_TYPES, explainTraceNeuron, traceJson, traceStep, type ModelTrace, type TraceExplanation, type TraceTensor } from '../ops/tracer.ts';
 import { writeStdout } from './run.ts';
 import { loadModel } from './summary.ts';
 import { applyData, prepareTraining, type PreparedTraining } from './train.ts';
@@ -62,7 +62,10 @@ export function prepareTrace(source: string, options: TraceOptions): PreparedTra
   if (/\.onnx$/i.test(source)) throw new InputError(`trace: ONNX models are not read yet (a later issue); give a ModelSpec JSON or a zoo model, not ${source}`);
   const split = options.data === undefined ? null : splitDataIndex(options.data);
   const named = split && isNamedData(split.name) ? split : null;
-  const training = prepareTraining(loadModel(source), { data: split?.name, seed: options.seed, batch: options.batch ?? (split && !named ? undefined : 1) });
+  const spec = loadModel(source);
+  // One sample by default; a graph model (no batch dimension) and a data file keep their sizes.
+  const batched = spec.batch_dim !== null && !spec.graph && !(split && !named);
+  const training = prepareTraining(spec, { data: split?.name, seed: options.seed, batch: options.batch ?? (batched ? 1 : undefined) });
   return { training, named };
 }
 
@@ -72,6 +75,8 @@ export async function runTrace(rt: GpuRuntime, { training: prepared, named }: Pr
   try {
     const explained = options.explain?.layer;
     if (explained !== undefined && !ex.layerNames.includes(explained)) throw new InputError(`--explain: no layer "${explained}" (layers: ${ex.layerNames.join(', ')})`);
+    const explainedType = explained === undefined ? null : ex.graph.layers.find((l) => l.name === explained)?.type;
+    if (explainedType && !EXPLAINED_TYPES.includes(explainedType)) throw new InputError(`--explain: layer "${explained}" is ${explainedType}; explanations exist for ${EXPLAINED_TYPES.join(', ')}`);
     ex.loadWeights(prepared.weights);
     if (prepared.data) applyData(ex, prepared.data);
     if (prepared.dataset) {
