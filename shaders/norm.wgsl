@@ -59,6 +59,38 @@ fn paramOf(i: u32) -> u32 {
 @group(0) @binding(1) var<storage, read> statsX: array<f32>;
 @group(0) @binding(2) var<storage, read_write> statsPartials: array<f32>;
 
+/** Work item w of the statistics passes: (group j, first element, end) of its chunk. */
+fn chunkOf(w: u32) -> vec3u {
+  let p = params;
+  let start = (w % p.chunks) * p.chunkSize;
+  return vec3u(w / p.chunks, start, min(start + p.chunkSize, p.statOuter * p.statInner));
+}
+
+/** Σ x over elements first, first + step, … < end of group j. */
+fn statsSum(j: u32, first: u32, end: u32, step: u32) -> f32 {
+  var s = 0.0;
+  for (var e = first; e < end; e += step) {
+    s += statsX[groupAddress(j, e)];
+  }
+  return s;
+}
+
+/** Σ (x − guess) and Σ (x − guess)² over the same elements. */
+fn statsDeviations(j: u32, first: u32, end: u32, step: u32, guess: f32) -> vec2f {
+  var s = vec2f(0.0);
+  for (var e = first; e < end; e += step) {
+    let d = statsX[groupAddress(j, e)] - guess;
+    s += vec2f(d, d * d);
+  }
+  return s;
+}
+
+/** Chunk w's mean and M2 from its m elements' deviation sums around `guess`. */
+fn storeStats(w: u32, guess: f32, sums: vec2f, m: f32) {
+  statsPartials[2u * w] = guess + sums.x / m;
+  statsPartials[2u * w + 1u] = max(sums.y - sums.x * sums.x / m, 0.0);
+}
+
 @compute @workgroup_size(WORKGROUP)
 fn stats_partial(
   @builtin(workgroup_id) wid: vec3u,
@@ -70,34 +102,34 @@ fn stats_partial(
   if (w >= p.statGroups * p.chunks) {
     return;
   }
-  let j = w / p.chunks;
-  let start = (w % p.chunks) * p.chunkSize;
-  let end = min(start + p.chunkSize, p.statOuter * p.statInner);
-  let m = f32(end - start);
-  var s = 0.0;
-  for (var e = start + lid; e < end; e += WORKGROUP) {
-    s += statsX[groupAddress(j, e)];
-  }
-  partA[lid] = s;
+  let c = chunkOf(w);
+  let m = f32(c.z - c.y);
+  partA[lid] = statsSum(c.x, c.y + lid, c.z, WORKGROUP);
   partB[lid] = 0.0;
   reduceBoth(lid);
   let guess = partA[0] / m;
   workgroupBarrier();
-  var s1 = 0.0;
-  var s2 = 0.0;
-  for (var e = start + lid; e < end; e += WORKGROUP) {
-    let d = statsX[groupAddress(j, e)] - guess;
-    s1 += d;
-    s2 += d * d;
-  }
-  partA[lid] = s1;
-  partB[lid] = s2;
+  let d = statsDeviations(c.x, c.y + lid, c.z, WORKGROUP, guess);
+  partA[lid] = d.x;
+  partB[lid] = d.y;
   reduceBoth(lid);
   if (lid == 0u) {
-    let d1 = partA[0];
-    statsPartials[2u * w] = guess + d1 / m;
-    statsPartials[2u * w + 1u] = max(partB[0] - d1 * d1 / m, 0.0);
+    storeStats(w, guess, vec2f(partA[0], partB[0]), m);
   }
+}
+
+// The same with one invocation per chunk, for short groups (layer_norm's rows): no barriers.
+@compute @workgroup_size(64)
+fn stats_partial_serial(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let p = params;
+  let w = gid.x + gid.y * groups.x * 64u;
+  if (w >= p.statGroups * p.chunks) {
+    return;
+  }
+  let c = chunkOf(w);
+  let m = f32(c.z - c.y);
+  let guess = statsSum(c.x, c.y, c.z, 1u) / m;
+  storeStats(w, guess, statsDeviations(c.x, c.y, c.z, 1u, guess), m);
 }
 
 @group(0) @binding(1) var<storage, read> finalPartials: array<f32>;
@@ -225,6 +257,20 @@ fn normalize(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups)
 @group(0) @binding(3) var<storage, read> gpWeight: array<f32>;
 @group(0) @binding(4) var<storage, read_write> gpPartials: array<f32>;
 
+/** Σ dxhat and Σ dxhat·xhat (dxhat = dy·weight) over elements first, first + step, … < end of group j. */
+fn gradSums(j: u32, first: u32, end: u32, step: u32) -> vec2f {
+  var s = vec2f(0.0);
+  for (var e = first; e < end; e += step) {
+    let i = groupAddress(j, e);
+    var d = gpDy[i];
+    if (params.hasWeight != 0u) {
+      d *= gpWeight[paramOf(i)];
+    }
+    s += vec2f(d, d * gpXhat[i]);
+  }
+  return s;
+}
+
 @compute @workgroup_size(WORKGROUP)
 fn grad_partial(
   @builtin(workgroup_id) wid: vec3u,
@@ -236,27 +282,29 @@ fn grad_partial(
   if (w >= p.statGroups * p.chunks) {
     return;
   }
-  let j = w / p.chunks;
-  let start = (w % p.chunks) * p.chunkSize;
-  let end = min(start + p.chunkSize, p.statOuter * p.statInner);
-  var s1 = 0.0;
-  var s2 = 0.0;
-  for (var e = start + lid; e < end; e += WORKGROUP) {
-    let i = groupAddress(j, e);
-    var d = gpDy[i];
-    if (p.hasWeight != 0u) {
-      d *= gpWeight[paramOf(i)];
-    }
-    s1 += d;
-    s2 += d * gpXhat[i];
-  }
-  partA[lid] = s1;
-  partB[lid] = s2;
+  let c = chunkOf(w);
+  let s = gradSums(c.x, c.y + lid, c.z, WORKGROUP);
+  partA[lid] = s.x;
+  partB[lid] = s.y;
   reduceBoth(lid);
   if (lid == 0u) {
     gpPartials[2u * w] = partA[0];
     gpPartials[2u * w + 1u] = partB[0];
   }
+}
+
+// The same with one invocation per chunk, for short groups: no barriers.
+@compute @workgroup_size(64)
+fn grad_partial_serial(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let p = params;
+  let w = gid.x + gid.y * groups.x * 64u;
+  if (w >= p.statGroups * p.chunks) {
+    return;
+  }
+  let c = chunkOf(w);
+  let s = gradSums(c.x, c.y, c.z, 1u);
+  gpPartials[2u * w] = s.x;
+  gpPartials[2u * w + 1u] = s.y;
 }
 
 @group(0) @binding(1) var<storage, read> gfPartials: array<f32>;
@@ -310,6 +358,19 @@ fn backward_input(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgr
 @group(0) @binding(3) var<storage, read_write> agWeight: array<f32>;
 @group(0) @binding(4) var<storage, read_write> agBias: array<f32>;
 
+/** Σ dy·xhat and Σ dy over elements first, first + step, … of parameter k. */
+fn affineSums(k: u32, first: u32, step: u32) -> vec2f {
+  let p = params;
+  let per = p.total / p.affCount;
+  var s = vec2f(0.0);
+  for (var e = first; e < per; e += step) {
+    let i = ((e / p.affInner) * p.affCount + k) * p.affInner + e % p.affInner;
+    let dy = agDy[i];
+    s += vec2f(dy * agXhat[i], dy);
+  }
+  return s;
+}
+
 // dweight[k] = Σ dy·xhat and dbias[k] = Σ dy over the elements of parameter k; one workgroup per k.
 @compute @workgroup_size(WORKGROUP)
 fn affine_grad(
@@ -322,17 +383,9 @@ fn affine_grad(
   if (k >= p.affCount) {
     return;
   }
-  let per = p.total / p.affCount;
-  var s1 = 0.0;
-  var s2 = 0.0;
-  for (var e = lid; e < per; e += WORKGROUP) {
-    let i = ((e / p.affInner) * p.affCount + k) * p.affInner + e % p.affInner;
-    let dy = agDy[i];
-    s1 += dy * agXhat[i];
-    s2 += dy;
-  }
-  partA[lid] = s1;
-  partB[lid] = s2;
+  let s = affineSums(k, lid, WORKGROUP);
+  partA[lid] = s.x;
+  partB[lid] = s.y;
   reduceBoth(lid);
   if (lid == 0u) {
     agWeight[k] = partA[0];
@@ -344,20 +397,11 @@ fn affine_grad(
 // (layer_norm's affine over [64, 32, 32] has 8 per parameter): no barriers, no idle lanes.
 @compute @workgroup_size(64)
 fn affine_grad_serial(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let p = params;
   let k = gid.x + gid.y * groups.x * 64u;
-  if (k >= p.affCount) {
+  if (k >= params.affCount) {
     return;
   }
-  let per = p.total / p.affCount;
-  var s1 = 0.0;
-  var s2 = 0.0;
-  for (var e = 0u; e < per; e++) {
-    let i = ((e / p.affInner) * p.affCount + k) * p.affInner + e % p.affInner;
-    let dy = agDy[i];
-    s1 += dy * agXhat[i];
-    s2 += dy;
-  }
-  agWeight[k] = s1;
-  agBias[k] = s2;
+  let s = affineSums(k, 0u, 1u);
+  agWeight[k] = s.x;
+  agBias[k] = s.y;
 }

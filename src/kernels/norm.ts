@@ -9,12 +9,14 @@ const kernel = (name: string, entryPoint: string, bindings: KernelDef['bindings'
 });
 
 export const normStatsPartialKernel = kernel('norm_stats_partial', 'stats_partial', ['read', 'read_write']);
+export const normStatsPartialSerialKernel = kernel('norm_stats_partial_serial', 'stats_partial_serial', ['read', 'read_write']);
 export const normStatsFinalizeKernel = kernel('norm_stats_finalize', 'stats_finalize', ['read', 'read_write', 'read_write', 'read_write']);
 export const normRunningStatsKernel = kernel('norm_running_stats', 'running_stats', ['read', 'read', 'read', 'read', 'read_write', 'read_write']);
 export const normEvalStatsKernel = kernel('norm_eval_stats', 'eval_stats', ['read', 'read_write']);
 export const normApplyKernel = kernel('norm_apply', 'apply', ['read', 'read', 'read', 'read', 'read', 'read_write', 'read_write']);
 export const normNormalizeKernel = kernel('norm_normalize', 'normalize', ['read', 'read', 'read', 'read_write']);
 export const normGradPartialKernel = kernel('norm_grad_partial', 'grad_partial', ['read', 'read', 'read', 'read_write']);
+export const normGradPartialSerialKernel = kernel('norm_grad_partial_serial', 'grad_partial_serial', ['read', 'read', 'read', 'read_write']);
 export const normGradFinalizeKernel = kernel('norm_grad_finalize', 'grad_finalize', ['read', 'read_write']);
 export const normBackwardInputKernel = kernel('norm_backward_input', 'backward_input', ['read', 'read', 'read', 'read', 'read', 'read_write']);
 export const normAffineGradKernel = kernel('norm_affine_grad', 'affine_grad', ['read', 'read', 'read_write', 'read_write']);
@@ -29,6 +31,19 @@ const SERIAL_AFFINE_MAX = 256;
 
 /** Elements per workgroup chunk of a statistics group (each chunk's stats are merged afterwards). */
 export const NORM_CHUNK = 4096;
+
+/**
+ * Statistics groups of at most this many elements (layer_norm's rows, small group_norm groups)
+ * are summed by one invocation each: a workgroup's tree reduction waits at barriers that
+ * SwiftShader runs slowly (softmax's [256, 1000] rows measured 9× faster that way).
+ */
+const SERIAL_STATS_MAX = 1024;
+
+/** Workgroup layout of the per-chunk passes: one invocation per chunk for short groups. */
+function chunkLaunch(p: ParamsOf<typeof NormParams>): { serial: boolean; grid: [number, number, number] } {
+  const serial = Math.min(groupCount(p), p.chunkSize) <= SERIAL_STATS_MAX;
+  return { serial, grid: serial ? grid1d(p.statGroups * p.chunks, 64) : grid1d(p.statGroups * p.chunks, 1) };
+}
 
 /**
  * How a norm views x: statistics group j holds ((a·statGroups + j)·statInner + b) for
@@ -76,7 +91,8 @@ export function partialsLength(p: ParamsOf<typeof NormParams>): number {
 export async function normStatistics(
   rt: GpuRuntime, p: ParamsOf<typeof NormParams>, x: GpuTensor, partials: GpuTensor, mean: GpuTensor, variance: GpuTensor, invstd: GpuTensor,
 ): Promise<void> {
-  await rt.dispatch(normStatsPartialKernel, p, [x.buffer, partials.buffer], grid1d(p.statGroups * p.chunks, 1), {
+  const { serial, grid } = chunkLaunch(p);
+  await rt.dispatch(serial ? normStatsPartialSerialKernel : normStatsPartialKernel, p, [x.buffer, partials.buffer], grid, {
     flops: 5 * p.total, bytesRead: 8 * p.total, bytesWritten: 4 * partialsLength(p),
   });
   await rt.dispatch(normStatsFinalizeKernel, p, [partials.buffer, mean.buffer, variance.buffer, invstd.buffer], grid1d(p.statGroups, 64), {
@@ -126,7 +142,8 @@ export async function normNormalize(rt: GpuRuntime, p: ParamsOf<typeof NormParam
 export async function normGradSums(
   rt: GpuRuntime, p: ParamsOf<typeof NormParams>, dy: GpuTensor, xhat: GpuTensor, weight: GpuTensor | null, partials: GpuTensor, sums: GpuTensor,
 ): Promise<void> {
-  await rt.dispatch(normGradPartialKernel, p, [dy.buffer, xhat.buffer, (weight ?? dy).buffer, partials.buffer], grid1d(p.statGroups * p.chunks, 1), {
+  const { serial, grid } = chunkLaunch(p);
+  await rt.dispatch(serial ? normGradPartialSerialKernel : normGradPartialKernel, p, [dy.buffer, xhat.buffer, (weight ?? dy).buffer, partials.buffer], grid, {
     flops: 4 * p.total, bytesRead: 4 * (2 * p.total + (weight ? p.affCount : 0)), bytesWritten: 4 * partialsLength(p),
   });
   await rt.dispatch(normGradFinalizeKernel, p, [partials.buffer, sums.buffer], grid1d(p.statGroups, 64), {
