@@ -42,6 +42,38 @@ fn reduceSum(lid: u32) -> f32 {
   return result;
 }
 
+/** max of the row's logits first, first + step, … (and logit 0, so an empty share is harmless). */
+fn rowMaxOf(base: u32, first: u32, step: u32) -> f32 {
+  var m = logits[base];
+  for (var c = first; c < params.classes; c += step) {
+    m = max(m, logits[base + c]);
+  }
+  return m;
+}
+
+/** Σ exp(logit − m) over the same logits. */
+fn rowSumExpOf(base: u32, first: u32, step: u32, m: f32) -> f32 {
+  var s = 0.0;
+  for (var c = first; c < params.classes; c += step) {
+    s += exp(logits[base + c] - m);
+  }
+  return s;
+}
+
+/** Writes the probabilities of the same logits. */
+fn storeProbs(base: u32, first: u32, step: u32, m: f32, total: f32) {
+  for (var c = first; c < params.classes; c += step) {
+    probs[base + c] = exp(logits[base + c] - m) / total;
+  }
+}
+
+/** −log p[target] = m + log Σ − logit[target], or 0 for an ignored row. */
+fn storeRowLoss(row: u32, base: u32, m: f32, total: f32) {
+  let t = targets[row];
+  rowLoss[row] = select(m + log(total) - logits[base + u32(max(t, 0))], 0.0, t == params.ignoreIndex);
+}
+
+// One workgroup per row (few, long rows).
 @compute @workgroup_size(WORKGROUP)
 fn rows(
   @builtin(workgroup_id) wid: vec3u,
@@ -54,25 +86,28 @@ fn rows(
     return;
   }
   let base = row * p.classes;
-  var m = logits[base];
-  for (var c = lid; c < p.classes; c += WORKGROUP) {
-    m = max(m, logits[base + c]);
-  }
-  partial[lid] = m;
-  let rowMax = reduceMax(lid);
-  var s = 0.0;
-  for (var c = lid; c < p.classes; c += WORKGROUP) {
-    s += exp(logits[base + c] - rowMax);
-  }
-  partial[lid] = s;
+  partial[lid] = rowMaxOf(base, lid, WORKGROUP);
+  let m = reduceMax(lid);
+  partial[lid] = rowSumExpOf(base, lid, WORKGROUP, m);
   let total = reduceSum(lid);
-  for (var c = lid; c < p.classes; c += WORKGROUP) {
-    probs[base + c] = exp(logits[base + c] - rowMax) / total;
-  }
+  storeProbs(base, lid, WORKGROUP, m, total);
   if (lid == 0u) {
-    let t = targets[row];
-    rowLoss[row] = select(rowMax + log(total) - logits[base + u32(max(t, 0))], 0.0, t == p.ignoreIndex);
+    storeRowLoss(row, base, m, total);
   }
+}
+
+// One invocation per row (short rows, or many): no barriers.
+@compute @workgroup_size(64)
+fn rows_serial(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let row = gid.x + gid.y * groups.x * 64u;
+  if (row >= params.rows) {
+    return;
+  }
+  let base = row * params.classes;
+  let m = rowMaxOf(base, 0u, 1u);
+  let total = rowSumExpOf(base, 0u, 1u, m);
+  storeProbs(base, 0u, 1u, m, total);
+  storeRowLoss(row, base, m, total);
 }
 
 @group(0) @binding(1) var<storage, read> rowLossIn: array<f32>;

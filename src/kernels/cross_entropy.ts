@@ -8,6 +8,15 @@ export const crossEntropyRowsKernel: KernelDef<typeof CrossEntropyParams> = {
   bindings: ['read', 'read', 'read_write', 'read_write'],
 };
 
+export const crossEntropyRowsSerialKernel: KernelDef<typeof CrossEntropyParams> = { ...crossEntropyRowsKernel, name: 'cross_entropy_rows_serial', entryPoint: 'rows_serial' };
+
+/**
+ * Rows of at most this many classes, or this many rows and more, take one invocation each; a
+ * workgroup per row reduces with barriers that SwiftShader runs slowly (see softmax.ts).
+ */
+const SERIAL_MAX_CLASSES = 1024;
+const SERIAL_MIN_ROWS = 128;
+
 export const crossEntropyTotalKernel: KernelDef<typeof CrossEntropyParams> = {
   name: 'cross_entropy_total', code, entryPoint: 'total', params: CrossEntropyParams,
   bindings: ['read', 'read_write'],
@@ -21,12 +30,14 @@ export const crossEntropyBackwardKernel: KernelDef<typeof CrossEntropyParams> = 
 /** Rows, classes, ignored target value and the loss scale (1/count for mean, 1 for sum). */
 export type CrossEntropyShape = Omit<ParamsOf<typeof CrossEntropyParams>, 'perRowGrad'>;
 
-/** Softmax probabilities and per-row losses, one workgroup per row (stable log-sum-exp). */
+/** Softmax probabilities and per-row losses (stable log-sum-exp), an invocation or a workgroup per row. */
 export async function crossEntropyRows(
   rt: GpuRuntime, logits: GpuTensor, target: GpuTensor, probs: GpuTensor, rowLoss: GpuTensor, s: CrossEntropyShape,
 ): Promise<void> {
   const count = s.rows * s.classes;
-  await rt.dispatch(crossEntropyRowsKernel, { ...s, perRowGrad: 0 }, [logits.buffer, target.buffer, probs.buffer, rowLoss.buffer], grid1d(s.rows, 1), {
+  const serial = s.classes <= SERIAL_MAX_CLASSES || s.rows >= SERIAL_MIN_ROWS;
+  const kernel = serial ? crossEntropyRowsSerialKernel : crossEntropyRowsKernel;
+  await rt.dispatch(kernel, { ...s, perRowGrad: 0 }, [logits.buffer, target.buffer, probs.buffer, rowLoss.buffer], serial ? grid1d(s.rows, 64) : grid1d(s.rows, 1), {
     flops: 5 * count, bytesRead: 4 * (2 * count + s.rows), bytesWritten: 4 * (count + s.rows),
   });
 }

@@ -123,16 +123,19 @@ describe('linear, relu and cross_entropy on the GPU vs the float64 reference', (
     expectTensorClose(result.grads?.x, reluBackwardRef(x, gy), 'grad x');
   });
 
-  test.each(['mean', 'sum', 'none'] as Reduction[])('cross_entropy reduction=%s, 67 rows × 130 classes, logits up to ±90', async (reduction) => {
+  // 130 classes take one invocation per row, 1,500 classes in 5 rows a workgroup per row.
+  test.each([
+    ['mean', 67, 130], ['sum', 67, 130], ['none', 67, 130], ['mean', 5, 1500],
+  ] as [Reduction, number, number][])('cross_entropy reduction=%s, %i rows × %i classes, logits up to ±90', async (reduction, rows, classes) => {
     const rng = makeRng(5);
-    const logits = f32(randomTensor([67, 130], rng, -90, 90));
-    const target: Tensor<Int32Array> = { shape: [67], data: Int32Array.from({ length: 67 }, (_, i) => (i * 37) % 130) };
+    const logits = f32(randomTensor([rows, classes], rng, -90, 90));
+    const target: Tensor<Int32Array> = { shape: [rows], data: Int32Array.from({ length: rows }, (_, i) => (i * 37) % classes) };
     const ref = crossEntropyForwardRef(logits, target, reduction);
     const gLoss = f32(randomTensor(ref.loss.shape, rng));
     const gLogits = crossEntropyBackwardRef(logits, target, reduction, gLoss);
     const { result } = await runSpec(gpu(), {
       op: 'cross_entropy', attrs: { reduction },
-      inputs: { logits: json(logits), target: { shape: [67], data: Array.from(target.data), dtype: 'int32' } },
+      inputs: { logits: json(logits), target: { shape: [rows], data: Array.from(target.data), dtype: 'int32' } },
       grad_output: { loss: json(gLoss) },
     }, { trace: true });
     expectTensorClose(result.outputs.loss, ref.loss, 'loss');
