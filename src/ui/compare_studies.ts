@@ -159,7 +159,7 @@ export class NnxCompareStudies extends LitElement {
     const sizes = r.settings.sizes;
     const archs = [...new Set(r.rows.map((x) => x.arch))];
     const chart: ChartData = { x: sizes.map((_, i) => i), series: archs.map((a) => ({ label: a, color: COLORS[a], values: sizes.map((n) => r.rows.find((x) => x.arch === a && x.nodes === n)?.epoch_ms ?? null) })) };
-    return html`<nnx-chart data-role="study-chart" bars logY .data=${chart} .categories=${sizes.map((n) => `V = ${formatCount(n)}`)} yLabel="ms per epoch" .height=${190}></nnx-chart>
+    return html`<nnx-chart data-role="study-chart" bars .data=${chart} .categories=${sizes.map((n) => `V = ${formatCount(n)}`)} yLabel="ms per epoch" .height=${190}></nnx-chart>
       <div class="table"><table><thead><tr><th>arch</th><th class="num">nodes</th><th class="num">edges</th><th class="num">ms/epoch</th><th class="num" title="analysis: FLOPs of the graph layers' forward pass">MP FLOPs</th><th class="num" title="analysis: bytes the graph layers read and write">MP MB</th><th class="num">peak MB pred</th><th class="num">peak MB meas</th></tr></thead>
       <tbody>${r.rows.map((x) => html`<tr><td>${x.arch}</td><td class="num">${formatCount(x.nodes)}</td><td class="num">${formatCount(x.edges)}</td><td class="num">${x.epoch_ms.toFixed(0)}</td><td class="num">${formatCount(x.message_passing.flops)}</td><td class="num">${mb(x.message_passing.bytes_accessed)}</td><td class="num">${mb(x.predicted_peak_bytes)}</td><td class="num">${mb(x.measured_peak_bytes)}</td></tr>`)}</tbody></table></div>`;
   }

@@ -14,6 +14,8 @@ import type { GraphScaleReport } from '../../src/ops/studies/graph_scale.ts';
 import { runSequenceLength } from '../../src/ops/studies/sequence_length.ts';
 import { nnx } from './nnx_cli.ts';
 
+/** SwiftShader compiles every pipeline in a run's first step; on a loaded 2-core machine that takes minutes. */
+const TIMEOUT_MS = 300_000;
 let rt: GpuRuntime | null = null;
 beforeAll(async () => {
   rt = await GpuRuntime.create();
@@ -30,7 +32,7 @@ async function expectRefused(argv: string[], message: RegExp): Promise<void> {
 
 describe('nnx study', () => {
   test('graph-scale --json (the binary): a row per architecture and size, times and memory measured, the analysis cost beside', () => {
-    const r = nnx(['study', 'graph-scale', '--sizes', '40,120', '--archs', 'gcn,sage', '--steps', '3', '--json'], undefined, 240_000);
+    const r = nnx(['study', 'graph-scale', '--sizes', '40,120', '--archs', 'gcn,sage', '--steps', '3', '--json'], undefined, TIMEOUT_MS);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const report = JSON.parse(r.stdout) as GraphScaleReport;
@@ -56,7 +58,7 @@ describe('nnx study', () => {
       const m = x.edges + x.nodes;
       expect(x.message_passing.macs).toBe(x.nodes * 4 * 16 + m * 16 + x.nodes * 16 * 4 + m * 4);
     }
-  });
+  }, TIMEOUT_MS);
 
   test('data-efficiency: one run per size and architecture on the same test images, best per size', async () => {
     const ds = subsetSamples(loadFashionMnist(), undefined, 8);
@@ -72,7 +74,7 @@ describe('nnx study', () => {
     }
     expect(report.best.map((b) => [b.train_images, b.arch])).toEqual([[8, 'vit'], [4000, 'vit']]);
     await expect(runDataEfficiency(rt!, ds, { sizes: [4], archs: ['vit'], steps: 1, batch: 8, seed: 0 })).rejects.toThrow(/4 training images is fewer than the batch \(8\)/);
-  });
+  }, TIMEOUT_MS);
 
   test('sequence-length: MSE against the trivial predictor, ‖∂L/∂h_t‖ per step for recurrent models only', async () => {
     const report = await runSequenceLength(rt!, { lengths: [3, 6], archs: ['rnn', 'transformer'], steps: 2, batch: 4, seed: 0, train: 16, test: 8 });
@@ -89,7 +91,7 @@ describe('nnx study', () => {
         expect(x.grad_h_ratio).toBeNull();
       }
     }
-  });
+  }, TIMEOUT_MS);
 
   test('one-line errors: unknown study, option, architecture; bad lists', async () => {
     const r = nnx(['study', 'residuals']);

@@ -9,11 +9,12 @@ import { formatCompareConfig, parseCompareConfig, TASK_DEFAULTS } from '../../sr
 
 describe('Compare page set-up in the URL', () => {
   it('round-trips every task through its URL params', () => {
-    for (const params of [
+    const cases: Record<string, string>[] = [
       { task: 'graph', archs: 'gat,sage', steps: '40', data: 'sbm:2000', every: '10', seed: '3' },
       { task: 'image', archs: 'vit', steps: '5', batch: '4', test: '32', every: '5', seed: '0' },
       { task: 'sequence', archs: 'rnn,gru', steps: '50', batch: '8', T: '25', test: '100', every: '25', seed: '1' },
-    ]) {
+    ];
+    for (const params of cases) {
       const c = parseCompareConfig(params);
       expect(formatCompareConfig(c)).toEqual(params);
       expect(parseCompareConfig(formatCompareConfig(c))).toEqual(c);
