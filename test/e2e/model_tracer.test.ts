@@ -1,9 +1,10 @@
 /**
- * The Model Tracer in headless Chromium (WebGPU on SwiftShader): LeNet-5 from the zoo on a
- * Fashion-MNIST image and the page's custom ModelSpec (a residual block, BatchNorm) are traced on
- * the browser's GPU; the step control walks forward one layer at a time and back, a conv neuron's
- * explanation adds up to the GPU's output, gradients and updates appear during the backward
- * pass, residual edges are drawn, and the console stays clean. Screenshots go to test-results/.
+ * The Model Tracer in headless Chromium (WebGPU on SwiftShader): a zoo model (the GCN on the
+ * karate club) and the page's custom ModelSpec (a residual block, BatchNorm) on a Fashion-MNIST
+ * image are traced on the browser's GPU; the step control walks forward one layer at a time and
+ * back, gradients and updates appear during the backward pass, a conv neuron's explanation adds up
+ * to the GPU's output, a BatchNorm neuron shows its statistics, the residual edge is drawn, and
+ * the console stays clean. Screenshots go to test-results/.
  */
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -14,12 +15,7 @@ import { RESULTS, useBrowser } from './harness.ts';
 
 const browser = useBrowser('model-tracer');
 
-/** Opens the page and waits for its automatic trace (the first compiles every kernel: tens of seconds on SwiftShader). */
-async function openTracer(page: Page, baseUrl: string, query: string): Promise<number> {
-  await page.goto(`${baseUrl}?t=${Date.now()}#/model-tracer${query ? `?${query}` : ''}`);
-  return traced(page);
-}
-
+/** Waits for the page's trace (a first one compiles every kernel: tens of seconds on SwiftShader) and returns its layer count. */
 async function traced(page: Page): Promise<number> {
   await page.locator('nnx-model-tracer[data-state="done"], nnx-model-tracer[data-state="error"], nnx-webgpu-missing').first().waitFor({ timeout: 120_000 });
   if (await page.locator('nnx-webgpu-missing').count()) throw new Error('WebGPU is unavailable in Chromium');
@@ -29,70 +25,74 @@ async function traced(page: Page): Promise<number> {
 }
 
 const phase = (page: Page) => page.locator('[data-role="phase"]').innerText();
+const liveBytes = async (page: Page) => Number(await page.locator('[data-role="live-bytes"]').getAttribute('data-value'));
 
 describe('Model Tracer in headless Chromium', () => {
-  it('LeNet-5 on a Fashion-MNIST image: forward layer by layer, a conv neuron explained, backward with gradients and updates', async () => {
+  it('a zoo model (gcn_karate): forward layer by layer, then backward with gradients and parameter updates', async () => {
     const { page, baseUrl, consoleErrors } = browser();
-    const n = await openTracer(page, baseUrl, 'sample=7');
-    expect(n).toBe(12);
+    await page.goto(`${baseUrl}?t=${Date.now()}#/model-tracer?model=gcn_karate`);
+    const n = await traced(page);
+    expect(n).toBe(3);
     expect(await page.locator('[data-role="status"]').innerText()).toMatch(/loss \d/);
-    for (let i = 1; i <= 4; i++) {
+    for (let i = 1; i <= n; i++) {
       await page.locator('[data-role="step"]').click();
       expect(await phase(page)).toContain(`forward ${i}/${n}`);
+      expect(await page.locator('[data-role="layer"] nnx-tensor-view[data-name="grad_output"]').count()).toBe(0);
     }
-    // forward 4: conv2 — its output is clickable; the explanation's Σ x·w + b equals the GPU output.
-    expect(await phase(page)).toContain('conv2 (Conv2d)');
+    expect(await phase(page)).toContain('conv2 (GCNConv)');
+    const forwardLive = await liveBytes(page);
+    expect(forwardLive).toBeGreaterThan(0);
+    await page.locator('[data-role="step"]').click();
+    expect(await phase(page)).toContain(`backward 1/${n}`);
+    await page.locator('[data-role="layer"] nnx-tensor-view[data-name="grad_output"]').waitFor({ timeout: 5_000 });
+    expect(await page.locator('[data-role="params"] nnx-tensor-view[data-name="update"]').count()).toBe(2);
+    await page.locator('[data-role="run-to-end"]').click();
+    expect(await phase(page)).toContain(`backward ${n}/${n} · conv1 (GCNConv)`);
+    await page.locator('[data-role="step-back"]').click();
+    expect(await phase(page)).toContain(`backward ${n - 1}/${n} · relu (ReLU)`);
+    expect(await liveBytes(page)).not.toBe(forwardLive);
+    await page.screenshot({ path: join(RESULTS, 'model-tracer-gcn.png'), fullPage: true });
+    expect(consoleErrors).toEqual([]);
+  });
+
+  it('a custom ModelSpec with a residual block on a Fashion-MNIST image: edge drawn, a conv neuron explained, backward to BatchNorm', async () => {
+    const { page, baseUrl, consoleErrors } = browser();
+    // Chosen with the page's own controls when the page is open (kernels compiled for the first model are reused).
+    if (!page.url().includes('#/model-tracer')) await page.goto(`${baseUrl}?t=${Date.now()}#/model-tracer`);
+    await page.locator('select[name="model"]').selectOption('custom');
+    await page.locator('input[name="sample"]').fill('7');
+    await page.locator('input[name="sample"]').dispatchEvent('change');
+    await page.locator('[data-role="trace"]').click();
+    await page.locator('[data-role="status"]', { hasText: '9 layers kept' }).waitFor({ timeout: 120_000 });
+    const n = await traced(page);
+    expect(n).toBe(9);
+    expect(page.url()).toContain('model=custom');
+    // Before the first step the page shows the model input: the chosen image and its class.
+    expect(await page.locator('nnx-model-tracer h2', { hasText: 'Fashion-MNIST training image 7' }).count()).toBe(1);
+    // The residual sum reads the block's body and its input, three rows up: one arc.
+    const edge = page.locator('nnx-tracer-column path[data-role="edge"]');
+    expect(await edge.count()).toBe(1);
+    expect([await edge.getAttribute('data-from'), await edge.getAttribute('data-to')]).toEqual(['relu', 'block']);
+    for (let i = 1; i <= 4; i++) await page.locator('[data-role="step"]').click();
+    expect(await phase(page)).toContain(`forward 4/${n} · block.0 (Conv2d)`);
     const output = page.locator('[data-role="layer"] nnx-tensor-view[data-name="output"]');
-    const at = await output.evaluate((el) => (el as NnxTensorView).cellCenter([0, 5, 3, 4]));
+    const at = await output.evaluate((el) => (el as NnxTensorView).cellCenter([0, 1, 13, 9]));
     await page.mouse.click(at.x, at.y);
     const panel = page.locator('[data-role="explanation"] nnx-neuron-panel');
     await panel.waitFor({ timeout: 10_000 });
     const recomputed = Number(await panel.locator('[data-role="recomputed"]').getAttribute('data-value'));
     const gpu = Number(await panel.locator('[data-role="output"]').getAttribute('data-value'));
     expect(Math.abs(recomputed - gpu)).toBeLessThanOrEqual(2e-4 + 2e-3 * Math.abs(gpu));
-    expect(await page.locator('[data-role="layer"] nnx-tensor-view[data-name="grad_output"]').count()).toBe(0);
-    const liveForward = Number(await page.locator('[data-role="live-bytes"]').getAttribute('data-value'));
-    expect(liveForward).toBeGreaterThan(0);
     await page.screenshot({ path: join(RESULTS, 'model-tracer-forward.png'), fullPage: true });
 
     await page.locator('[data-role="run-to-end"]').click();
-    expect(await phase(page)).toContain(`backward ${n}/${n}`);
-    for (let i = n - 1; i >= n - 3; i--) {
-      await page.locator('[data-role="step-back"]').click();
-      expect(await phase(page)).toContain(`backward ${i}/${n}`);
-    }
-    // Stepping back from the end reaches fc2 … (backward order is reverse); find conv1 by clicking its row.
-    await page.locator('nnx-tracer-column li[data-name="conv1"]').click();
-    expect(await phase(page)).toContain('conv1 (Conv2d)');
-    await page.locator('[data-role="layer"] nnx-tensor-view[data-name="grad_output"]').waitFor({ timeout: 5_000 });
-    expect(await page.locator('[data-role="params"] nnx-tensor-view[data-name="update"]').count()).toBe(2);
-    await page.screenshot({ path: join(RESULTS, 'model-tracer-backward.png'), fullPage: true });
-    expect(consoleErrors).toEqual([]);
-  });
-
-  it('a custom ModelSpec with a residual block: edges drawn, stepped forward and backward', async () => {
-    const { page, baseUrl, consoleErrors } = browser();
-    // Chosen with the page's own controls when the page is open (the kernels compiled for LeNet-5 are reused).
-    if (!page.url().includes('#/model-tracer')) await openTracer(page, baseUrl, '');
-    await page.locator('select[name="model"]').selectOption('custom');
-    await page.locator('select[name="input"]').selectOption('seeded');
-    await page.locator('[data-role="trace"]').click();
-    await page.locator('[data-role="status"]', { hasText: '9 layers kept' }).waitFor({ timeout: 120_000 });
-    const n = await traced(page);
-    expect(page.url()).toContain('model=custom');
-    expect(n).toBe(9);
-    // The residual sum reads the block's body and its input, three rows up: one arc.
-    const edge = page.locator('nnx-tracer-column path[data-role="edge"]');
-    expect(await edge.count()).toBe(1);
-    expect([await edge.getAttribute('data-from'), await edge.getAttribute('data-to')]).toEqual(['relu', 'block']);
-    for (let i = 1; i <= n + 2; i++) await page.locator('[data-role="step"]').click();
-    expect(await phase(page)).toContain(`backward 2/${n}`);
     await page.locator('nnx-tracer-column li[data-name="bn1"]').click();
+    expect(await phase(page)).toContain(`backward ${n - 1}/${n} · bn1 (BatchNorm2d)`);
     const out = page.locator('[data-role="layer"] nnx-tensor-view[data-name="output"]');
-    const at = await out.evaluate((el) => (el as NnxTensorView).cellCenter([0, 2, 10, 11]));
-    await page.mouse.click(at.x, at.y);
+    const cell = await out.evaluate((el) => (el as NnxTensorView).cellCenter([0, 2, 10, 11]));
+    await page.mouse.click(cell.x, cell.y);
     await page.locator('[data-role="explanation"]').waitFor({ timeout: 5_000 });
-    expect(await page.locator('[data-role="explanation"]').innerText()).toMatch(/invstd/);
+    expect(await page.locator('[data-role="explanation"]').innerText()).toMatch(/statistics of channel 2 over the batch \(784 values\)[\s\S]*invstd/);
     await page.screenshot({ path: join(RESULTS, 'model-tracer-custom.png'), fullPage: true });
     expect(consoleErrors).toEqual([]);
   });
