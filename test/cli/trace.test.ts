@@ -1,7 +1,9 @@
 /**
- * `nnx trace` through the real binary, once: the CNN fixture (test/fixtures/generate_trace.py) with
- * its weights and batch, --explain on the conv after the pooling, the --json contract. Errors found
- * before the GPU runs are checked in-process.
+ * `nnx trace` through the real binary, once: the MLP fixture (test/fixtures/generate_trace.py; no
+ * conv kernels to compile, so the spawn stays short) with its weights and batch, --explain on a
+ * Linear neuron, the --json contract. The CNN's layers and its conv explanations are checked
+ * in-process (test/kernels/trace.test.ts); errors found before the GPU runs are checked here
+ * in-process.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +19,7 @@ interface JsonTensor {
 
 const CASES = JSON.parse(readFileSync(new URL('../fixtures/trace_cases.json', import.meta.url), 'utf8'));
 const CNN = CASES.find((c: { name: string }) => c.name === 'trace_cnn');
+const MLP = CASES.find((c: { name: string }) => c.name === 'trace_mlp');
 const DIR = mkdtempSync(join(tmpdir(), 'nnx-trace-'));
 
 function write(name: string, value: unknown): string {
@@ -26,25 +29,28 @@ function write(name: string, value: unknown): string {
 }
 
 describe('nnx trace', () => {
-  test('--json --explain on the CNN fixture: every layer with inputs, output and grad_output; params with value, grad, update; the conv neuron adds up', () => {
-    const r = nnx(['trace', write('cnn.json', CNN.spec), '--data', write('cnn_data.json', CNN.data), '--explain', '6:1,3,1,0', '--json'], undefined, 300_000);
+  test('--json --explain on the MLP fixture: every layer with inputs, output and grad_output; params with value, grad, update; the linear neuron adds up', () => {
+    const r = nnx(['trace', write('mlp.json', MLP.spec), '--data', write('mlp_data.json', MLP.data), '--explain', '2:2,5', '--json'], undefined, 300_000);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(Object.keys(out).sort()).toEqual(['explain', 'layers', 'loss', 'memory', 'model', 'params', 'timings']);
-    expect(out.model).toBe('trace_cnn');
-    expect(Math.abs(out.loss - CNN.expected.loss)).toBeLessThanOrEqual(2e-4 + 2e-3 * CNN.expected.loss);
-    expect(out.layers.map((l: { name: string }) => l.name)).toEqual(['0', '1', '2', '3.0', '3.1', '3.2', '3.3', '3', '4', '5', '6', '7', '8']);
-    const residual = out.layers.find((l: { name: string }) => l.name === '3');
-    expect(Object.keys(residual).sort()).toEqual(['grad_output', 'inputs', 'name', 'output', 'type']);
-    expect(residual.inputs).toEqual(['3.3', '2']);
-    const expected: JsonTensor = CNN.expected.layers['3'].grad_output;
-    expect(residual.grad_output.shape).toEqual(expected.shape);
-    residual.grad_output.data.forEach((v: number, i: number) => expect(Math.abs(v - expected.data[i])).toBeLessThanOrEqual(2e-4 + 2e-3 * Math.abs(expected.data[i])));
-    expect(Object.keys(out.params['6.weight']).sort()).toEqual(['grad', 'update', 'value']);
+    expect(out.model).toBe('trace_mlp');
+    expect(Math.abs(out.loss - MLP.expected.loss)).toBeLessThanOrEqual(2e-4 + 2e-3 * MLP.expected.loss);
+    expect(out.layers.map((l: { name: string }) => l.name)).toEqual(['0', '1', '2', '3', '4']);
+    const tanh = out.layers.find((l: { name: string }) => l.name === '3');
+    expect(Object.keys(tanh).sort()).toEqual(['grad_output', 'inputs', 'name', 'output', 'type']);
+    expect(tanh.type).toBe('Tanh');
+    expect(tanh.inputs).toEqual(['2']);
+    const expected: JsonTensor = MLP.expected.layers['3'].grad_output;
+    expect(tanh.grad_output.shape).toEqual(expected.shape);
+    tanh.grad_output.data.forEach((v: number, i: number) => expect(Math.abs(v - expected.data[i])).toBeLessThanOrEqual(2e-4 + 2e-3 * Math.abs(expected.data[i])));
+    const update: JsonTensor = MLP.expected.params['2.weight'].update;
+    expect(Object.keys(out.params['2.weight']).sort()).toEqual(['grad', 'update', 'value']);
+    out.params['2.weight'].update.data.forEach((v: number, i: number) => expect(Math.abs(v - update.data[i])).toBeLessThanOrEqual(2e-4 + 2e-3 * Math.abs(update.data[i])));
     expect(out.memory.peak_bytes).toBeGreaterThan(0);
-    expect(out.explain.layer).toBe('6');
-    expect(out.explain.dot.terms).toHaveLength(16);
+    expect(out.explain.layer).toBe('2');
+    expect(out.explain.dot.terms).toHaveLength(8);
     const sum = out.explain.dot.terms.reduce((s: number, t: { x: number; w: number }) => s + t.x * t.w, 0) + out.explain.dot.bias;
     expect(Math.abs(sum - out.explain.dot.output)).toBeLessThanOrEqual(2e-4 + 2e-3 * Math.abs(out.explain.dot.output));
   });
