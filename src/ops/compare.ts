@@ -137,7 +137,8 @@ export async function runArchitecture(rt: GpuRuntime, entry: CompareEntry, ds: D
     for (let k = 0; k < settings.steps; k++) {
       await hooks.beforeStep?.(entry.arch, k + 1);
       feeder.beforeStep(ex, k === 0);
-      const r = await ex.step();
+      // Gradient-flow statistics cost a reduction per tensor: only the reported steps pay it.
+      const r = await ex.step({ flowStats: (settings.flowStats ?? true) && (k === 0 || k === settings.steps - 1) });
       if (!Number.isFinite(r.loss)) throw new InputError(`compare: ${entry.arch}: the loss became ${r.loss} at step ${r.step} (lower the learning rate)`);
       const point = { step: r.step, loss: r.loss, wall_ms: r.wall_ms };
       curve.push(point);

@@ -509,8 +509,11 @@ export class Executor {
    * count in the step's measured peak).
    * `keep: 'all'` copies every layer's output and output gradient as they are made (owner
    * `trace`, so the ledger tells them apart) and reads them back after backward.
+   * `flowStats` overrides the executor's setting for this step (the comparison lab reduces
+   * gradient-flow statistics only at the steps it reports).
    */
-  async step(options: { readGradients?: boolean; keep?: 'all' } = {}): Promise<StepResult> {
+  async step(options: { readGradients?: boolean; keep?: 'all'; flowStats?: boolean } = {}): Promise<StepResult> {
+    const flowStats = options.flowStats ?? this.flowStats;
     const rt = this.rt;
     const started = performance.now();
     await rt.submit();
@@ -575,7 +578,7 @@ export class Executor {
         rt.copy(t.buffer, p.buffers[name].tensor.buffer, 4 * numel(t.shape));
         rt.releaseAfterSubmit(t);
       }
-      if (this.flowStats) {
+      if (flowStats) {
         await tensorStats(rt, run.output, stats, p.actSlot, p.impl.band?.[0] ?? -Infinity, p.impl.band?.[1] ?? Infinity);
         if (p.units) await unitMax(rt, run.output, stats, p.unitSlot, ...p.units);
       }
@@ -634,7 +637,7 @@ export class Executor {
       if (g) {
         grads.delete(p.output);
         if (kept) kept.get(p)!.grad = keepCopy(g, `${p.path} grad_output (kept)`);
-        if (this.flowStats) await tensorStats(rt, g, stats, p.gradSlot);
+        if (flowStats) await tensorStats(rt, g, stats, p.gradSlot);
         // Nothing reads the gradient of the model's data input (value 0).
         const result = await run.backward(g, { skipInputs: p.inputs.every((i) => i === 0) });
         // Buffers now owned by the gradient map (a view's gradient shares g's buffer).
@@ -655,7 +658,7 @@ export class Executor {
           const param = p.params[name];
           const slots = this.paramSlots.get(param)!;
           if (param?.grad) rt.copy(pg.buffer, param.grad.buffer, 4 * numel(param.shape));
-          if (this.flowStats) {
+          if (flowStats) {
             await tensorStats(rt, param?.grad ?? pg, stats, slots[1]);
             await tensorStats(rt, param.tensor, stats, slots[0]);
           }
@@ -694,7 +697,7 @@ export class Executor {
         await sgdStep(rt, p.tensor, p.grad, p.state[0] ?? this.unused, { lr: o.lr, momentum: o.momentum, dampening: 0, weightDecay: o.weight_decay, nesterov: false }, this.stepCount);
       }
       const slots = this.paramSlots.get(p);
-      if (slots && this.flowStats) await tensorStats(rt, p.grad, stats, slots[2]);
+      if (slots && flowStats) await tensorStats(rt, p.grad, stats, slots[2]);
     }
     await flush();
     const peak = rt.ledger.peakBytes;
@@ -704,7 +707,7 @@ export class Executor {
     const timings = await rt.timings();
     rt.owner = 'runtime';
     return {
-      step: this.stepCount, loss: decodeStats(raw, this.lossSlot).mean, layers: this.flowStats ? this.decode(raw as Float32Array) : [],
+      step: this.stepCount, loss: decodeStats(raw, this.lossSlot).mean, layers: flowStats ? this.decode(raw as Float32Array) : [],
       peak_bytes: peak, clock: [startClock, endClock], wall_ms: performance.now() - started,
       gpu_ms: timings.total_gpu_ns === null ? null : timings.total_gpu_ns / 1e6, timings,
       ...(gradients ? { gradients } : {}),
