@@ -25,7 +25,6 @@ import './chart.ts';
 import type { ChartData } from './chart.ts';
 import { COMPARE_LIMITS, formatCompareConfig, parseCompareConfig, TASK_DEFAULTS, TASKS, type CompareConfig, type CompareTask } from './compare_config.ts';
 import { collectPredictions, type Predictions } from './compare_predictions.ts';
-import './compare_predictions.ts';
 import './compare_studies.ts';
 import './compare_table.ts';
 import { errorMessage, formatShort } from './format.ts';
@@ -334,7 +333,7 @@ export class NnxCompareLab extends LitElement {
 
   private renderProgress() {
     const p = this.progress;
-    if (!p.total || this.labState === 'done') return nothing;
+    if (!p.total || this.labState === 'done' || this.labState === 'error') return nothing;
     // Time so far (pauses excluded, evaluations included) per step done, times the steps left.
     const left = p.done ? ((performance.now() - this.started - this.pausedMs) / p.done) * (p.total - p.done) : null;
     const text = this.labState === 'paused' ? `stopped before ${p.arch} step ${p.step}: press Resume` : this.labState === 'running' ? `${p.arch}: step ${p.step} of ${this.config.steps}` : 'cancelled';
