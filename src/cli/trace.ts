@@ -66,6 +66,12 @@ export function prepareTrace(source: string, options: TraceOptions): PreparedTra
   // One sample by default; a graph model (no batch dimension) and a data file keep their sizes.
   const batched = spec.batch_dim !== null && !spec.graph && !(split && !named);
   const training = prepareTraining(spec, { data: split?.name, seed: options.seed, batch: options.batch ?? (batched ? 1 : undefined) });
+  const ds = training.dataset?.data;
+  if (named && ds?.kind === 'graph' && named.index !== 0) throw new InputError(`trace: --data ${named.name} is one graph; it takes no sample index`);
+  if (named && ds?.kind === 'samples') {
+    const n = training.batch ?? 1;
+    if (named.index + n > ds.train.count) throw new InputError(`trace: --data ${options.data}: samples ${named.index}..${named.index + n - 1} are outside the training split (${ds.train.count} samples)`);
+  }
   return { training, named };
 }
 
@@ -82,11 +88,9 @@ export async function runTrace(rt: GpuRuntime, { training: prepared, named }: Pr
     if (prepared.dataset) {
       const { data: ds, layout } = prepared.dataset;
       if (ds.kind === 'graph') {
-        if (named!.index !== 0) throw new InputError(`trace: --data ${named!.name} is one graph; it takes no sample index`);
         ex.setData(ds.features, ds.labels, { edgeIndex: ds.edgeIndex, mask: ds.trainMask });
       } else {
         const n = prepared.batch ?? 1;
-        if (named!.index + n > ds.train.count) throw new InputError(`trace: --data ${options.data}: samples ${named!.index}..${named!.index + n - 1} are outside the training split (${ds.train.count} samples)`);
         const { input, target } = gatherBatch(ds, ds.train, Int32Array.from({ length: n }, (_, i) => named!.index + i), layout);
         ex.setData(input, target);
       }
