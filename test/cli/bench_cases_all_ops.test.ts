@@ -1,7 +1,8 @@
 /**
  * Every op in the registry runs through `nnx bench --cases` with a tiny case: the bench must
  * draw valid values for every constrained input (positive running variances, class targets
- * below C, node indices below V, ...). Speed is never asserted.
+ * below C, node indices below V, ...). Speed is never asserted. The command runs in-process
+ * (bench.test.ts runs the binary).
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,7 +10,7 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { benchInputs, parseBenchCases } from '../../src/ops/bench.ts';
 import { OPS } from '../../src/ops/registry.ts';
-import { nnx } from './nnx_cli.ts';
+import { useInProcessNnx } from './nnx_cli.ts';
 
 /** One tiny case per op (shapes that are not multiples of any workgroup size). */
 const TINY: Record<string, { attrs?: Record<string, unknown>; shapes: Record<string, number[]>; backward?: boolean }> = {
@@ -57,6 +58,8 @@ function casesFile(cases: unknown[]): string {
 }
 
 describe('nnx bench --cases on every op', () => {
+  const cli = useInProcessNnx();
+
   test('every registered op has a tiny case here', () => {
     expect(Object.keys(OPS).filter((op) => !TINY[op])).toEqual([]);
   });
@@ -79,9 +82,9 @@ describe('nnx bench --cases on every op', () => {
     expect(new Set(keep)).toEqual(new Set([0, 1]));
   });
 
-  test('every op runs forward and backward, batch_norm inference with running statistics', () => {
+  test('every op runs forward and backward, batch_norm inference with running statistics', async () => {
     const cases = Object.entries(TINY).filter(([op]) => OPS[op]).map(([op, c]) => ({ name: op, op, ...c }));
-    const r = nnx(['bench', '--json', '--cases', casesFile(cases), '--runs', '1'], undefined, 600_000);
+    const r = await cli(['bench', '--json', '--cases', casesFile(cases), '--runs', '1']);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const out = JSON.parse(r.stdout);

@@ -1,18 +1,19 @@
 /**
- * `nnx compare` through the real binary, with short runs: the JSON contract, params/MACs/FLOPs
- * and predicted memory against `nnx summary --json` of the specs it printed, that each line-up
- * learns (test loss well below the trivial predictor's), ModelSpec files in --archs, and
- * one-line errors.
+ * `nnx compare` with short runs: the JSON contract, params/MACs/FLOPs and predicted memory
+ * against `nnx summary --json` of the specs it printed, that each line-up learns (test loss well
+ * below the trivial predictor's), ModelSpec files in --archs, and one-line errors. The graph
+ * line-up runs through the real binary, the rest in-process on one runtime.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { nnx } from './nnx_cli.ts';
+import { nnx, useInProcessNnx, type CliResult } from './nnx_cli.ts';
 
 const DIR = mkdtempSync(join(tmpdir(), 'nnx-compare-'));
 /** SwiftShader compiles every pipeline in the first step. */
 const TIMEOUT_MS = 300_000;
+const cli = useInProcessNnx();
 
 interface Run {
   arch: string;
@@ -37,11 +38,14 @@ interface Report {
   runs: Run[];
 }
 
-function compare(args: string[]): Report {
-  const r = nnx(['compare', ...args, '--json'], undefined, TIMEOUT_MS);
+function reportOf(r: CliResult): Report {
   expect(r.stderr).toBe('');
   expect(r.status).toBe(0);
   return JSON.parse(r.stdout);
+}
+
+async function compare(args: string[]): Promise<Report> {
+  return reportOf(await cli(['compare', ...args, '--json']));
 }
 
 function checkContract(report: Report, steps: number, evalSteps: number[]): void {
@@ -69,10 +73,10 @@ function checkContract(report: Report, steps: number, evalSteps: number[]): void
 }
 
 /** params, MACs, FLOPs and predicted peak memory are the analysis' numbers for the spec the run printed. */
-function checkAgainstSummary(run: Run): void {
+async function checkAgainstSummary(run: Run): Promise<void> {
   const file = join(DIR, `${run.arch}.json`);
   writeFileSync(file, JSON.stringify(run.spec));
-  const r = nnx(['summary', file, '--json']);
+  const r = await cli(['summary', file, '--json']);
   expect(r.status).toBe(0);
   const summary = JSON.parse(r.stdout);
   expect(run.params).toBe(summary.totals.trainable_params);
@@ -82,15 +86,15 @@ function checkAgainstSummary(run: Run): void {
 }
 
 describe('nnx compare', () => {
-  test('graph: JSON contract, numbers from nnx summary, and every GNN learns karate', () => {
-    const report = compare(['graph', '--steps', '30', '--eval-every', '20']);
+  test('graph through the binary: JSON contract, numbers from nnx summary, and every GNN learns karate', async () => {
+    const report = reportOf(nnx(['compare', 'graph', '--steps', '30', '--eval-every', '20', '--json'], undefined, TIMEOUT_MS));
     expect(report.task).toBe('graph');
     expect(report.data.name).toBe('karate');
     expect(report.baseline_loss).toBeCloseTo(Math.log(2), 12);
     expect(report.runs.map((r) => r.arch)).toEqual(['gcn', 'gat', 'sage']);
     checkContract(report, 30, [20, 30]);
     for (const run of report.runs) {
-      checkAgainstSummary(run);
+      await checkAgainstSummary(run);
       expect(run.spec.input).toEqual([34, 34]);
       // 6 labelled nodes train, 28 are scored: well below ln 2 and better than chance.
       expect(run.final.test_loss, run.arch).toBeLessThan(0.6 * report.baseline_loss);
@@ -99,11 +103,11 @@ describe('nnx compare', () => {
     }
   }, TIMEOUT_MS);
 
-  test('sequence: gated and recurrent runs report dL/dh_t per step; a ModelSpec file trains beside a line-up name', () => {
-    const first = compare(['sequence', '--archs', 'rnn', '--length', '6', '--steps', '2', '--batch', '4']);
+  test('sequence: gated and recurrent runs report dL/dh_t per step; a ModelSpec file trains beside a line-up name', async () => {
+    const first = await compare(['sequence', '--archs', 'rnn', '--length', '6', '--steps', '2', '--batch', '4']);
     const specFile = join(DIR, 'my_rnn.json');
     writeFileSync(specFile, JSON.stringify({ ...first.runs[0].spec, name: 'my_rnn' }));
-    const report = compare(['sequence', '--archs', `lstm,${specFile}`, '--length', '6', '--steps', '2', '--batch', '4', '--eval-every', '1']);
+    const report = await compare(['sequence', '--archs', `lstm,${specFile}`, '--length', '6', '--steps', '2', '--batch', '4', '--eval-every', '1']);
     expect(report.data.name).toBe('adding:6');
     expect(report.settings.batch).toBe(4);
     expect(report.runs.map((r) => r.arch)).toEqual(['lstm', 'my_rnn']);
@@ -111,7 +115,7 @@ describe('nnx compare', () => {
     // Same seed, same spec: the file reproduces the line-up's run step for step.
     expect(report.runs[1].curve.map((p) => p.loss)).toEqual(first.runs[0].curve.map((p) => p.loss));
     for (const run of report.runs) {
-      checkAgainstSummary(run);
+      await checkAgainstSummary(run);
       expect(run.final.test_accuracy).toBeNull();
       const rnn = run.gradient_flow.layers.find((l) => l.layer === 'rnn')!;
       expect(rnn.grad_h_norm!.first).toHaveLength(6);
@@ -120,8 +124,8 @@ describe('nnx compare', () => {
     }
   }, TIMEOUT_MS);
 
-  test('sequence: a GRU learns the adding problem (T = 5) well below the mean predictor', () => {
-    const report = compare(['sequence', '--archs', 'gru', '--length', '5', '--batch', '64', '--steps', '100', '--eval-every', '100']);
+  test('sequence: a GRU learns the adding problem (T = 5) well below the mean predictor', async () => {
+    const report = await compare(['sequence', '--archs', 'gru', '--length', '5', '--batch', '64', '--steps', '100', '--eval-every', '100']);
     // Var(U + U) = 1/6 for the marked sum; the 1,000 test targets' variance is near it.
     expect(report.baseline_loss).toBeGreaterThan(0.14);
     expect(report.baseline_loss).toBeLessThan(0.2);
@@ -129,7 +133,7 @@ describe('nnx compare', () => {
     expect(report.runs[0].curve.at(-1)!.loss).toBeLessThan(0.5 * report.baseline_loss);
   }, TIMEOUT_MS);
 
-  test('one-line errors', () => {
+  test('one-line errors', async () => {
     const bad = join(DIR, 'bad.json');
     writeFileSync(bad, '{"input": [1, 5, 2], "layers": [');
     const wrongFeatures = join(DIR, 'wrong_features.json');
@@ -146,7 +150,7 @@ describe('nnx compare', () => {
       [['compare', 'sequence', '--steps', '0'], /^nnx: compare: --steps must be an integer >= 1, got "0"$/],
     ];
     for (const [args, message] of cases) {
-      const r = nnx(args);
+      const r = await cli(args);
       expect(r.status, args.join(' ')).toBe(1);
       expect(r.stderr.split('\n')).toHaveLength(1);
       expect(r.stderr).toMatch(message);
