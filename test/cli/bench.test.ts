@@ -1,11 +1,19 @@
-/** `nnx bench` output contract (structure and consistency only: speed is never asserted). */
+/**
+ * `nnx bench` output contract (structure and consistency only: speed is never asserted): the
+ * first case list through the binary, the rest in-process on one runtime.
+ */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { nnx } from './nnx_cli.ts';
+import { nnx, useInProcessNnx } from './nnx_cli.ts';
+
+/** Each run first measures the roofline (a 256 MiB copy among them): minutes on SwiftShader when other jobs load the machine. */
+const TIMEOUT_MS = 600_000;
 
 describe('nnx bench', () => {
+  const cli = useInProcessNnx();
+
   test('--json --cases reports the roofline and every case with FLOPs, bytes and times', () => {
     const dir = mkdtempSync(join(tmpdir(), 'nnx-bench-'));
     const file = join(dir, 'cases.json');
@@ -14,7 +22,7 @@ describe('nnx bench', () => {
       { name: 'pool', op: 'max_pool2d', attrs: { kernel_size: 2 }, shapes: { x: [1, 3, 8, 8] } },
       { op: 'cross_entropy', shapes: { logits: [5, 7], target: [5] }, backward: true },
     ]));
-    const r = nnx(['bench', '--json', '--cases', file, '--runs', '2']);
+    const r = nnx(['bench', '--json', '--cases', file, '--runs', '2'], undefined, TIMEOUT_MS);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const out = JSON.parse(r.stdout);
@@ -33,32 +41,32 @@ describe('nnx bench', () => {
       expect(c.gflops).toBeCloseTo(c.flops / (c.gpu_ms * 1e6), 6);
     }
     expect(pool.backward).toBe(false);
-  });
+  }, TIMEOUT_MS);
 
-  test('--trace and --attention: the attention path each takes, buffers and dispatches per call', () => {
+  test('--trace and --attention: the attention path each takes, buffers and dispatches per call', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'nnx-bench-'));
     const file = join(dir, 'cases.json');
     writeFileSync(file, JSON.stringify([{ op: 'scaled_dot_product_attention', shapes: { q: [2, 2, 5, 4], k: [2, 2, 7, 4], v: [2, 2, 7, 3] }, backward: true }]));
-    const kernelsOf = (args: string[]) => {
-      const r = nnx(['bench', '--json', '--cases', file, '--runs', '1', ...args]);
+    const kernelsOf = async (args: string[]) => {
+      const r = await cli(['bench', '--json', '--cases', file, '--runs', '1', ...args]);
       expect(r.stderr).toBe('');
       const [c] = JSON.parse(r.stdout).cases;
       expect(c.peak_bytes).toBeGreaterThan(0);
       return { trace: c.trace, dispatches: c.dispatches, kernels: c.kernels.map((k: { kernel: string }) => k.kernel) };
     };
-    expect(kernelsOf(['--attention', 'fused'])).toEqual({
+    expect(await kernelsOf(['--attention', 'fused'])).toEqual({
       trace: false, dispatches: 4, kernels: ['attention_fused_forward', 'attention_fused_backward_query', 'attention_fused_backward_key', 'attention_fused_backward_value'],
     });
-    expect(kernelsOf(['--attention', 'fused', '--trace'])).toEqual({ trace: true, dispatches: 8, kernels: ['matmul', 'attention_softmax', 'attention_softmax_backward'] });
-    expect(nnx(['bench', '--attention', 'flash']).stderr).toMatch(/--attention must be fused, unfused or auto, got flash/);
-  });
+    expect(await kernelsOf(['--attention', 'fused', '--trace'])).toEqual({ trace: true, dispatches: 8, kernels: ['matmul', 'attention_softmax', 'attention_softmax_backward'] });
+    expect((await cli(['bench', '--attention', 'flash'])).stderr).toMatch(/--attention must be fused, unfused or auto, got flash/);
+  }, TIMEOUT_MS);
 
-  test('bad cases are refused with one line', () => {
+  test('bad cases are refused with one line', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'nnx-bench-'));
     const file = join(dir, 'bad.json');
     writeFileSync(file, JSON.stringify([{ op: 'conv2d', shapes: { x: [1, 2, 0, 4], weight: [1, 2, 3, 3] } }]));
-    expect(nnx(['bench', '--cases', file]).stderr).toMatch(/case 0: shape of "x" must be a list of whole numbers >= 1, got \[1,2,0,4\]/);
-    expect(nnx(['bench', '--filter', 'no-such-case']).stderr).toMatch(/no case matches --filter no-such-case/);
-    expect(nnx(['bench', '--runs', '0']).stderr).toMatch(/--runs must be a whole number >= 1, got 0/);
+    expect((await cli(['bench', '--cases', file])).stderr).toMatch(/case 0: shape of "x" must be a list of whole numbers >= 1, got \[1,2,0,4\]/);
+    expect((await cli(['bench', '--filter', 'no-such-case'])).stderr).toMatch(/no case matches --filter no-such-case/);
+    expect((await cli(['bench', '--runs', '0'])).stderr).toMatch(/--runs must be a whole number >= 1, got 0/);
   });
 });
