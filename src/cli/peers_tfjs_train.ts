@@ -59,7 +59,7 @@ interface BatchStats {
   count: number;
 }
 
-/** Builds the model's variables from a state_dict and returns its loss function on (x, labels). */
+/** Builds a model's variables (and BatchNorm running statistics) from a state_dict; `logits` is its forward on an NHWC batch. */
 type ModelBuilder = (tf: Tf, state: StateDict, stats: BatchStats[], spec: ModelSpec) => { variables: TF.Variable[]; running: Map<string, TF.Variable>; logits: (x: TF.Tensor4D) => TF.Tensor };
 
 /** Shared loaders: conv weights [O, I, kh, kw] → [kh, kw, I, O], linear [out, in] → [in, out]. */
@@ -281,7 +281,8 @@ export interface TrainPeerRow {
  * The training-step peers `filter` selects, at batch 64: the first step's loss on both sides from
  * the same state_dict and batch (the check: within LOSS_RTOL, else the row says so and is not
  * timed), then each side's wall time per step (forward, loss, backward, optimizer, the loss read
- * back) as the median of `runs` steps after two warm-up steps.
+ * back) as the median of `runs` steps after two warm-up steps. Our timed steps run on a fresh
+ * executor (runModelBench), seeded like the checked one: the same weights and batch.
  */
 export async function benchTrainSteps(
   rt: GpuRuntime, tf: Tf, filter: string | null, runs: number, peak: { gflops: number; gbps: number }, progress: boolean,
