@@ -59,7 +59,12 @@ fn paramOf(i: u32) -> u32 {
 @group(0) @binding(1) var<storage, read> statsX: array<f32>;
 @group(0) @binding(2) var<storage, read_write> statsPartials: array<f32>;
 
-/** Work item w of the statistics passes: (group j, first element, end) of its chunk. */
+/** Work items of the per-chunk passes: one per (statistics group, chunk). */
+fn chunkCount() -> u32 {
+  return params.statGroups * params.chunks;
+}
+
+/** Work item w of the per-chunk passes: (group j, first element, end) of its chunk. */
 fn chunkOf(w: u32) -> vec3u {
   let p = params;
   let start = (w % p.chunks) * p.chunkSize;
@@ -99,7 +104,7 @@ fn stats_partial(
 ) {
   let p = params;
   let w = wid.x + wid.y * groups.x;
-  if (w >= p.statGroups * p.chunks) {
+  if (w >= chunkCount()) {
     return;
   }
   let c = chunkOf(w);
@@ -121,9 +126,8 @@ fn stats_partial(
 // The same with one invocation per chunk, for short groups (layer_norm's rows): no barriers.
 @compute @workgroup_size(64)
 fn stats_partial_serial(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let p = params;
   let w = gid.x + gid.y * groups.x * 64u;
-  if (w >= p.statGroups * p.chunks) {
+  if (w >= chunkCount()) {
     return;
   }
   let c = chunkOf(w);
@@ -279,7 +283,7 @@ fn grad_partial(
 ) {
   let p = params;
   let w = wid.x + wid.y * groups.x;
-  if (w >= p.statGroups * p.chunks) {
+  if (w >= chunkCount()) {
     return;
   }
   let c = chunkOf(w);
@@ -296,9 +300,8 @@ fn grad_partial(
 // The same with one invocation per chunk, for short groups: no barriers.
 @compute @workgroup_size(64)
 fn grad_partial_serial(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let p = params;
   let w = gid.x + gid.y * groups.x * 64u;
-  if (w >= p.statGroups * p.chunks) {
+  if (w >= chunkCount()) {
     return;
   }
   let c = chunkOf(w);

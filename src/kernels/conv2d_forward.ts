@@ -3,6 +3,7 @@ import type { Conv2dAttrs } from '../analysis/conv_shapes.ts';
 import { numel } from '../analysis/tensor.ts';
 import { grid1d, type GpuRuntime, type GpuTensor, type KernelDef } from './runtime.ts';
 import { Conv2dParams } from './schemas.ts';
+import type { KernelCost } from './profiler.ts';
 import type { ParamsOf } from './uniform.ts';
 
 export const conv2dForwardKernel: KernelDef<typeof Conv2dParams> = {
@@ -21,17 +22,20 @@ export function conv2dParams(x: number[], w: number[], out: number[], a: Conv2dA
   };
 }
 
+/** What a conv2d forward pass costs, whichever kernel runs it. */
+export function conv2dForwardCost(x: GpuTensor, weight: GpuTensor, y: GpuTensor, hasBias: boolean): KernelCost {
+  const outputs = numel(y.shape);
+  return {
+    flops: 2 * outputs * weight.shape[1] * weight.shape[2] * weight.shape[3] + (hasBias ? outputs : 0),
+    bytesRead: 4 * (numel(x.shape) + numel(weight.shape) + (hasBias ? y.shape[1] : 0)),
+    bytesWritten: 4 * outputs,
+  };
+}
+
 /** y = conv2d(x, weight) + bias, one invocation per output element. */
 export async function conv2dForward(
   rt: GpuRuntime, x: GpuTensor, weight: GpuTensor, bias: GpuTensor | null, y: GpuTensor, attrs: Conv2dAttrs,
 ): Promise<void> {
   const params = conv2dParams(x.shape, weight.shape, y.shape, attrs, bias !== null);
-  const outputs = numel(y.shape);
-  const macs = outputs * (x.shape[1] / attrs.groups) * weight.shape[2] * weight.shape[3];
-  const biasBuffer = bias?.buffer ?? weight.buffer;
-  await rt.dispatch(conv2dForwardKernel, params, [x.buffer, weight.buffer, biasBuffer, y.buffer], grid1d(outputs, 64), {
-    flops: 2 * macs + (bias ? outputs : 0),
-    bytesRead: 4 * (numel(x.shape) + numel(weight.shape) + (bias ? y.shape[1] : 0)),
-    bytesWritten: 4 * outputs,
-  });
+  await rt.dispatch(conv2dForwardKernel, params, [x.buffer, weight.buffer, (bias ?? weight).buffer, y.buffer], grid1d(numel(y.shape), 64), conv2dForwardCost(x, weight, y, bias !== null));
 }

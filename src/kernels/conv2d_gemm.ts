@@ -1,7 +1,7 @@
 import code from '../../shaders/conv2d_gemm.wgsl?raw';
 import type { Conv2dAttrs } from '../analysis/conv_shapes.ts';
 import { numel } from '../analysis/tensor.ts';
-import { conv2dParams } from './conv2d_forward.ts';
+import { conv2dForwardCost, conv2dParams } from './conv2d_forward.ts';
 import { channelSum } from './channel_sum.ts';
 import type { GpuRuntime, GpuTensor, KernelDef } from './runtime.ts';
 import { Conv2dParams } from './schemas.ts';
@@ -48,14 +48,9 @@ export async function conv2dGemmForward(
 ): Promise<void> {
   const [n, , oh, ow] = y.shape;
   const outPerGroup = weight.shape[0] / attrs.groups;
-  const k = weight.shape[1] * weight.shape[2] * weight.shape[3];
   const params = conv2dParams(x.shape, weight.shape, y.shape, attrs, bias !== null);
   const kernel = gemmKernel('conv2d_gemm_forward', 0, n * oh * ow, outPerGroup);
-  await rt.dispatch(kernel, params, [x.buffer, weight.buffer, (bias ?? weight).buffer, y.buffer], tiles(kernel, n * oh * ow, outPerGroup, attrs.groups), {
-    flops: 2 * numel(y.shape) * k + (bias ? numel(y.shape) : 0),
-    bytesRead: 4 * (numel(x.shape) + numel(weight.shape)),
-    bytesWritten: 4 * numel(y.shape),
-  });
+  await rt.dispatch(kernel, params, [x.buffer, weight.buffer, (bias ?? weight).buffer, y.buffer], tiles(kernel, n * oh * ow, outPerGroup, attrs.groups), conv2dForwardCost(x, weight, y, bias !== null));
 }
 
 /** dL/dx as an implicit GEMM (M = N·H·W, N = in/groups, K = out/groups·kh·kw). */

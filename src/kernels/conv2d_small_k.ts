@@ -2,7 +2,7 @@ import code from '../../shaders/conv2d_small_k.wgsl?raw';
 import type { Conv2dAttrs } from '../analysis/conv_shapes.ts';
 import { numel } from '../analysis/tensor.ts';
 import { channelSum } from './channel_sum.ts';
-import { conv2dParams } from './conv2d_forward.ts';
+import { conv2dForwardCost, conv2dParams } from './conv2d_forward.ts';
 import type { GpuRuntime, GpuTensor, KernelDef } from './runtime.ts';
 import { Conv2dParams } from './schemas.ts';
 
@@ -44,13 +44,8 @@ export async function conv2dSmallKForward(
   rt: GpuRuntime, x: GpuTensor, weight: GpuTensor, bias: GpuTensor | null, y: GpuTensor, attrs: Conv2dAttrs,
 ): Promise<void> {
   const [n, outChannels, oh, ow] = y.shape;
-  const k = weight.shape[1] * weight.shape[2] * weight.shape[3];
   const params = conv2dParams(x.shape, weight.shape, y.shape, attrs, bias !== null);
-  await rt.dispatch(forwardKernel, params, [x.buffer, weight.buffer, (bias ?? weight).buffer, y.buffer], [Math.ceil((oh * ow) / 64), n, Math.ceil(outChannels / 16)], {
-    flops: 2 * numel(y.shape) * k + (bias ? numel(y.shape) : 0),
-    bytesRead: 4 * (numel(x.shape) + numel(weight.shape)),
-    bytesWritten: 4 * numel(y.shape),
-  });
+  await rt.dispatch(forwardKernel, params, [x.buffer, weight.buffer, (bias ?? weight).buffer, y.buffer], [Math.ceil((oh * ow) / 64), n, Math.ceil(outChannels / 16)], conv2dForwardCost(x, weight, y, bias !== null));
 }
 
 /** dL/dweight for a short K: slices of output pixels summed in registers, then across slices. */
