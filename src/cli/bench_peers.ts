@@ -7,19 +7,8 @@ import type { ModelSpec } from '../analysis/model_spec.ts';
 import { loadOrtWebGpu, ortRun, ortSession, readOnnxManifest } from './peers_ort.ts';
 import { fmt, parseBenchArgs, selectCases } from './bench.ts';
 import { loadTfjsWebGpu, tfjsCase } from './peers_tfjs.ts';
-import { benchTrainSteps, TRAIN_PEER_MODELS, trainStepName } from './peers_tfjs_train.ts';
+import { benchTrainSteps, TRAIN_PEER_MODELS, trainStepName, type PeerRow } from './peers_tfjs_train.ts';
 import { writeStdout } from './run.ts';
-
-/** One case measured side by side. `ratio` is ours / theirs on wall time per call. */
-interface PeerRow {
-  name: string;
-  ours_wall_ms: number;
-  ours_gpu_ms: number | null;
-  fraction_of_peak: number | null;
-  tfjs_wall_ms: number | null;
-  ratio: number | null;
-  tfjs: string;
-}
 
 /**
  * `nnx bench-peers` (`npm run bench:peers`): every case through our kernels and through

@@ -263,16 +263,20 @@ export const trainStepName = (model: TrainPeerModel): string => `${model} traini
 /** First-step losses agree when |ours − tfjs| <= 1e-3·|tfjs|. */
 export const LOSS_RTOL = 1e-3;
 
-/** A training step side by side: `ratio` is ours / tfjs on wall time per step. */
-export interface TrainPeerRow {
+/** One case measured side by side. `ratio` is ours / tfjs on wall time per call (or step). */
+export interface PeerRow {
   name: string;
   ours_wall_ms: number;
   ours_gpu_ms: number | null;
-  /** The step's FLOPs over its GPU time, as a fraction of the measured FMA peak. */
+  /** FLOPs over GPU time, as a fraction of the measured FMA peak. */
   fraction_of_peak: number | null;
   tfjs_wall_ms: number | null;
   ratio: number | null;
   tfjs: string;
+}
+
+/** A training step side by side, with both sides' first-step loss (checked before timing). */
+export interface TrainPeerRow extends PeerRow {
   ours_first_loss: number;
   tfjs_first_loss: number;
 }
