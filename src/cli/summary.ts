@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { designSmells, formatDesignSmells } from '../analysis/design_smells.ts';
 import { InputError } from '../analysis/errors.ts';
 import { parseDType, parseModelSpec, parseOptimizer, type ModelSpec } from '../analysis/model_spec.ts';
 import { getDeviceProfile, LOCAL_DEVICE_FILE, parseDeviceProfile, type DeviceProfile } from '../analysis/roofline.ts';
@@ -143,6 +144,7 @@ export async function summaryCommand(argv: string[]): Promise<void> {
   const optimizer = args.optimizer !== undefined ? parseOptimizer(args.optimizer, '--optimizer').type : undefined;
   const device = args.device !== undefined ? loadDevice(args.device) : undefined;
   const report = buildSummary(spec, { input: args.input, batch: args.batch, dtype, optimizer, device });
-  if (args.json) console.log(JSON.stringify(report, null, 2));
-  else console.log(formatSummaryTable(report, { maxDepth: args.depth }));
+  const warnings = designSmells(spec, { input: args.input, batch: args.batch });
+  if (args.json) console.log(JSON.stringify({ ...report, warnings }, null, 2));
+  else console.log([formatSummaryTable(report, { maxDepth: args.depth }), formatDesignSmells(warnings)].filter(Boolean).join('\n'));
 }
