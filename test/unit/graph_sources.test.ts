@@ -3,6 +3,7 @@ import { describe, expect, test } from 'vitest';
 import { InputError } from '../../src/analysis/errors.ts';
 import { buildMessages, checkEdgeIndex } from '../../src/analysis/graph_csr.ts';
 import { grid, karateClub, parseEdgeList, randomGraph, ring } from '../../src/analysis/graph_sources.ts';
+import { messagesOf } from '../../src/ops/graph_common.ts';
 
 describe('graph sources', () => {
   test("Zachary's karate club: 34 nodes, 78 friendships (156 directed edges), two factions", () => {
@@ -78,4 +79,22 @@ describe('CSR builder', () => {
     expect(() => checkEdgeIndex('gat', [2, 1], [0, -2], 3)).toThrow('gat: edge_index[1][0] = -2 is negative; node indices run from 0 to 2 (x has 3 nodes)');
     expect(() => checkEdgeIndex('sage', [4], [0, 1, 1, 2], 3)).toThrow('sage: edge_index must have shape [2, E] (row 0 sources, row 1 targets), got [4]');
   });
+
+  test('the messages of an edge array are built once per array, rebuilt when it is edited in place, and still checked', () => {
+    const g = ring(6);
+    const edgeIndex = { shape: [2, g.numEdges], dtype: 'int32' as const, data: g.edgeIndex };
+    const first = messagesOf('gcn', edgeIndex, 6, true);
+    expect(messagesOf('gcn', edgeIndex, 6, true)).toBe(first);
+    expect(messagesOf('gcn', edgeIndex, 6, false)).not.toBe(first);
+    const again = messagesOf('gcn', edgeIndex, 6, true);
+    expect(again).not.toBe(first);
+    expect(Array.from(again.src)).toEqual(Array.from(first.src));
+    g.edgeIndex[0] = 3;
+    const edited = messagesOf('gcn', edgeIndex, 6, true);
+    expect(edited.src[0]).toBe(3);
+    expect(Array.from(edited.dst)).toEqual(Array.from(buildMessages(g.edgeIndex, g.numEdges, 6, true).dst));
+    g.edgeIndex[0] = 9;
+    expect(() => messagesOf('gcn', edgeIndex, 6, true)).toThrow(/edge_index\[0\]\[0\] = 9 is out of range: x has 6 nodes/);
+  });
 });
+
