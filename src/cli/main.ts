@@ -16,6 +16,8 @@ commands:
   study NAME [--steps K] [--json] …   a study: data-efficiency, sequence-length, graph-scale (nnx study --help)
   gradcheck [op ...] [--json]   analytic GPU gradients vs central differences, per op and input
   spectrum GRAPH [--steps K] [--renormalized] [--json]   graph Laplacian eigendecomposition, GCN smoothing measured on the GPU
+  landscape SPEC.json|MODEL|plain-vs-residual [--grid N] [--span S] [--steps K] [--json]   loss over two filter-normalized directions around trained weights, on the GPU
+  tape SPEC.json|MODEL [--data FILE|NAME[:index]] [--json]   the autodiff tape: forward ops, saved tensors and bytes, backward order, fan-out sums
 
 'nnx run' reads the spec from stdin when SPEC.json is "-".`;
 
@@ -68,7 +70,15 @@ async function main(argv: string[]): Promise<number> {
     const { spectrumCommand } = await import('./spectrum.ts');
     return spectrumCommand(rest);
   }
-  throw new NnxError(`unknown command "${command}" (commands: run, summary, bench, bench-peers, diagnose, train, trace, compare, study, gradcheck, spectrum; nnx --help)`);
+  if (command === 'landscape') {
+    const { landscapeCommand } = await import('./landscape.ts');
+    return landscapeCommand(rest);
+  }
+  if (command === 'tape') {
+    const { tapeCommand } = await import('./tape.ts');
+    return tapeCommand(rest);
+  }
+  throw new NnxError(`unknown command "${command}" (commands: run, summary, bench, bench-peers, diagnose, train, trace, compare, study, gradcheck, spectrum, landscape, tape; nnx --help)`);
 }
 
 main(process.argv.slice(2)).then(

@@ -168,3 +168,8 @@ export const ReduceMeanParams = d.struct({
 export const AdaptiveAvgPool2dParams = d.struct({
   planes: d.u32, inHeight: d.u32, inWidth: d.u32, outHeight: d.u32, outWidth: d.u32,
 });
+
+/** A loss-landscape point's weights θ + α·d1 + β·d2 (landscape_combine.wgsl). */
+export const LandscapeCombineParams = d.struct({
+  count: d.u32, alpha: d.f32, beta: d.f32,
+});

@@ -40,6 +40,7 @@ const OWNERS: Record<string, ParamsSchema> = {
   'softmax.wgsl': schemas.SoftmaxParams,
   'attention.wgsl': schemas.AttentionParams,
   'attention_fused.wgsl': schemas.FusedAttentionParams,
+  'landscape_combine.wgsl': schemas.LandscapeCombineParams,
 };
 
 function declaredParams(file: string): string {

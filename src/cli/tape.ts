@@ -1,0 +1,79 @@
+import { InputError } from '../analysis/errors.ts';
+import { formatCount, renderTable } from '../analysis/format.ts';
+import { analyzeModel } from '../analysis/graph.ts';
+import { formatShape } from '../analysis/tensor.ts';
+import { DATA_NAMES } from '../data/files_node.ts';
+import { GpuRuntime } from '../kernels/runtime.ts';
+import { buildTape, savedBytesHeld, type Tape } from '../ops/tape.ts';
+import { writeStdout } from './run.ts';
+import { prepareTrace, runTrace, type TraceOptions } from './trace.ts';
+
+export const TAPE_USAGE = `usage: nnx tape SPEC.json|MODEL [options]
+
+  SPEC.json|MODEL       a ModelSpec file ("-" reads stdin) or a zoo model
+  --data FILE           {"inputs", "targets", "edge_index"?, "mask"?}: the batch to run
+  --data NAME[:index]   samples index, index+1, … of a data set's training split: ${DATA_NAMES}
+  --batch N             samples in the batch (default: the data file's, else 1)
+  --seed S              seed of the initialization and the random data (default: the spec's, else 0)
+  --json                print {model, nodes: [{id, op, inputs, output_shape, saved: [{name, tensor, bytes}],
+                        has_grad}], backward_order, fan_out_sums: [{tensor, consumers}], saved_bytes}
+
+One training step runs on the GPU (as nnx trace); the tape lists its forward ops in the order
+they ran, what each saves for backward (bytes as the memory model counts them: float32 4, int64 8,
+bool 1), the order backward visits them and the tensors whose gradient is a sum over readers.`;
+
+/** The tape as tables, for people. */
+function formatTape(t: Tape): string {
+  const lines = [`${t.model}: ${t.nodes.length} ops, ${formatCount(t.saved_bytes)} bytes saved for backward`, ''];
+  lines.push(...renderTable([
+    ['op', 'type', 'reads', 'output', 'saved for backward', 'bytes'],
+    ...t.nodes.map((n) => [n.id, n.op, n.inputs.join(', '), formatShape(n.output_shape), n.saved.map((s) => `${s.name} (${s.tensor})`).join(', ') || '-', formatCount(n.saved.reduce((a, s) => a + s.bytes, 0))]),
+  ], ['l', 'l', 'l', 'l', 'l', 'r']));
+  lines.push('', 'backward (saved bytes still held after each op):');
+  t.backward_order.forEach((id, k) => lines.push(`  ${k + 1}. ${id}  ${formatCount(savedBytesHeld(t, k + 1))}`));
+  if (t.fan_out_sums.length) {
+    lines.push('', 'gradients summed over readers:');
+    for (const f of t.fan_out_sums) lines.push(`  ∂L/∂${f.tensor} = Σ over ${f.consumers.join(', ')}`);
+  }
+  return lines.join('\n');
+}
+
+function int(flag: string, text: string | undefined, min: number): number {
+  const v = Number(text);
+  if (text === undefined || !/^\d+$/.test(text) || v < min) throw new InputError(`tape: ${flag} must be a whole number >= ${min}, got ${JSON.stringify(text ?? '')}`);
+  return v;
+}
+
+/** `nnx tape SPEC.json|ZOO [--data FILE|NAME[:index]] [--batch N] [--seed S] [--json]`. */
+export async function tapeCommand(argv: string[]): Promise<number> {
+  let source: string | null = null;
+  let json = false;
+  const options: TraceOptions = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--help' || a === '-h') {
+      console.log(TAPE_USAGE);
+      return 0;
+    } else if (a === '--json') json = true;
+    else if (a === '--batch') options.batch = int('--batch', argv[++i], 1);
+    else if (a === '--seed') options.seed = int('--seed', argv[++i], 0);
+    else if (a === '--data') {
+      options.data = argv[++i];
+      if (!options.data) throw new InputError(`tape: --data needs a file or a data set (${DATA_NAMES})`);
+    } else if (a.startsWith('--')) throw new InputError(`tape: unknown option ${a} (nnx tape --help)`);
+    else if (source === null) source = a;
+    else throw new InputError(`tape: one model expected, got ${source} and ${a}`);
+  }
+  if (!source) throw new InputError('tape: missing SPEC.json or MODEL (nnx tape --help)');
+  const prepared = prepareTrace(source, options);
+  const graph = analyzeModel(prepared.training.spec, { batch: prepared.training.batch });
+  const rt = await GpuRuntime.create();
+  try {
+    const { trace } = await runTrace(rt, prepared, options);
+    const tape = buildTape(trace.layers, graph);
+    await writeStdout(json ? `${JSON.stringify(tape)}\n` : `${formatTape(tape)}\n`);
+  } finally {
+    rt.destroy();
+  }
+  return 0;
+}
