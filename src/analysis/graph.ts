@@ -1,6 +1,6 @@
 import { InputError } from './errors.ts';
 import { COMPOSITES, CONTAINER_TYPES, knownLayerTypes, LAYER_RULES } from './layers/index.ts';
-import { Args, declCount, type InputInfo, type LayerOutcome, type RuleContext, type TensorDecl, type ValueKind } from './layers/types.ts';
+import { Args, declCount, type InputInfo, type LayerOutcome, type NestedAnalysis, type RuleContext, type TensorDecl, type ValueKind } from './layers/types.ts';
 import { checkShape, validateModelSpec, type LayerSpec, type ModelSpec } from './model_spec.ts';
 import { formatShape, numel } from './tensor.ts';
 
@@ -52,6 +52,8 @@ export interface LayerNode {
   buffers: TensorDecl[];
   trainable: boolean;
   paramCount: number;
+  /** Parameters one token's forward pass touches (paramCount except for an MoE). */
+  activeParamCount: number;
   bufferCount: number;
   /** Own MACs and FLOPs (a container's own are its merge, e.g. a Residual's add). */
   macs: number;
@@ -154,7 +156,7 @@ class Walker {
     this.layers.push({
       name: path, type, depth, container: true, parent,
       inputShapes: inputs.map((v) => v.shape), inputKinds: inputs.map((v) => v.kind), outputShape: [], outputKind: 'float', outputStorage: -1, view: false,
-      params: [], buffers: [], trainable, paramCount: 0, bufferCount: 0, macs: 0, flops: 0, saved: [], workspace: 0, weightsRead: 0,
+      params: [], buffers: [], trainable, paramCount: 0, activeParamCount: 0, bufferCount: 0, macs: 0, flops: 0, saved: [], workspace: 0, weightsRead: 0,
     });
     return this.layers.length - 1;
   }
@@ -243,7 +245,7 @@ class Walker {
       name: path, type: layer.type, depth, container: false, parent,
       inputShapes: inputs.map((v) => v.shape), inputKinds: inputs.map((v) => v.kind), outputShape: o.outputShape, outputKind: outKind, outputStorage: storage, view: !!o.view,
       params: o.params, buffers, trainable,
-      paramCount: declCount(o.params), bufferCount: declCount(buffers),
+      paramCount: declCount(o.params), activeParamCount: o.activeParams ?? declCount(o.params), bufferCount: declCount(buffers),
       macs: o.macs, flops: o.flops, saved, workspace: o.workspace ?? 0,
       weightsRead: o.weightsRead ?? declCount(o.params) + declCount(buffers),
       derivation: o.derivation, notes: o.notes,
@@ -283,6 +285,7 @@ export function analyzeModel(specIn: ModelSpec, opts: AnalyzeOptions = {}): Mode
   const shape = resolveInputShape(spec, opts);
   const kind: ValueKind = spec.input_dtype === 'int64' || (spec.input_dtype === undefined && firstLeafType(spec.layers) === 'Embedding') ? 'int' : 'float';
   const ctx: RuleContext = spec.graph ? { graph: { numNodes: spec.graph.num_nodes, numEdges: spec.graph.num_edges } } : {};
+  ctx.analyzeLayers = (layers, input) => analyzeNested(ctx, layers, input);
   const walker = new Walker(ctx);
   const inputStorage = walker.newStorage(numel(shape), kind === 'int' ? 'int64' : 'float', 'input');
   const out = walker.runSequence(spec.layers, { shape, kind, storage: inputStorage }, '', 1, null, null, true);
@@ -293,6 +296,22 @@ export function analyzeModel(specIn: ModelSpec, opts: AnalyzeOptions = {}): Mode
     layers: walker.layers,
     storages: walker.storages,
     inputStorage,
+  };
+}
+
+/** Walks a nested layer list (an MoE's expert) on its own input: its shape, named parameters and totals. */
+function analyzeNested(ctx: RuleContext, layers: LayerSpec[], input: InputInfo): NestedAnalysis {
+  const walker = new Walker(ctx);
+  const inputStorage = walker.newStorage(numel(input.shape), input.kind === 'int' ? 'int64' : 'float', 'input');
+  const out = walker.runSequence(layers, { ...input, storage: inputStorage }, '', 1, null, null, true);
+  const saved = new Set<number>();
+  for (const l of walker.layers) for (const t of l.saved) if (t.kind === 'float') saved.add(t.storage);
+  return {
+    outputShape: out.shape,
+    params: walker.layers.flatMap((l) => l.params.map((p) => ({ name: `${l.name}.${p.name}`, shape: p.shape }))),
+    macs: walker.layers.reduce((s, l) => s + l.macs, 0),
+    flops: walker.layers.reduce((s, l) => s + l.flops, 0),
+    savedElements: [...saved].reduce((s, id) => s + walker.storages[id].elements, 0),
   };
 }
 

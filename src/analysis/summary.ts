@@ -18,6 +18,8 @@ export interface SummaryRow {
   output_shape: number[];
   /** Parameters of this row's own op (a container's children are on their rows). */
   params: number;
+  /** Parameters one token's forward pass touches: an MoE counts its router and top_k experts; otherwise = params. */
+  active_params: number;
   trainable_params: number;
   /** Non-trainable buffers such as BatchNorm's running_mean and running_var (elements). */
   buffers: number;
@@ -44,6 +46,8 @@ export interface SummaryRow {
 
 export interface SummaryTotals {
   params: number;
+  /** Parameters one token's forward pass touches (router + top_k experts of each MoE); = params for a dense model. */
+  active_params: number;
   trainable_params: number;
   non_trainable_params: number;
   buffers: number;
@@ -89,6 +93,7 @@ const UNITS = {
   flops: 'all arithmetic of the forward pass: 2 per MAC plus biases, norms, activations, pooling, softmax, adds',
   bytes: 'bytes; the text table shows MB = 10^6 bytes and MiB = 2^20 bytes',
   params: 'parameters (nn.Parameter elements); buffers (running statistics) are counted apart',
+  active_params: 'parameters one token touches: an MoE counts its router and top_k experts, a dense model all parameters',
 };
 
 /** Builds the per-layer report of a spec: rows, totals, memory plan and (with a device) roofline. */
@@ -110,7 +115,7 @@ export function summarizeGraph(graph: ModelGraph, dtype: DType, optimizer: Optim
     const row: SummaryRow = {
       name: l.name, type: l.type, depth: l.depth, is_container: l.container, is_view: l.view,
       input_shapes: l.inputShapes, output_shape: l.outputShape,
-      params: l.paramCount, trainable_params: l.trainable ? l.paramCount : 0, buffers: l.bufferCount,
+      params: l.paramCount, active_params: l.activeParamCount, trainable_params: l.trainable ? l.paramCount : 0, buffers: l.bufferCount,
       macs: l.macs, flops: l.flops,
       weight_bytes: (l.paramCount + l.bufferCount) * b,
       output_bytes: ownsOutput ? numel(l.outputShape) * elementBytes(l.outputKind === 'int' ? 'int64' : 'float', dtype) : 0,
@@ -135,7 +140,7 @@ export function summarizeGraph(graph: ModelGraph, dtype: DType, optimizer: Optim
   const trainable = sum((r) => r.trainable_params);
   const buffers = sum((r) => r.buffers);
   const totals: SummaryTotals = {
-    params, trainable_params: trainable, non_trainable_params: params - trainable, buffers,
+    params, active_params: sum((r) => r.active_params), trainable_params: trainable, non_trainable_params: params - trainable, buffers,
     macs: sum((r) => r.macs), flops: sum((r) => r.flops),
     param_bytes: params * b, buffer_bytes: buffers * b,
     input_bytes: numel(graph.input.shape) * elementBytes(graph.input.kind === 'int' ? 'int64' : 'float', dtype),
@@ -228,6 +233,7 @@ export function formatSummaryTable(r: SummaryReport, opts: TableOptions = {}): s
   const out: string[] = [rule, `Model: ${r.model}    input ${formatShape(r.input_shape)} ${r.input_dtype}    output ${formatShape(r.output_shape)}    dtype ${r.dtype}`, rule, lines[0], '-'.repeat(width), ...lines.slice(1), rule];
   out.push(
     `Total params:         ${formatCount(t.params)} (trainable ${formatCount(t.trainable_params)}, non-trainable ${formatCount(t.non_trainable_params)})`,
+    ...(t.active_params !== t.params ? [`Active params:        ${formatCount(t.active_params)} per token (router + top-k experts of each MoE)`] : []),
     `Buffers:              ${formatCount(t.buffers)} (running statistics, not parameters)`,
     `Total MACs:           ${formatCount(t.macs)} (${formatSI(t.macs)}MACs)`,
     `Total FLOPs:          ${formatCount(t.flops)} (${formatSI(t.flops)}FLOPs)`,

@@ -82,7 +82,8 @@ async function main(argv: string[]): Promise<number> {
 }
 
 main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+  // Exit once stdout has flushed: a pipe takes 64 KiB at a time, and exiting at once cut longer JSON there.
+  (code) => process.stdout.write('', () => process.exit(code)),
   (error: unknown) => {
     if (error instanceof NnxError) console.error(`nnx: ${error.message}`);
     else console.error(`nnx: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);

@@ -72,7 +72,9 @@ function compareWithTorch(key: string, g: ModelGraph, torch: TorchModel): void {
 describe('zoo against PyTorch (test/fixtures/zoo_torch.json)', () => {
   it('covers every fixture model, and the fixture covers every non-graph zoo model', () => {
     const graphModels = ['gcn_karate', 'gat_karate', 'sage_karate'];
-    expect(Object.keys(ZOO).filter((k) => !graphModels.includes(k)).sort()).toEqual(Object.keys(fixture.models).sort());
+    // Too large to build in PyTorch here; checked against their published totals in analysis_llama_moe.test.ts.
+    const publishedConfigModels = ['llama2_7b', 'mixtral_8x7b'];
+    expect(Object.keys(ZOO).filter((k) => !graphModels.includes(k) && !publishedConfigModels.includes(k)).sort()).toEqual(Object.keys(fixture.models).sort());
   });
 
   for (const [key, torch] of Object.entries(fixture.models)) {

@@ -1,6 +1,7 @@
 import { InputError } from '../errors.ts';
 import type { LayerSpec } from '../model_spec.ts';
 import { formatShape, numel } from '../tensor.ts';
+import { expandLlamaAttention, expandSwiGLU } from './llama.ts';
 import { Args, expectRank, type InputInfo, type LayerRule } from './types.ts';
 
 /**
@@ -143,4 +144,6 @@ export const COMPOSITES: Record<string, Expansion> = {
   TransformerEncoderLayer: expandTransformerEncoderLayer,
   TransformerEncoder: expandTransformerEncoder,
   PatchEmbedding: expandPatchEmbedding,
+  LlamaAttention: expandLlamaAttention,
+  SwiGLU: expandSwiGLU,
 };

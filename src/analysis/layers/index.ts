@@ -4,7 +4,9 @@ import { COMPOSITES, patchTokens } from './composite.ts';
 import { conv2d, convTranspose2d } from './conv.ts';
 import { gatConv, gcnConv, sageConv } from './gnn.ts';
 import { embedding, linear } from './linear.ts';
+import { rmsNorm, rotaryEmbedding, scaledDotProductAttention } from './llama.ts';
 import { add, concat, matmul, mul } from './merge.ts';
+import { moe } from './moe.ts';
 import { batchNorm1d, batchNorm2d, groupNorm, layerNorm } from './norm.ts';
 import { adaptiveAvgPool2d, avgPool2d, maxPool2d } from './pool.ts';
 import { gru, lstm, rnn } from './recurrent.ts';
@@ -12,7 +14,7 @@ import { flatten, mean, reshape, select } from './shape.ts';
 import type { LayerRule } from './types.ts';
 
 export { COMPOSITES };
-export type { LayerRule, LayerOutcome, InputInfo, TensorDecl, SavedDecl, ValueKind, RuleContext } from './types.ts';
+export type { LayerRule, LayerOutcome, InputInfo, TensorDecl, SavedDecl, ValueKind, RuleContext, NestedAnalysis } from './types.ts';
 
 /** Shape and cost rules of the leaf layer types, by PyTorch module name. */
 export const LAYER_RULES: Record<string, LayerRule> = {
@@ -53,6 +55,10 @@ export const LAYER_RULES: Record<string, LayerRule> = {
   GRU: gru,
   MultiheadAttention: multiheadAttention,
   PatchTokens: patchTokens,
+  RMSNorm: rmsNorm,
+  RotaryEmbedding: rotaryEmbedding,
+  ScaledDotProductAttention: scaledDotProductAttention,
+  MoE: moe,
   GCNConv: gcnConv,
   GATConv: gatConv,
   SAGEConv: sageConv,

@@ -47,6 +47,8 @@ export interface LayerOutcome {
   workspace?: number;
   /** Weight elements a forward pass reads, when not all of them (an Embedding gathers rows). */
   weightsRead?: number;
+  /** Parameters one token's forward pass touches, when not all of them (an MoE uses top_k of its experts). */
+  activeParams?: number;
   /** Output-size derivation with the layer's numbers substituted, one line per axis. */
   derivation?: string[];
   notes?: string[];
@@ -56,6 +58,18 @@ export interface LayerOutcome {
 export interface RuleContext {
   /** Graph size for message-passing layers (from the spec's `graph`). */
   graph?: { numNodes?: number; numEdges: number };
+  /** Analyzes a nested layer list on an input (an MoE's expert); the graph walker provides it. */
+  analyzeLayers?: (layers: LayerSpec[], input: InputInfo) => NestedAnalysis;
+}
+
+/** Shape and totals of a nested layer list (an MoE's expert), with its parameters named by path. */
+export interface NestedAnalysis {
+  outputShape: number[];
+  params: TensorDecl[];
+  macs: number;
+  flops: number;
+  /** Float elements autograd keeps inside the list (its input too, when a layer keeps it), each tensor once. */
+  savedElements: number;
 }
 
 /** Shape and cost rule of one layer type. */

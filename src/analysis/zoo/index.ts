@@ -4,6 +4,7 @@ import { fashionCnn, fashionVit } from './compare_models.ts';
 import { gatKarate, gcnKarate, sageKarate } from './gnn.ts';
 import { gruClassifier } from './gru_classifier.ts';
 import { lenet5 } from './lenet5.ts';
+import { llama2_7b, mixtral8x7b } from './llama.ts';
 import { lstmLm } from './lstm_lm.ts';
 import { mobilenetV2 } from './mobilenet_v2.ts';
 import { resnet18, resnet50 } from './resnet.ts';
@@ -34,6 +35,8 @@ export const ZOO: Record<string, ZooEntry> = {
   gcn_karate: { description: '2-layer GCN on the karate club graph', build: gcnKarate },
   gat_karate: { description: '2-layer GAT on the karate club graph', build: gatKarate },
   sage_karate: { description: '2-layer GraphSAGE on the karate club graph', build: sageKarate },
+  llama2_7b: { description: 'Llama-2-7B decoder (RMSNorm, rotary, SwiGLU), 128 tokens', build: llama2_7b },
+  mixtral_8x7b: { description: 'Mixtral-8x7B: 8 experts top-2, grouped-query attention (8 kv heads), 128 tokens', build: mixtral8x7b },
 };
 
 /** The spec of a zoo model, or an error listing the names. */
