@@ -5,10 +5,13 @@ import { parseDType, parseModelSpec, parseOptimizer, type ModelSpec } from '../a
 import { getDeviceProfile, LOCAL_DEVICE_FILE, parseDeviceProfile, type DeviceProfile } from '../analysis/roofline.ts';
 import { buildSummary, formatSummaryTable } from '../analysis/summary.ts';
 import { ZOO, zooModel } from '../analysis/zoo/index.ts';
+import { printSummaryCommand } from './summary_print.ts';
 
 export const SUMMARY_USAGE = `usage: nnx summary MODEL|SPEC.json [options]
 
   MODEL            a zoo model (nnx summary --list), or a ModelSpec JSON file ("-" reads stdin)
+  --print FILE     instead of MODEL: the text PyTorch's print(model) shows ("-" reads stdin); exact
+                   parameters, and shapes and MACs when --input is given
   --input N,C,H,W  input shape (default: the spec's "input")
   --batch N        replace the batch dimension
   --dtype D        fp32 (default), fp16, bf16 or int8: bytes per element of weights and activations
@@ -21,6 +24,7 @@ export const SUMMARY_USAGE = `usage: nnx summary MODEL|SPEC.json [options]
 
 interface SummaryArgs {
   model?: string;
+  print?: string;
   input?: number[];
   batch?: number;
   dtype?: string;
@@ -33,7 +37,7 @@ interface SummaryArgs {
   help: boolean;
 }
 
-const VALUE_FLAGS = ['--input', '--batch', '--dtype', '--optimizer', '--device', '--depth'];
+const VALUE_FLAGS = ['--input', '--batch', '--dtype', '--optimizer', '--device', '--depth', '--print'];
 const BOOL_FLAGS = ['--json', '--spec', '--list', '--help', '-h'];
 
 function positiveInt(flag: string, text: string): number {
@@ -71,6 +75,7 @@ export function parseSummaryArgs(argv: string[]): SummaryArgs {
       else if (arg === '--depth') args.depth = positiveInt(arg, value);
       else if (arg === '--dtype') args.dtype = value;
       else if (arg === '--optimizer') args.optimizer = value;
+      else if (arg === '--print') args.print = value;
       else args.device = value;
     } else if (BOOL_FLAGS.includes(arg)) {
       if (value !== undefined) throw new InputError(`${arg} takes no value`);
@@ -132,6 +137,14 @@ export async function summaryCommand(argv: string[]): Promise<void> {
   if (args.list) {
     const width = Math.max(...Object.keys(ZOO).map((k) => k.length));
     for (const [name, entry] of Object.entries(ZOO)) console.log(`${name.padEnd(width)}  ${entry.description}`);
+    return;
+  }
+  if (args.print !== undefined) {
+    if (args.model !== undefined) throw new InputError(`summary takes a model or --print FILE, got both "${args.model}" and --print ${args.print}`);
+    printSummaryCommand(readText(args.print), args.print === '-' ? 'stdin' : args.print, {
+      input: args.input, batch: args.batch, json: args.json, maxDepth: args.depth,
+      dtype: args.dtype, optimizer: args.optimizer, device: args.device !== undefined ? loadDevice(args.device) : undefined,
+    });
     return;
   }
   if (!args.model) throw new InputError('summary needs a model name or a spec file (nnx summary --list; nnx summary --help)');

@@ -173,3 +173,8 @@ export const AdaptiveAvgPool2dParams = d.struct({
 export const LandscapeCombineParams = d.struct({
   count: d.u32, alpha: d.f32, beta: d.f32,
 });
+
+/** Fake quantization over an [outer, channels, inner] view (fake_quantize.wgsl); the code range as f32. */
+export const FakeQuantizeParams = d.struct({
+  count: d.u32, channels: d.u32, inner: d.u32, quantMin: d.f32, quantMax: d.f32,
+});

@@ -71,6 +71,13 @@ export const GRADCHECK_CASES: GradcheckCase[] = [
   { op: 'scaled_dot_product_attention', attrs: { is_causal: true }, inputs: { q: { shape: [1, 2, 5, 3], gen: 'spread' }, k: { shape: [1, 2, 4, 3], gen: 'spread' }, v: { shape: [1, 2, 4, 3], gen: 'uniform' } } },
   { op: 'scaled_dot_product_attention', attrs: { scale: 0.8 }, inputs: { q: { shape: [2, 3, 4], gen: 'spread' }, k: { shape: [2, 4, 4], gen: 'spread' }, v: { shape: [2, 4, 2], gen: 'uniform' }, attn_mask: { shape: [3, 4], gen: 'int', bool: true, data: [1, 0, 1, 1, 0, 1, 1, 0, 1, 1, 0, 0] } } },
   { op: 'multi_head_attention', attrs: { num_heads: 2 }, inputs: { x: { shape: [2, 3, 4], gen: 'spread' }, in_proj_weight: { shape: [12, 4], gen: 'uniform' }, in_proj_bias: { shape: [12], gen: 'uniform' }, out_proj_weight: { shape: [4, 4], gen: 'uniform' }, out_proj_bias: { shape: [4], gen: 'uniform' } } },
+  // Steps of 2^-16 and 2^-15 are far finer than the probe (1e-2), so the straight-through gradient is
+  // the slope there: 1 inside each range, 0 outside (the values stay at least 0.03 from its ends).
+  { op: 'fake_quantize_per_tensor_affine', attrs: { scale: 2 ** -16, zero_point: 0, quant_min: -32768, quant_max: 32767 }, inputs: { x: { shape: [10], gen: 'apart', data: [-0.9, -0.62, -0.35, -0.2, -0.05, 0.1, 0.3, 0.44, 0.61, 0.8] } } },
+  { op: 'fake_quantize_per_channel_affine', attrs: { axis: 1, quant_min: -16384, quant_max: 16383 }, inputs: { x: { shape: [2, 3, 2], gen: 'apart', data: [-0.9, -0.3, 0.03, 0.6, -0.05, 0.2, 0.35, -0.7, 0.12, 0.9, -0.15, 0.02] }, scale: { shape: [3], gen: 'uniform', data: [2 ** -15, 2 ** -16, 2 ** -15] }, zero_point: { shape: [3], gen: 'int', data: [0, 6000, -2000] } } },
+  // Values near 0.005, where both formats' steps stay far below the probe.
+  { op: 'to_float16', attrs: {}, inputs: { x: { shape: [10], gen: 'apart', data: [-0.0049, -0.0031, -0.0017, -0.0004, 0.0002, 0.0011, 0.0023, 0.0036, 0.0042, 0.005] } } },
+  { op: 'to_bfloat16', attrs: {}, inputs: { x: { shape: [10], gen: 'apart', data: [-0.0049, -0.0031, -0.0017, -0.0004, 0.0002, 0.0011, 0.0023, 0.0036, 0.0042, 0.005] } } },
   { op: 'multi_head_attention', attrs: { num_heads: 2, is_causal: true, batch_first: false }, inputs: { x: { shape: [4, 2, 4], gen: 'spread' }, in_proj_weight: { shape: [12, 4], gen: 'uniform' }, out_proj_weight: { shape: [4, 4], gen: 'uniform' }, key_padding_mask: { shape: [2, 4], gen: 'int', bool: true, data: [0, 0, 1, 0, 0, 1, 0, 1] } } },
 ];
 

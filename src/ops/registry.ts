@@ -17,8 +17,10 @@ import { embeddingOp } from './embedding.ts';
 import { logSoftmaxOp, softmaxOp } from './softmax.ts';
 import { scaledDotProductAttentionOp } from './scaled_dot_product_attention.ts';
 import { multiHeadAttentionOp } from './multi_head_attention.ts';
+import { fakeQuantizePerChannelAffineOp, fakeQuantizePerTensorAffineOp } from './fake_quantize.ts';
+import { toBfloat16Op, toFloat16Op } from './float_cast.ts';
 
 /** Every op `nnx run`, the Layer Lab and the tests can run, by PyTorch functional name. */
 export const OPS: Record<string, OpDefinition> = Object.fromEntries(
-  [conv2dOp, convTranspose2dOp, maxPool2dOp, avgPool2dOp, linearOp, reluOp, crossEntropyOp, gcnOp, gatOp, sageOp, batchNormOp, layerNormOp, groupNormOp, rnnOp, lstmOp, gruOp, tanhOp, sigmoidOp, geluOp, siluOp, leakyReluOp, relu6Op, eluOp, addOp, flattenOp, mseLossOp, embeddingOp, softmaxOp, logSoftmaxOp, scaledDotProductAttentionOp, multiHeadAttentionOp].map((op) => [op.name, op]),
+  [conv2dOp, convTranspose2dOp, maxPool2dOp, avgPool2dOp, linearOp, reluOp, crossEntropyOp, gcnOp, gatOp, sageOp, batchNormOp, layerNormOp, groupNormOp, rnnOp, lstmOp, gruOp, tanhOp, sigmoidOp, geluOp, siluOp, leakyReluOp, relu6Op, eluOp, addOp, flattenOp, mseLossOp, embeddingOp, softmaxOp, logSoftmaxOp, scaledDotProductAttentionOp, multiHeadAttentionOp, fakeQuantizePerTensorAffineOp, fakeQuantizePerChannelAffineOp, toFloat16Op, toBfloat16Op].map((op) => [op.name, op]),
 );

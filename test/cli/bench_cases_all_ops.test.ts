@@ -44,6 +44,10 @@ const TINY: Record<string, { attrs?: Record<string, unknown>; shapes: Record<str
   softmax: { attrs: { dim: 1 }, shapes: { x: [3, 7] }, backward: true },
   log_softmax: { attrs: { dim: 1 }, shapes: { x: [3, 7] }, backward: true },
   scaled_dot_product_attention: { shapes: { q: [2, 3, 4], k: [2, 5, 4], v: [2, 5, 4], attn_mask: [3, 5] }, backward: true },
+  fake_quantize_per_tensor_affine: { attrs: { scale: 0.05, zero_point: 3, quant_min: 0, quant_max: 15 }, shapes: { x: [3, 7] }, backward: true },
+  fake_quantize_per_channel_affine: { attrs: { axis: 1, quant_min: -8, quant_max: 7 }, shapes: { x: [2, 3, 5], scale: [3], zero_point: [3] }, backward: true },
+  to_float16: { shapes: { x: [3, 7] }, backward: true },
+  to_bfloat16: { shapes: { x: [3, 7] }, backward: true },
   multi_head_attention: {
     attrs: { num_heads: 2, batch_first: true, dropout_p: 0.25 },
     shapes: { x: [2, 3, 4], in_proj_weight: [12, 4], in_proj_bias: [12], out_proj_weight: [4, 4], out_proj_bias: [4], attn_mask: [3, 3], key_padding_mask: [2, 3], dropout_mask: [2, 2, 3, 3] },

@@ -40,7 +40,7 @@ function bitsOf(values: ArrayLike<number>): number[] {
 
 function expectExact(actual: Tensor64, expected: T, what: string): void {
   expect(actual.shape, `${what} shape`).toEqual(expected.shape);
-  const bad = Array.from(actual.data).findIndex((v, i) => !Object.is(v, expected.data[i]) && !(v === 0 && expected.data[i] === 0));
+  const bad = Array.from(actual.data).findIndex((v, i) => !Object.is(v, expected.data[i]));
   expect(bad, bad < 0 ? '' : `${what}[${bad}] = ${actual.data[bad]}, PyTorch ${expected.data[bad]}`).toBe(-1);
 }
 

@@ -40,6 +40,8 @@ const OWNERS: Record<string, ParamsSchema> = {
   'softmax.wgsl': schemas.SoftmaxParams,
   'attention.wgsl': schemas.AttentionParams,
   'attention_fused.wgsl': schemas.FusedAttentionParams,
+  'fake_quantize.wgsl': schemas.FakeQuantizeParams,
+  'float_cast.wgsl': schemas.ElementwiseParams,
   'landscape_combine.wgsl': schemas.LandscapeCombineParams,
 };
 

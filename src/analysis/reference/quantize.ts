@@ -60,10 +60,10 @@ export function fakeQuantizePerChannelRef(x: Tensor64, scale: ArrayLike<number>,
   }, quantMin, quantMax);
 }
 
-/** The straight-through gradient: grad_output where the mask is 1, else 0. */
+/** The straight-through gradient grad_output · mask, a product as in PyTorch (−0 where a negative gradient is masked). */
 export function fakeQuantizeBackwardRef(mask: Tensor64, gradOut: Tensor64): Tensor64 {
   assertShape('fake_quantize', 'grad_output', gradOut, mask.shape);
-  return { shape: [...mask.shape], data: gradOut.data.map((g, i) => (mask.data[i] ? g : 0)) };
+  return { shape: [...mask.shape], data: gradOut.data.map((g, i) => g * mask.data[i]) };
 }
 
 /** A floating-point format by its mantissa bits, smallest normal exponent and largest finite value. */
