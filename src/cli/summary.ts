@@ -1,7 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { designSmells, formatDesignSmells } from '../analysis/design_smells.ts';
 import { InputError } from '../analysis/errors.ts';
+import { analyzeModel } from '../analysis/graph.ts';
 import { parseDType, parseModelSpec, parseOptimizer, type ModelSpec } from '../analysis/model_spec.ts';
+import { formatParallelPlan, parseStrategy, planParallel, type ParallelOptions } from '../analysis/parallel_plan.ts';
 import { getDeviceProfile, LOCAL_DEVICE_FILE, parseDeviceProfile, type DeviceProfile } from '../analysis/roofline.ts';
 import { buildSummary, formatSummaryTable } from '../analysis/summary.ts';
 import { ZOO, zooModel } from '../analysis/zoo/index.ts';
@@ -20,7 +22,13 @@ export const SUMMARY_USAGE = `usage: nnx summary MODEL|SPEC.json [options]
   --depth N        fold rows deeper than N into their container
   --json           print the report as JSON (raw numbers) instead of the table
   --spec           print the model's ModelSpec JSON and stop
-  --list           list the zoo models`;
+  --list           list the zoo models
+  --parallel S     plan training over GPUs: dp, zero1, zero2, zero3, tp:N, pp:N, comma-separated (zero1,tp:8);
+                   adds per-GPU params/grads/optimizer/activation bytes and communication per step
+  --gpus N         GPUs for --parallel (data-parallel degree = N / (tp·pp))
+  --precision P    mixed (default: fp16 params, grads and activations, fp32 master copy) or fp32, for --parallel
+  --checkpointing  --parallel keeps only each block's input (activation checkpointing)
+  --params N       instead of MODEL: plan a model of N parameters (e.g. 7.5e9) with --parallel`;
 
 interface SummaryArgs {
   model?: string;
@@ -31,14 +39,19 @@ interface SummaryArgs {
   optimizer?: string;
   device?: string;
   depth?: number;
+  parallel?: string;
+  gpus?: number;
+  precision?: string;
+  params?: number;
+  checkpointing: boolean;
   json: boolean;
   spec: boolean;
   list: boolean;
   help: boolean;
 }
 
-const VALUE_FLAGS = ['--input', '--batch', '--dtype', '--optimizer', '--device', '--depth', '--print'];
-const BOOL_FLAGS = ['--json', '--spec', '--list', '--help', '-h'];
+const VALUE_FLAGS = ['--input', '--batch', '--dtype', '--optimizer', '--device', '--depth', '--print', '--parallel', '--gpus', '--precision', '--params'];
+const BOOL_FLAGS = ['--json', '--spec', '--list', '--help', '-h', '--checkpointing'];
 
 function positiveInt(flag: string, text: string): number {
   if (!/^\d+$/.test(text) || Number(text) < 1) throw new InputError(`${flag} must be a positive integer, got "${text}"`);
@@ -54,9 +67,35 @@ export function parseShapeArg(text: string): number[] {
   return parts.map(Number);
 }
 
+/** Parses a parameter count such as 7.5e9 or 7500000000. */
+function parseParamCount(text: string): number {
+  const n = Number(text);
+  if (!/^[\d.eE+]+$/.test(text) || !Number.isFinite(n) || n < 1 || !Number.isInteger(n)) {
+    throw new InputError(`--params must be a positive whole number of parameters such as 7.5e9, got "${text}"`);
+  }
+  return n;
+}
+
+/** The planner's options from `--parallel`, `--gpus`, `--precision`, `--optimizer`, `--checkpointing`; undefined without `--parallel`. */
+function parallelOptions(args: SummaryArgs): ParallelOptions | undefined {
+  if (args.parallel === undefined) {
+    const stray = [args.gpus !== undefined && '--gpus', args.precision !== undefined && '--precision', args.checkpointing && '--checkpointing', args.params !== undefined && '--params'].filter(Boolean);
+    if (stray.length) throw new InputError(`${stray.join(', ')} ${stray.length > 1 ? 'need' : 'needs'} --parallel (e.g. --parallel zero1 --gpus 64)`);
+    return undefined;
+  }
+  if (args.gpus === undefined) throw new InputError('--parallel needs --gpus N');
+  const precision = args.precision ?? 'mixed';
+  if (precision !== 'mixed' && precision !== 'fp32') throw new InputError(`--precision must be mixed or fp32, got "${precision}"`);
+  return {
+    strategy: parseStrategy(args.parallel), gpus: args.gpus, precision,
+    optimizer: args.optimizer !== undefined ? parseOptimizer(args.optimizer, '--optimizer').type : 'adam',
+    checkpointing: args.checkpointing,
+  };
+}
+
 /** Parses `nnx summary` arguments. */
 export function parseSummaryArgs(argv: string[]): SummaryArgs {
-  const args: SummaryArgs = { json: false, spec: false, list: false, help: false };
+  const args: SummaryArgs = { json: false, spec: false, list: false, help: false, checkpointing: false };
   for (let i = 0; i < argv.length; i++) {
     let arg = argv[i];
     let value: string | undefined;
@@ -76,12 +115,17 @@ export function parseSummaryArgs(argv: string[]): SummaryArgs {
       else if (arg === '--dtype') args.dtype = value;
       else if (arg === '--optimizer') args.optimizer = value;
       else if (arg === '--print') args.print = value;
+      else if (arg === '--parallel') args.parallel = value;
+      else if (arg === '--gpus') args.gpus = positiveInt(arg, value);
+      else if (arg === '--precision') args.precision = value;
+      else if (arg === '--params') args.params = parseParamCount(value);
       else args.device = value;
     } else if (BOOL_FLAGS.includes(arg)) {
       if (value !== undefined) throw new InputError(`${arg} takes no value`);
       if (arg === '--json') args.json = true;
       else if (arg === '--spec') args.spec = true;
       else if (arg === '--list') args.list = true;
+      else if (arg === '--checkpointing') args.checkpointing = true;
       else args.help = true;
     } else if (arg.startsWith('-') && arg !== '-') {
       throw new InputError(`unknown option "${arg}" for summary (options: ${[...VALUE_FLAGS, ...BOOL_FLAGS.slice(0, 3)].join(', ')})`);
@@ -147,6 +191,13 @@ export async function summaryCommand(argv: string[]): Promise<void> {
     });
     return;
   }
+  const parallel = parallelOptions(args);
+  if (args.params !== undefined && parallel) {
+    if (args.model !== undefined) throw new InputError(`summary takes a model or --params N, got both "${args.model}" and --params ${args.params}`);
+    const plan = planParallel(args.params, null, parallel);
+    console.log(args.json ? JSON.stringify({ params: args.params, parallel: plan }, null, 2) : formatParallelPlan(plan));
+    return;
+  }
   if (!args.model) throw new InputError('summary needs a model name or a spec file (nnx summary --list; nnx summary --help)');
   const spec = loadModel(args.model);
   if (args.spec) {
@@ -158,6 +209,7 @@ export async function summaryCommand(argv: string[]): Promise<void> {
   const device = args.device !== undefined ? loadDevice(args.device) : undefined;
   const report = buildSummary(spec, { input: args.input, batch: args.batch, dtype, optimizer, device });
   const warnings = designSmells(spec, { input: args.input, batch: args.batch });
-  if (args.json) console.log(JSON.stringify({ ...report, warnings }, null, 2));
-  else console.log([formatSummaryTable(report, { maxDepth: args.depth }), formatDesignSmells(warnings)].filter(Boolean).join('\n'));
+  const plan = parallel ? planParallel(report.totals.params, analyzeModel(spec, { input: args.input, batch: args.batch }), parallel) : undefined;
+  if (args.json) console.log(JSON.stringify({ ...report, warnings, ...(plan ? { parallel: plan } : {}) }, null, 2));
+  else console.log([formatSummaryTable(report, { maxDepth: args.depth }), formatDesignSmells(warnings), plan ? formatParallelPlan(plan) : ''].filter(Boolean).join('\n'));
 }

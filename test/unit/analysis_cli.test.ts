@@ -101,7 +101,7 @@ describe('nnx summary', () => {
 describe('nnx summary argument errors are InputErrors with one line', () => {
   const cases: [string[], string | RegExp][] = [
     [[], 'summary needs a model name or a spec file (nnx summary --list; nnx summary --help)'],
-    [['lenet5', '--foo'], 'unknown option "--foo" for summary (options: --input, --batch, --dtype, --optimizer, --device, --depth, --json, --spec, --list)'],
+    [['lenet5', '--foo'], 'unknown option "--foo" for summary (options: --input, --batch, --dtype, --optimizer, --device, --depth, --print, --parallel, --gpus, --precision, --params, --json, --spec, --list)'],
     [['lenet5', 'vgg16'], 'summary takes one model, got "lenet5" and "vgg16"'],
     [['lenet5', '--batch'], '--batch needs a value (nnx summary --help)'],
     [['lenet5', '--batch', '0'], '--batch must be a positive integer, got "0"'],
