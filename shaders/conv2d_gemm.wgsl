@@ -4,6 +4,8 @@
 // per problem so narrow GEMMs waste little); each of its 64 invocations keeps an 8×8 block in
 // registers, and K advances 16 at a time through workgroup memory. In MODE 2, workgroups beyond
 // the groups on z split K into slices that write partial sums (summed by channel_sum after).
+// In MODE 0 the epilogue adds the bias and, with RELU = 1, clamps at 0 (conv → ReLU in one
+// dispatch, as a BatchNorm folded into the weights leaves conv → BN → ReLU).
 // MODE picks the pass:
 //   0 forward          m = (batch, oy, ox)  n = out channel             k = (in channel, ky, kx)
 //   1 input gradient   m = (batch, iy, ix)  n = in channel              k = (out channel, ky, kx)
@@ -18,6 +20,7 @@ struct Params {
 }
 
 override MODE: u32 = 0u;
+override RELU: u32 = 0u;
 override TILE_M: u32 = 64u;
 override TILE_N: u32 = 64u;
 override ROW_THREADS: u32 = TILE_M / 8u;
@@ -154,6 +157,9 @@ fn store(m: u32, col: u32, g: u32, slice: u32, value: f32) {
     var v = value;
     if (p.hasBias != 0u) {
       v += bias[oc];
+    }
+    if (RELU != 0u) {
+      v = max(v, 0.0);
     }
     c[((m / outArea()) * p.outChannels + oc) * outArea() + pixel] = v;
   } else if (MODE == 1u) {

@@ -32,9 +32,9 @@ export function weightGradSplits(m: number, n: number, k: number, groups: number
   return Math.max(1, Math.min(MAX_SPLITS, Math.ceil((2 * SPLIT_BELOW_TILES) / tiles), Math.floor(k / MIN_K_PER_SPLIT)));
 }
 
-function gemmKernel(name: string, mode: number, m: number, n: number): KernelDef<typeof Conv2dParams> {
+function gemmKernel(name: string, mode: number, m: number, n: number, relu = false): KernelDef<typeof Conv2dParams> {
   const [tm, tn] = gemmTile(m, n);
-  return { name, code, entryPoint: 'main', params: Conv2dParams, bindings: ['read', 'read', 'read', 'read_write'], constants: { MODE: mode, TILE_M: tm, TILE_N: tn } };
+  return { name, code, entryPoint: 'main', params: Conv2dParams, bindings: ['read', 'read', 'read', 'read_write'], constants: { MODE: mode, RELU: relu ? 1 : 0, TILE_M: tm, TILE_N: tn } };
 }
 
 /** Workgroups for an M×N GEMM per group and K slice (slices·groups on z). */
@@ -42,15 +42,21 @@ function tiles(kernel: KernelDef<typeof Conv2dParams>, m: number, n: number, z: 
   return [Math.ceil(m / kernel.constants!.TILE_M), Math.ceil(n / kernel.constants!.TILE_N), z];
 }
 
-/** y = conv2d(x, weight) + bias as a tiled implicit GEMM (M = N·OH·OW, N = out/groups, K = in/groups·kh·kw). */
+/**
+ * y = conv2d(x, weight) + bias as a tiled implicit GEMM (M = N·OH·OW, N = out/groups, K =
+ * in/groups·kh·kw). With `relu` the epilogue also applies ReLU: y = max(conv2d(x, weight) + bias, 0)
+ * in the same dispatch (kernel `conv2d_gemm_forward_relu`).
+ */
 export async function conv2dGemmForward(
-  rt: GpuRuntime, x: GpuTensor, weight: GpuTensor, bias: GpuTensor | null, y: GpuTensor, attrs: Conv2dAttrs,
+  rt: GpuRuntime, x: GpuTensor, weight: GpuTensor, bias: GpuTensor | null, y: GpuTensor, attrs: Conv2dAttrs, relu = false,
 ): Promise<void> {
   const [n, , oh, ow] = y.shape;
   const outPerGroup = weight.shape[0] / attrs.groups;
   const params = conv2dParams(x.shape, weight.shape, y.shape, attrs, bias !== null);
-  const kernel = gemmKernel('conv2d_gemm_forward', 0, n * oh * ow, outPerGroup);
-  await rt.dispatch(kernel, params, [x.buffer, weight.buffer, (bias ?? weight).buffer, y.buffer], tiles(kernel, n * oh * ow, outPerGroup, attrs.groups), conv2dForwardCost(x, weight, y, bias !== null));
+  const kernel = gemmKernel(relu ? 'conv2d_gemm_forward_relu' : 'conv2d_gemm_forward', 0, n * oh * ow, outPerGroup, relu);
+  const cost = conv2dForwardCost(x, weight, y, bias !== null);
+  if (relu) cost.flops += numel(y.shape);
+  await rt.dispatch(kernel, params, [x.buffer, weight.buffer, (bias ?? weight).buffer, y.buffer], tiles(kernel, n * oh * ow, outPerGroup, attrs.groups), cost);
 }
 
 /** dL/dx as an implicit GEMM (M = N·H·W, N = in/groups, K = out/groups·kh·kw). */

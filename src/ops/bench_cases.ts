@@ -5,6 +5,19 @@ function conv(name: string, x: number[], weight: number[], attrs: Record<string,
   return [false, true].map((backward) => ({ name: `${name}${backward ? ' +bwd' : ''}`, op: 'conv2d', attrs, shapes: { x, weight }, backward }));
 }
 
+/**
+ * One Conv2d → BatchNorm2d (eval) → ReLU two ways: unfused (conv2d, batch_norm, relu: three ops)
+ * and fused (the BatchNorm folded into the conv's weight and bias, one implicit-GEMM dispatch
+ * with the ReLU in its epilogue). Forward only: folding is for inference.
+ */
+function convBnRelu(name: string, x: number[], weight: number[], attrs: Record<string, unknown>): BenchCase[] {
+  const c = [weight[0]];
+  return [
+    { name: `conv+bn+relu unfused ${name}`, op: 'conv_bn_relu2d', attrs, shapes: { x, weight, bn_weight: c, bn_bias: c, running_mean: c, running_var: c }, backward: false },
+    { name: `conv+bn+relu fused ${name}`, op: 'conv2d_relu', attrs, shapes: { x, weight, bias: c }, backward: false },
+  ];
+}
+
 function recurrent(op: 'lstm' | 'gru', gates: number): BenchCase {
   const [t, n, i, h] = [32, 32, 256, 256];
   const shapes: Record<string, number[]> = {
@@ -35,6 +48,10 @@ export const BUILTIN_CASES: BenchCase[] = [
   ...conv('resnet18 layer4.0 3×3/2 256→512 @14', [1, 256, 14, 14], [512, 256, 3, 3], { stride: 2, padding: 1 }),
   ...conv('resnet18 layer4 3×3 512→512 @7', [1, 512, 7, 7], [512, 512, 3, 3], { padding: 1 }),
   ...conv('resnet18 layer4.0 downsample 1×1/2 256→512 @14', [1, 256, 14, 14], [512, 256, 1, 1], { stride: 2 }),
+  ...convBnRelu('resnet18 layer1 3×3 64→64 @56', [1, 64, 56, 56], [64, 64, 3, 3], { padding: 1 }),
+  ...convBnRelu('resnet18 layer2 3×3 128→128 @28', [1, 128, 28, 28], [128, 128, 3, 3], { padding: 1 }),
+  ...convBnRelu('resnet18 layer3 3×3 256→256 @14', [1, 256, 14, 14], [256, 256, 3, 3], { padding: 1 }),
+  ...convBnRelu('fashion_cnn layer1 3×3 16→16 @28 batch 64', [64, 16, 28, 28], [16, 16, 3, 3], { padding: 1 }),
   { name: 'max_pool2d 3×3/2 [1,64,112,112] +bwd', op: 'max_pool2d', attrs: { kernel_size: 3, stride: 2, padding: 1 }, shapes: { x: [1, 64, 112, 112] }, backward: true },
   { name: 'avg_pool2d 3×3/2 [1,64,112,112] +bwd', op: 'avg_pool2d', attrs: { kernel_size: 3, stride: 2, padding: 1 }, shapes: { x: [1, 64, 112, 112] }, backward: true },
   { name: 'linear 512×512×512 +bwd', op: 'linear', attrs: {}, shapes: { x: [512, 512], weight: [512, 512], bias: [512] }, backward: true },

@@ -38,6 +38,8 @@ function recurrentCase(op: string, gates: number): GradcheckCase {
 /** A small case for every registered op. */
 export const GRADCHECK_CASES: GradcheckCase[] = [
   { op: 'conv2d', attrs: { padding: 1, stride: [2, 1] }, inputs: { x: { shape: [1, 2, 5, 4], gen: 'uniform' }, weight: { shape: [3, 2, 3, 2], gen: 'uniform' }, bias: { shape: [3], gen: 'uniform' } } },
+  { op: 'conv2d_relu', attrs: { padding: 1 }, inputs: { x: { shape: [1, 2, 4, 3], gen: 'uniform' }, weight: { shape: [3, 2, 2, 2], gen: 'uniform' }, bias: { shape: [3], gen: 'uniform' } } },
+  { op: 'conv_bn_relu2d', attrs: { eps: 1e-3 }, inputs: { x: { shape: [2, 2, 3, 4], gen: 'uniform' }, weight: { shape: [3, 2, 2, 2], gen: 'uniform' }, bn_weight: { shape: [3], gen: 'spread' }, bn_bias: { shape: [3], gen: 'uniform' }, running_mean: { shape: [3], gen: 'uniform' }, running_var: { shape: [3], gen: 'uniform', data: [0.6, 1.3, 0.9] } } },
   { op: 'conv_transpose2d', attrs: { stride: 2, padding: 1, output_padding: 1, groups: 2 }, inputs: { x: { shape: [2, 4, 3, 2], gen: 'uniform' }, weight: { shape: [4, 3, 3, 2], gen: 'uniform' }, bias: { shape: [6], gen: 'uniform' } } },
   { op: 'max_pool2d', attrs: { kernel_size: 2 }, inputs: { x: { shape: [1, 2, 4, 4], gen: 'distinct' } } },
   { op: 'avg_pool2d', attrs: { kernel_size: 3, stride: 2, padding: 1 }, inputs: { x: { shape: [1, 2, 5, 5], gen: 'uniform' } } },

@@ -19,8 +19,9 @@ import { scaledDotProductAttentionOp } from './scaled_dot_product_attention.ts';
 import { multiHeadAttentionOp } from './multi_head_attention.ts';
 import { fakeQuantizePerChannelAffineOp, fakeQuantizePerTensorAffineOp } from './fake_quantize.ts';
 import { toBfloat16Op, toFloat16Op } from './float_cast.ts';
+import { conv2dReluOp, convBnRelu2dOp } from './conv_bn_relu.ts';
 
 /** Every op `nnx run`, the Layer Lab and the tests can run, by PyTorch functional name. */
 export const OPS: Record<string, OpDefinition> = Object.fromEntries(
-  [conv2dOp, convTranspose2dOp, maxPool2dOp, avgPool2dOp, linearOp, reluOp, crossEntropyOp, gcnOp, gatOp, sageOp, batchNormOp, layerNormOp, groupNormOp, rnnOp, lstmOp, gruOp, tanhOp, sigmoidOp, geluOp, siluOp, leakyReluOp, relu6Op, eluOp, addOp, flattenOp, mseLossOp, embeddingOp, softmaxOp, logSoftmaxOp, scaledDotProductAttentionOp, multiHeadAttentionOp, fakeQuantizePerTensorAffineOp, fakeQuantizePerChannelAffineOp, toFloat16Op, toBfloat16Op].map((op) => [op.name, op]),
+  [conv2dOp, convTranspose2dOp, maxPool2dOp, avgPool2dOp, linearOp, reluOp, crossEntropyOp, gcnOp, gatOp, sageOp, batchNormOp, layerNormOp, groupNormOp, rnnOp, lstmOp, gruOp, tanhOp, sigmoidOp, geluOp, siluOp, leakyReluOp, relu6Op, eluOp, addOp, flattenOp, mseLossOp, embeddingOp, softmaxOp, logSoftmaxOp, scaledDotProductAttentionOp, multiHeadAttentionOp, conv2dReluOp, convBnRelu2dOp, fakeQuantizePerTensorAffineOp, fakeQuantizePerChannelAffineOp, toFloat16Op, toBfloat16Op].map((op) => [op.name, op]),
 );

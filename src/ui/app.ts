@@ -10,9 +10,11 @@ import { GpuRuntime } from '../kernels/runtime.ts';
 import './compare_lab.ts';
 import './gradient_lab.ts';
 import './kernel_bench.ts';
+import './landscape_page.ts';
 import './layer_lab.ts';
 import './model_inspector.ts';
 import './model_tracer.ts';
+import './tape_page.ts';
 import { PAGES, formatRoute, parseRoute, type Route } from './route.ts';
 import { base, tokens } from './theme.ts';
 
@@ -117,6 +119,12 @@ export class NnxApp extends LitElement {
     }
     if (this.route.page === 'kernel-timings') {
       return html`<nnx-kernel-bench .runtime=${this.runtime} .gpuError=${this.gpuError} .params=${this.route.params} @nnx-params-change=${this.onParams}></nnx-kernel-bench>`;
+    }
+    if (this.route.page === 'landscape') {
+      return html`<nnx-landscape-page .runtime=${this.runtime} .gpuError=${this.gpuError} .params=${this.route.params} @nnx-params-change=${this.onParams}></nnx-landscape-page>`;
+    }
+    if (this.route.page === 'tape') {
+      return html`<nnx-tape-page .runtime=${this.runtime} .gpuError=${this.gpuError} .params=${this.route.params} @nnx-params-change=${this.onParams}></nnx-tape-page>`;
     }
     return html`<div class="card missing-page">
       <h2>No page named “${this.route.page}”</h2>

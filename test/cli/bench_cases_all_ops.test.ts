@@ -15,6 +15,8 @@ import { useInProcessNnx } from './nnx_cli.ts';
 /** One tiny case per op (shapes that are not multiples of any workgroup size). */
 const TINY: Record<string, { attrs?: Record<string, unknown>; shapes: Record<string, number[]>; backward?: boolean }> = {
   conv2d: { attrs: { padding: 1 }, shapes: { x: [2, 3, 5, 4], weight: [4, 3, 3, 3], bias: [4] }, backward: true },
+  conv2d_relu: { attrs: { padding: 1, groups: 2 }, shapes: { x: [2, 4, 5, 3], weight: [6, 2, 3, 3], bias: [6] }, backward: true },
+  conv_bn_relu2d: { attrs: { padding: 1, eps: 1e-3 }, shapes: { x: [2, 3, 5, 4], weight: [5, 3, 3, 3], bn_weight: [5], bn_bias: [5], running_mean: [5], running_var: [5] }, backward: true },
   conv_transpose2d: { attrs: { stride: 2, output_padding: 1 }, shapes: { x: [2, 3, 5, 4], weight: [3, 4, 3, 3], bias: [4] }, backward: true },
   max_pool2d: { attrs: { kernel_size: 2 }, shapes: { x: [2, 3, 5, 4] }, backward: true },
   avg_pool2d: { attrs: { kernel_size: 2 }, shapes: { x: [2, 3, 5, 4] }, backward: true },
