@@ -15,6 +15,8 @@ export const PAGES = [
   { id: 'model-tracer', title: 'Model Tracer' },
   { id: 'compare', title: 'Compare' },
   { id: 'kernel-timings', title: 'Kernel Timings' },
+  { id: 'landscape', title: 'Landscape' },
+  { id: 'tape', title: 'Tape' },
 ] as const;
 
 export const DEFAULT_PAGE = 'layer-lab';
