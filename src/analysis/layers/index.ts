@@ -9,6 +9,7 @@ import { add, concat, matmul, mul } from './merge.ts';
 import { moe } from './moe.ts';
 import { batchNorm1d, batchNorm2d, groupNorm, layerNorm } from './norm.ts';
 import { adaptiveAvgPool2d, avgPool2d, maxPool2d } from './pool.ts';
+import { permute } from './permute.ts';
 import { gru, lstm, rnn } from './recurrent.ts';
 import { flatten, mean, reshape, select } from './shape.ts';
 import type { LayerRule } from './types.ts';
@@ -45,6 +46,7 @@ export const LAYER_RULES: Record<string, LayerRule> = {
   Flatten: flatten,
   Select: select,
   Reshape: reshape,
+  Permute: permute,
   Mean: mean,
   Add: add,
   Mul: mul,

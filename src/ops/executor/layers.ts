@@ -13,6 +13,7 @@ import type { HostTensor, OpRun } from '../op.ts';
 import { OPS } from '../registry.ts';
 import type { ModuleKind } from './init.ts';
 import { adaptiveAvgPool2dImpl, meanImpl, selectImpl } from './layers_shape.ts';
+import { permuteImpl } from './layers_permute.ts';
 import { stackedRecurrentImpl } from './layers_recurrent.ts';
 import { dropoutImpl, multiheadAttentionImpl, patchTokensImpl } from './layers_attention.ts';
 
@@ -205,6 +206,7 @@ export const EXECUTABLE_TYPES = [
   'ReLU6', 'ELU', 'Softmax', 'LogSoftmax',
   'MultiheadAttention', 'PatchTokens',
   'GCNConv', 'GATConv', 'SAGEConv', 'Mean', 'AdaptiveAvgPool2d', 'Embedding', 'ConvTranspose2d',
+  'Permute',
 ];
 
 /** The implementation of one leaf layer, from its spec and its analysis row. */
@@ -267,6 +269,8 @@ export function layerImpl(layer: LayerSpec, node: LayerNode, graph?: ExecGraphDa
       return viaOp('embedding', node, pick(layer, ['padding_idx']), { weight: 'weight' }, 'embedding', { inputNames: ['indices'] });
     case 'ConvTranspose2d':
       return viaOp('conv_transpose2d', node, pick(layer, ['stride', 'padding', 'output_padding', 'groups', 'dilation']), identityMap, 'dense');
+    case 'Permute':
+      return permuteImpl(node, layer);
     case 'Mean':
       return meanImpl(node, layer);
     case 'AdaptiveAvgPool2d':
