@@ -255,15 +255,26 @@ export function planParallel(params: number, graph: ModelGraph | null, opts: Par
 
 /**
  * The smallest GPU count (a multiple of tp·pp, up to `maxGpus`) at which the plan's per-GPU
- * total fits `gpuBytes`, or null when none does.
+ * total fits `gpuBytes`, or null when none does. Per-GPU memory never grows with more
+ * data-parallel ranks, so a binary search over the multiples finds it.
  */
 export function smallestFit(params: number, graph: ModelGraph | null, opts: Omit<ParallelOptions, 'gpus'>, gpuBytes: number, maxGpus = 4096): ParallelPlan | null {
   const step = opts.strategy.tp * opts.strategy.pp;
-  for (let gpus = step; gpus <= maxGpus; gpus += step) {
-    const plan = planParallel(params, graph, { ...opts, gpus });
-    if (plan.per_gpu.total_bytes <= gpuBytes) return plan;
+  const plan = (k: number): ParallelPlan => planParallel(params, graph, { ...opts, gpus: k * step });
+  let hi = Math.floor(maxGpus / step);
+  if (hi < 1) return null;
+  let best = plan(hi);
+  if (best.per_gpu.total_bytes > gpuBytes) return null;
+  let lo = 1;
+  while (lo < hi) {
+    const mid = Math.floor((lo + hi) / 2);
+    const p = plan(mid);
+    if (p.per_gpu.total_bytes <= gpuBytes) {
+      best = p;
+      hi = mid;
+    } else lo = mid + 1;
   }
-  return null;
+  return best.gpus === lo * step ? best : plan(lo);
 }
 
 /** The plan as text: per-GPU memory, then each collective. */

@@ -14,6 +14,7 @@ import './landscape_page.ts';
 import './layer_lab.ts';
 import './model_inspector.ts';
 import './model_tracer.ts';
+import './parallel_planner.ts';
 import './tape_page.ts';
 import { PAGES, formatRoute, parseRoute, type Route } from './route.ts';
 import { base, tokens } from './theme.ts';
@@ -125,6 +126,9 @@ export class NnxApp extends LitElement {
     }
     if (this.route.page === 'tape') {
       return html`<nnx-tape-page .runtime=${this.runtime} .gpuError=${this.gpuError} .params=${this.route.params} @nnx-params-change=${this.onParams}></nnx-tape-page>`;
+    }
+    if (this.route.page === 'parallel') {
+      return html`<nnx-parallel-planner .params=${this.route.params} @nnx-params-change=${this.onParams}></nnx-parallel-planner>`;
     }
     return html`<div class="card missing-page">
       <h2>No page named “${this.route.page}”</h2>

@@ -17,6 +17,7 @@ export const PAGES = [
   { id: 'kernel-timings', title: 'Kernel Timings' },
   { id: 'landscape', title: 'Landscape' },
   { id: 'tape', title: 'Tape' },
+  { id: 'parallel', title: 'Parallel Planner' },
 ] as const;
 
 export const DEFAULT_PAGE = 'layer-lab';
