@@ -765,7 +765,10 @@ export class Executor {
     const unhold = (b: GPUBuffer) => {
       const n = (holds.get(b) ?? 0) - 1;
       holds.set(b, n);
-      if (n <= 0 && !protectedBuffers.has(b)) rt.destroyBuffer(b);
+      if (n > 0) return;
+      // A destroyed buffer may come back from the pool as a new tensor: forget it.
+      holds.delete(b);
+      if (!protectedBuffers.has(b)) rt.destroyBuffer(b);
     };
     live[0] = rt.tensor('evaluate input', inShape, isInt ? 'int32' : 'float32', input);
     holds.set(live[0].buffer, this.values[0].readers);
