@@ -29,7 +29,7 @@ fn surface_fragment(in: VertexOut, @builtin(front_facing) front: bool) -> @locat
   // Both faces are lit: the underside shows when the camera orbits below the surface.
   let n = normalize(select(-in.normal, in.normal, front));
   let diffuse = max(dot(n, normalize(camera.light.xyz)), 0.0);
-  return vec4f(in.color * (0.45 + 0.55 * diffuse), 1.0);
+  return vec4f(in.color * (0.55 + 0.45 * diffuse), 1.0);
 }
 
 @fragment

@@ -1,4 +1,3 @@
-import { InputError } from '../analysis/errors.ts';
 import { formatCount, renderTable } from '../analysis/format.ts';
 import { analyzeModel } from '../analysis/graph.ts';
 import { formatShape } from '../analysis/tensor.ts';
@@ -6,7 +5,7 @@ import { DATA_NAMES } from '../data/files_node.ts';
 import { GpuRuntime } from '../kernels/runtime.ts';
 import { buildTape, savedBytesHeld, type Tape } from '../ops/tape.ts';
 import { writeStdout } from './run.ts';
-import { prepareTrace, runTrace, type TraceOptions } from './trace.ts';
+import { parseTraceArgs, prepareTrace, runTrace } from './trace.ts';
 
 export const TAPE_USAGE = `usage: nnx tape SPEC.json|MODEL [options]
 
@@ -38,33 +37,14 @@ function formatTape(t: Tape): string {
   return lines.join('\n');
 }
 
-function int(flag: string, text: string | undefined, min: number): number {
-  const v = Number(text);
-  if (text === undefined || !/^\d+$/.test(text) || v < min) throw new InputError(`tape: ${flag} must be a whole number >= ${min}, got ${JSON.stringify(text ?? '')}`);
-  return v;
-}
-
 /** `nnx tape SPEC.json|ZOO [--data FILE|NAME[:index]] [--batch N] [--seed S] [--json]`. */
 export async function tapeCommand(argv: string[]): Promise<number> {
-  let source: string | null = null;
-  let json = false;
-  const options: TraceOptions = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--help' || a === '-h') {
-      console.log(TAPE_USAGE);
-      return 0;
-    } else if (a === '--json') json = true;
-    else if (a === '--batch') options.batch = int('--batch', argv[++i], 1);
-    else if (a === '--seed') options.seed = int('--seed', argv[++i], 0);
-    else if (a === '--data') {
-      options.data = argv[++i];
-      if (!options.data) throw new InputError(`tape: --data needs a file or a data set (${DATA_NAMES})`);
-    } else if (a.startsWith('--')) throw new InputError(`tape: unknown option ${a} (nnx tape --help)`);
-    else if (source === null) source = a;
-    else throw new InputError(`tape: one model expected, got ${source} and ${a}`);
+  const args = parseTraceArgs('tape', argv);
+  if (!args) {
+    console.log(TAPE_USAGE);
+    return 0;
   }
-  if (!source) throw new InputError('tape: missing SPEC.json or MODEL (nnx tape --help)');
+  const { source, options, json } = args;
   const prepared = prepareTrace(source, options);
   const graph = analyzeModel(prepared.training.spec, { batch: prepared.training.batch });
   const rt = await GpuRuntime.create();

@@ -47,7 +47,8 @@ export class NnxLandscapeContour extends LitElement {
   static styles = [tokens, base, css`
     :host { display: inline-block; position: relative; }
     canvas { display: block; border-radius: 6px; cursor: crosshair; }
-    .tip { position: absolute; pointer-events: none; background: rgba(20, 26, 46, 0.92); color: #fff; font: 11.5px var(--_mono); padding: 4px 7px; border-radius: 5px; white-space: nowrap; transform: translate(10px, -120%); }
+    .tip { position: absolute; pointer-events: none; background: rgba(20, 26, 46, 0.92); color: #fff; font: 11.5px var(--_mono); padding: 4px 7px; border-radius: 5px; white-space: nowrap; transform: translate(10px, -120%); z-index: 5; }
+    .tip.left { transform: translate(calc(-100% - 10px), -120%); }
     .axes { font-size: 11px; color: var(--_muted); margin-top: 3px; }
   `];
 
@@ -141,7 +142,7 @@ export class NnxLandscapeContour extends LitElement {
 
   render() {
     return html`<canvas @mousemove=${this.onMove} @mouseleave=${() => (this.hover = null)}></canvas>
-      ${this.hover ? html`<div class="tip" data-role="contour-hover" style="left: ${this.hover.x}px; top: ${this.hover.y}px">${this.hover.text}</div>` : nothing}
+      ${this.hover ? html`<div class="tip ${this.hover.x >= this.size / 2 ? 'left' : ''}" data-role="contour-hover" style="left: ${this.hover.x}px; top: ${this.hover.y}px">${this.hover.text}</div>` : nothing}
       <div class="axes" style="width: ${this.size}px">α → (d1), β ↑ (d2); + marks the trained weights; lines every ${(100 / LEVELS).toFixed(1)}% of the log-loss range</div>`;
   }
 }

@@ -30,7 +30,7 @@ export function lossLevel(loss: number | null, range: LossRange): number {
 }
 
 const STOPS: [number, number, number][] = [
-  [33, 29, 92], [40, 72, 140], [33, 120, 158], [41, 165, 140], [115, 200, 90], [236, 220, 60],
+  [52, 48, 130], [44, 82, 150], [33, 120, 158], [41, 165, 140], [115, 200, 90], [236, 220, 60],
 ];
 
 /** RGB (0..255) of a level in [0, 1]. */

@@ -90,7 +90,8 @@ export class NnxLandscapeSurface extends LitElement {
     :host { display: block; position: relative; }
     canvas { width: 100%; height: var(--nnx-surface-height, 320px); display: block; border-radius: 8px; background: #f4f6fb; cursor: grab; touch-action: none; }
     canvas:active { cursor: grabbing; }
-    .tip { position: absolute; pointer-events: none; background: rgba(20, 26, 46, 0.92); color: #fff; font: 11.5px var(--_mono); padding: 4px 7px; border-radius: 5px; white-space: nowrap; transform: translate(10px, -120%); }
+    .tip { position: absolute; pointer-events: none; background: rgba(20, 26, 46, 0.92); color: #fff; font: 11.5px var(--_mono); padding: 4px 7px; border-radius: 5px; white-space: nowrap; transform: translate(10px, -120%); z-index: 5; }
+    .tip.left { transform: translate(calc(-100% - 10px), -120%); }
     .hint { font-size: 11px; color: var(--_muted); margin-top: 4px; }
     .error { color: var(--_danger); font-size: 12px; }
   `];
@@ -319,7 +320,7 @@ export class NnxLandscapeSurface extends LitElement {
     return html`
       <canvas @pointerdown=${this.onPointerDown} @pointermove=${this.onPointerMove} @pointerup=${this.onPointerUp}
         @pointerleave=${() => (this.hover = null)} @wheel=${this.onWheel}></canvas>
-      ${this.hover ? html`<div class="tip" data-role="surface-hover" style="left: ${this.hover.x}px; top: ${this.hover.y}px">${this.hover.text}</div>` : nothing}
+      ${this.hover ? html`<div class="tip ${this.hover.x > this.canvas.clientWidth / 2 ? 'left' : ''}" data-role="surface-hover" style="left: ${this.hover.x}px; top: ${this.hover.y}px">${this.hover.text}</div>` : nothing}
       ${this.error ? html`<div class="error" role="alert">${this.error}</div>` : html`<div class="hint">drag to orbit, wheel to zoom; x: α (d1), z: β (d2), height and colour: log loss</div>`}`;
   }
 }
