@@ -140,34 +140,43 @@ export function formatTrace(trace: ModelTrace, explain?: TraceExplanation): stri
   return lines.join('\n');
 }
 
-function int(flag: string, text: string | undefined, min: number): number {
+function int(command: string, flag: string, text: string | undefined, min: number): number {
   const v = Number(text);
-  if (text === undefined || !/^\d+$/.test(text) || v < min) throw new InputError(`trace: ${flag} must be a whole number >= ${min}, got ${JSON.stringify(text ?? '')}`);
+  if (text === undefined || !/^\d+$/.test(text) || v < min) throw new InputError(`${command}: ${flag} must be a whole number >= ${min}, got ${JSON.stringify(text ?? '')}`);
   return v;
 }
 
-/** `nnx trace SPEC.json|ZOO [--data FILE|NAME[:index]] [--batch N] [--seed S] [--explain LAYER:i,j,…] [--json]`. */
-export async function traceCommand(argv: string[]): Promise<number> {
+/** The arguments of `nnx trace` and of `nnx tape` (which takes no --explain); null for --help. */
+export function parseTraceArgs(command: 'trace' | 'tape', argv: string[]): { source: string; options: TraceOptions; json: boolean } | null {
   let source: string | null = null;
   let json = false;
   const options: TraceOptions = {};
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === '--help' || a === '-h') {
-      console.log(TRACE_USAGE);
-      return 0;
-    } else if (a === '--json') json = true;
-    else if (a === '--batch') options.batch = int('--batch', argv[++i], 1);
-    else if (a === '--seed') options.seed = int('--seed', argv[++i], 0);
-    else if (a === '--explain') options.explain = parseExplain(argv[++i]);
+    if (a === '--help' || a === '-h') return null;
+    else if (a === '--json') json = true;
+    else if (a === '--batch') options.batch = int(command, '--batch', argv[++i], 1);
+    else if (a === '--seed') options.seed = int(command, '--seed', argv[++i], 0);
+    else if (a === '--explain' && command === 'trace') options.explain = parseExplain(argv[++i]);
     else if (a === '--data') {
       options.data = argv[++i];
-      if (!options.data) throw new InputError(`trace: --data needs a file or a data set (${DATA_NAMES})`);
-    } else if (a.startsWith('--')) throw new InputError(`trace: unknown option ${a} (nnx trace --help)`);
+      if (!options.data) throw new InputError(`${command}: --data needs a file or a data set (${DATA_NAMES})`);
+    } else if (a.startsWith('--')) throw new InputError(`${command}: unknown option ${a} (nnx ${command} --help)`);
     else if (source === null) source = a;
-    else throw new InputError(`trace: one model expected, got ${source} and ${a}`);
+    else throw new InputError(`${command}: one model expected, got ${source} and ${a}`);
   }
-  if (!source) throw new InputError('trace: missing SPEC.json or MODEL (nnx trace --help)');
+  if (!source) throw new InputError(`${command}: missing SPEC.json or MODEL (nnx ${command} --help)`);
+  return { source, options, json };
+}
+
+/** `nnx trace SPEC.json|ZOO [--data FILE|NAME[:index]] [--batch N] [--seed S] [--explain LAYER:i,j,…] [--json]`. */
+export async function traceCommand(argv: string[]): Promise<number> {
+  const args = parseTraceArgs('trace', argv);
+  if (!args) {
+    console.log(TRACE_USAGE);
+    return 0;
+  }
+  const { source, options, json } = args;
   const prepared = prepareTrace(source, options);
   const rt = await GpuRuntime.create();
   try {
