@@ -42,6 +42,7 @@ const OWNERS: Record<string, ParamsSchema> = {
   'attention_fused.wgsl': schemas.FusedAttentionParams,
   'fake_quantize.wgsl': schemas.FakeQuantizeParams,
   'float_cast.wgsl': schemas.ElementwiseParams,
+  'moe.wgsl': schemas.MoeParams,
   'landscape_combine.wgsl': schemas.LandscapeCombineParams,
 };
 

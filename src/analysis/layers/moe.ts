@@ -5,7 +5,7 @@ import { ELEMENTWISE_FLOPS } from './activation.ts';
 import { Args, declCount, expectFloat, type LayerRule, type TensorDecl } from './types.ts';
 
 /**
- * MoE {num_experts, top_k, experts}: a sparse mixture of experts as Mixtral's
+ * MoE {num_experts, top_k=2, experts, router_aux_loss_coef=0.001}: a sparse mixture of experts as Mixtral's
  * MixtralSparseMoeBlock computes it on [..., d]: a router `gate` = Linear(d, num_experts,
  * bias=False), softmax over the experts, the top_k of them per token with their probabilities
  * renormalized to sum to 1, each chosen expert (`experts` is the layer list of one expert,
@@ -18,13 +18,16 @@ import { Args, declCount, expectFloat, type LayerRule, type TensorDecl } from '.
  * renormalization (2 per chosen gate) and the weighted sum (2·top_k − 1 per output element).
  * Autograd keeps the input, router probabilities, chosen indices and gates, what the experts
  * keep, and the experts' outputs (the gates' gradient needs them).
+ * Training adds router_aux_loss_coef × Mixtral's load-balancing loss
+ * E · Σ_e (tokens routed to e / tokens) · mean_t p(e | t) (MixtralConfig's default coefficient).
  */
 export const moe: LayerRule = {
-  args: ['num_experts', 'top_k', 'experts'],
+  args: ['num_experts', 'top_k', 'experts', 'router_aux_loss_coef'],
   infer(layer, [x], ctx) {
     const a = new Args(layer, moe.args);
     const numExperts = a.int('num_experts');
     const topK = a.int('top_k', 2);
+    a.num('router_aux_loss_coef', 0.001, 0);
     if (topK > numExperts) throw new InputError(`top_k ${topK} is larger than num_experts ${numExperts}`);
     const experts = a.raw('experts');
     if (!Array.isArray(experts) || experts.length === 0) throw new InputError('experts must be a non-empty list of layers (one expert, [tokens, d] → [tokens, d])');

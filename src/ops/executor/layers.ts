@@ -16,6 +16,7 @@ import { adaptiveAvgPool2dImpl, meanImpl, selectImpl } from './layers_shape.ts';
 import { permuteImpl } from './layers_permute.ts';
 import { stackedRecurrentImpl } from './layers_recurrent.ts';
 import { dropoutImpl, multiheadAttentionImpl, patchTokensImpl } from './layers_attention.ts';
+import { moeImpl } from './layers_moe.ts';
 
 /** A leaf layer's forward result: its output and the backward closure. */
 export interface LayerRun {
@@ -207,6 +208,7 @@ export const EXECUTABLE_TYPES = [
   'MultiheadAttention', 'PatchTokens',
   'GCNConv', 'GATConv', 'SAGEConv', 'Mean', 'AdaptiveAvgPool2d', 'Embedding', 'ConvTranspose2d',
   'Permute',
+  'MoE',
 ];
 
 /** The implementation of one leaf layer, from its spec and its analysis row. */
@@ -271,6 +273,8 @@ export function layerImpl(layer: LayerSpec, node: LayerNode, graph?: ExecGraphDa
       return viaOp('conv_transpose2d', node, pick(layer, ['stride', 'padding', 'output_padding', 'groups', 'dilation']), identityMap, 'dense');
     case 'Permute':
       return permuteImpl(node, layer);
+    case 'MoE':
+      return moeImpl(node, layer, unsupported);
     case 'Mean':
       return meanImpl(node, layer);
     case 'AdaptiveAvgPool2d':
