@@ -18,6 +18,7 @@ commands:
   spectrum GRAPH [--steps K] [--renormalized] [--json]   graph Laplacian eigendecomposition, GCN smoothing measured on the GPU
   landscape SPEC.json|MODEL|plain-vs-residual [--grid N] [--span S] [--steps K] [--json]   loss over two filter-normalized directions around trained weights, on the GPU
   tape SPEC.json|MODEL [--data FILE|NAME[:index]] [--json]   the autodiff tape: forward ops, saved tensors and bytes, backward order, fan-out sums
+  museum [EXHIBIT ...] [--json]   failure cases run on the GPU beside their fixes: verdicts and evidence (nnx museum --help)
   fuse SPEC.json|MODEL [--input N,C,H,W] [--runs N] [--json]   fold every Conv2d → BatchNorm2d (→ ReLU): fused vs unfused outputs and GPU time
 
 'nnx run' reads the spec from stdin when SPEC.json is "-".`;
@@ -79,11 +80,15 @@ async function main(argv: string[]): Promise<number> {
     const { tapeCommand } = await import('./tape.ts');
     return tapeCommand(rest);
   }
+  if (command === 'museum') {
+    const { museumCommand } = await import('./museum.ts');
+    return museumCommand(rest);
+  }
   if (command === 'fuse') {
     const { fuseCommand } = await import('./fuse.ts');
     return fuseCommand(rest);
   }
-  throw new NnxError(`unknown command "${command}" (commands: run, summary, bench, bench-peers, diagnose, train, trace, compare, study, gradcheck, spectrum, landscape, tape; nnx --help)`);
+  throw new NnxError(`unknown command "${command}" (commands: run, summary, bench, bench-peers, diagnose, train, trace, compare, study, gradcheck, spectrum, landscape, tape, museum; nnx --help)`);
 }
 
 main(process.argv.slice(2)).then(
