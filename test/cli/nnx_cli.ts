@@ -14,8 +14,10 @@ import { benchCommand } from '../../src/cli/bench.ts';
 import { compareCommand } from '../../src/cli/compare.ts';
 import { diagnoseCommand } from '../../src/cli/diagnose.ts';
 import { gradcheckCommand } from '../../src/cli/gradcheck.ts';
+import { landscapeCommand } from '../../src/cli/landscape.ts';
 import { runCommand } from '../../src/cli/run.ts';
 import { summaryCommand } from '../../src/cli/summary.ts';
+import { tapeCommand } from '../../src/cli/tape.ts';
 import { trainCommand } from '../../src/cli/train.ts';
 import { GpuRuntime } from '../../src/kernels/runtime.ts';
 
@@ -40,6 +42,7 @@ export function nnx(args: string[], input?: string, timeoutMs = 120_000): CliRes
 const COMMANDS: Record<string, (argv: string[]) => Promise<number | void>> = {
   run: runCommand, train: trainCommand, bench: benchCommand, compare: compareCommand,
   diagnose: diagnoseCommand, gradcheck: gradcheckCommand, summary: summaryCommand,
+  landscape: landscapeCommand, tape: tapeCommand,
 };
 
 export type InProcessNnx = (args: string[], input?: string) => Promise<CliResult>;
