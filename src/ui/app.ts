@@ -128,7 +128,7 @@ export class NnxApp extends LitElement {
       return html`<nnx-tape-page .runtime=${this.runtime} .gpuError=${this.gpuError} .params=${this.route.params} @nnx-params-change=${this.onParams}></nnx-tape-page>`;
     }
     if (this.route.page === 'parallel') {
-      return html`<nnx-parallel-planner .params=${this.route.params} @nnx-params-change=${this.onParams}></nnx-parallel-planner>`;
+      return html`<nnx-parallel-planner .runtime=${this.runtime} .gpuError=${this.gpuError} .params=${this.route.params} @nnx-params-change=${this.onParams}></nnx-parallel-planner>`;
     }
     return html`<div class="card missing-page">
       <h2>No page named “${this.route.page}”</h2>

@@ -4,7 +4,8 @@
  * gradients, optimizer state and activations at the chosen GPU count, tensor/pipeline degrees,
  * precision and optimizer, against the chosen GPU's memory; a table gives, per mode, the
  * smallest GPU count at which the model fits that GPU. Computed by src/analysis/parallel_plan.ts
- * (no GPU). In: `params` (URL parameters). Out: `nnx-params-change` { params } on every edit.
+ * (no GPU). Below, <nnx-moe-router> routes tokens through a small MoE layer on the GPU.
+ * In: `params` (URL parameters), `runtime`, `gpuError`. Out: `nnx-params-change` { params } on every edit.
  */
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
@@ -13,7 +14,9 @@ import { OPTIMIZERS } from '../analysis/model_spec.ts';
 import { parseStrategy, planParallel, smallestFit, type DataParallelMode, type ParallelOptions, type ParallelPlan, type Precision } from '../analysis/parallel_plan.ts';
 import { buildSummary, type SummaryReport } from '../analysis/summary.ts';
 import { ZOO, zooModel } from '../analysis/zoo/index.ts';
+import type { GpuRuntime } from '../kernels/runtime.ts';
 import { formatCount, formatShape } from './format.ts';
+import './moe_router.ts';
 import { base, tokens } from './theme.ts';
 
 const DEFAULTS: Record<string, string> = { model: 'llama2_7b', input: '', gpus: '64', tp: '1', pp: '1', mode: 'zero1', precision: 'mixed', opt: 'adam', ckpt: '0', gpu: '80' };
@@ -84,6 +87,8 @@ export class NnxParallelPlanner extends LitElement {
   `];
 
   @property({ attribute: false }) params: Record<string, string> = {};
+  @property({ attribute: false }) runtime: GpuRuntime | null = null;
+  @property({ attribute: false }) gpuError: string | null = null;
   @state() private p: Record<string, string> = { ...DEFAULTS };
   private cache: { key: string; result: Analysis } | null = null;
 
@@ -206,6 +211,10 @@ export class NnxParallelPlanner extends LitElement {
               ${chosen.notes.map((n) => html`<p class="note">${n}</p>`)}
             </div>`
           : nothing}
+        <div class="card" data-role="moe-router">
+          <h2>MoE router on your GPU: which experts each token picks</h2>
+          <nnx-moe-router .runtime=${this.runtime} .gpuError=${this.gpuError}></nnx-moe-router>
+        </div>
       </main>
     </div>`;
   }

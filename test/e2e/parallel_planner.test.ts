@@ -57,4 +57,38 @@ describe('Parallel Planner in headless Chromium', () => {
     expect(await error.innerText()).toBe('--gpus 10 is not divisible by tp 4 × pp 1 = 4 (data-parallel degree = gpus / (tp·pp))');
     expect(consoleErrors).toEqual([]);
   }, 120_000);
+
+  it('MoE router on the page: each token\'s top-k experts and the counts match a float64 router on the same tokens and weights', async () => {
+    const { page, baseUrl, consoleErrors } = browser();
+    await page.goto(`${baseUrl}?fresh=3#/parallel?model=mixtral_8x7b`);
+    const rows = page.locator('nnx-moe-router [data-role="router-row"]');
+    await rows.first().waitFor({ timeout: 60_000 });
+    const seen = await page.locator('nnx-moe-router').evaluate((el) => {
+      const r = el as HTMLElement & { input: Float32Array; gateWeight: Float32Array };
+      return { x: Array.from(r.input), w: Array.from(r.gateWeight) };
+    });
+    const [T, E, K, D] = [12, 4, 2, 8];
+    const counts = new Array(E).fill(0);
+    let probSum = new Array(E).fill(0);
+    const expected: string[] = [];
+    for (let t = 0; t < T; t++) {
+      const logits = Array.from({ length: E }, (_, e) => seen.w.slice(e * D, (e + 1) * D).reduce((s, w, c) => s + w * seen.x[t * D + c], 0));
+      const m = Math.max(...logits);
+      const z = logits.reduce((s, l) => s + Math.exp(l - m), 0);
+      const p = logits.map((l) => Math.exp(l - m) / z);
+      probSum = probSum.map((v, e) => v + p[e]);
+      const order = p.map((v, e) => [v, e]).sort((a, b) => b[0] - a[0]).slice(0, K).map(([, e]) => e);
+      order.forEach((e) => counts[e]++);
+      expected.push(order.join(','));
+    }
+    expect(await rows.evaluateAll((els) => els.map((e) => e.getAttribute('data-experts')))).toEqual(expected);
+    const shown = await page.locator('nnx-moe-router [data-role="expert-count"]').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-value'))));
+    expect(shown).toEqual(counts);
+    const aux = Number(await page.locator('nnx-moe-router [data-role="aux-loss"]').getAttribute('data-value'));
+    expect(aux).toBeCloseTo(E * counts.reduce((s, c, e) => s + (c / T) * (probSum[e] / T), 0), 4);
+    const card = page.locator('[data-role="moe-router"]');
+    await card.scrollIntoViewIfNeeded();
+    await card.screenshot({ path: join(RESULTS, 'parallel-planner-moe-router.png') });
+    expect(consoleErrors).toEqual([]);
+  }, 120_000);
 });

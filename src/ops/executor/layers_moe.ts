@@ -9,7 +9,8 @@
  * a zero output gradient, hence zero parameter and input gradients) at E / top_k times the expert
  * FLOPs the analysis counts; fine for the small models trained here, not a fast path.
  * Backward adds router_aux_loss_coef × the load-balancing loss's gradient to the router's.
- * Traces: router_logits, router_probs, expert_indices (int32 [T, top_k]), gates, tokens_per_expert, aux_loss.
+ * Traces: router_logits, router_probs, expert_indices (int32 [T, top_k]), gates, combine_weights
+ * ([T, E], each expert's gate, 0 where not chosen), tokens_per_expert, aux_loss.
  */
 import { analyzeModel } from '../../analysis/graph.ts';
 import type { LayerNode } from '../../analysis/graph.ts';
@@ -76,8 +77,8 @@ export function moeImpl(node: LayerNode, layer: LayerSpec, unsupported: (why: st
       }
       const y = rt.tensor(`${node.name}.output`, flat);
       await moeCombineForward(rt, s, dense, outputs, y);
-      const trace = { router_logits: logits, router_probs: probs, expert_indices: indices, gates, tokens_per_expert: counts, aux_loss: aux };
-      const unique = [...new Map([...Object.values(trace), dense, outputs, ...kept].map((t) => [t.buffer, t])).values()];
+      const trace = { router_logits: logits, router_probs: probs, expert_indices: indices, gates, combine_weights: dense, tokens_per_expert: counts, aux_loss: aux };
+      const unique = [...new Map([...Object.values(trace), outputs, ...kept].map((t) => [t.buffer, t])).values()];
       return {
         output: { ...y, shape: [...xShape] },
         scratch: unique,
