@@ -126,6 +126,13 @@ export interface StepResult {
   kept?: KeptLayer[];
 }
 
+/**
+ * Called by `evaluate` after each layer's forward with its output; a tensor it returns replaces
+ * the output for every later reader (fake quantization between layers). View layers (Flatten) are
+ * not offered, since their output is their input's buffer.
+ */
+export type AfterLayerHook = (layer: { path: string; type: string }, output: GpuTensor) => Promise<GpuTensor | null>;
+
 /** One layer's output and ∂L/∂output as `step({ keep: 'all' })` read them back. */
 export interface KeptLayer {
   /** Dotted path, as PyTorch's named_modules. */
@@ -737,8 +744,9 @@ export class Executor {
    * tracks none), every dropout is the identity; nothing is kept for a backward, and running
    * statistics, parameters, gradients, optimizer state and the training data stay as they are.
    * `target` covers every output row (no mask); cross entropy skips rows whose class is -100.
+   * `afterLayer` sees (and may replace) every non-view layer's output.
    */
-  async evaluate(input: ArrayLike<number>, target: ArrayLike<number>): Promise<{ loss: number; output: Float32Array }> {
+  async evaluate(input: ArrayLike<number>, target: ArrayLike<number>, afterLayer?: AfterLayerHook): Promise<{ loss: number; output: Float32Array }> {
     const rt = this.rt;
     const inShape = this.graph.input.shape;
     const isInt = this.graph.input.kind === 'int';
@@ -776,8 +784,16 @@ export class Executor {
       const params = Object.fromEntries(Object.entries(p.params).map(([k, v]) => [k, v.tensor]));
       const buffers = Object.fromEntries(Object.entries(p.buffers).map(([k, v]) => [k, v.tensor]));
       const run = await p.impl.forward(rt, p.inputs.map((i) => live[i]!), params, buffers, { seed: this.seed, step: this.stepCount, training: false });
-      live[p.output] = run.output;
-      holds.set(run.output.buffer, (holds.get(run.output.buffer) ?? 0) + this.values[p.output].readers);
+      let output = run.output;
+      const replaced = afterLayer && !p.node.view ? await afterLayer({ path: p.path, type: p.type }, output) : null;
+      if (replaced) {
+        // A layer that returns its input (dropout in eval) must not lose that buffer.
+        const shared = protectedBuffers.has(output.buffer) || p.inputs.some((i) => live[i]!.buffer === output.buffer);
+        if (!shared) rt.releaseAfterSubmit(output);
+        output = replaced;
+      }
+      live[p.output] = output;
+      holds.set(output.buffer, (holds.get(output.buffer) ?? 0) + this.values[p.output].readers);
       await rt.submit();
       for (const t of [...run.scratch, ...Object.values(run.updatedBuffers)]) if (!protectedBuffers.has(t.buffer) && !holds.has(t.buffer)) rt.destroyBuffer(t.buffer);
       for (const i of p.inputs) unhold(live[i]!.buffer);
