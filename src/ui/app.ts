@@ -7,6 +7,7 @@ import { LitElement, css, html, nothing } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
 import type { AdapterReport } from '../kernels/adapter.ts';
 import { GpuRuntime } from '../kernels/runtime.ts';
+import './builder.ts';
 import './compare_lab.ts';
 import './gradient_lab.ts';
 import './kernel_bench.ts';
@@ -129,6 +130,9 @@ export class NnxApp extends LitElement {
     }
     if (this.route.page === 'parallel') {
       return html`<nnx-parallel-planner .runtime=${this.runtime} .gpuError=${this.gpuError} .params=${this.route.params} @nnx-params-change=${this.onParams}></nnx-parallel-planner>`;
+    }
+    if (this.route.page === 'builder') {
+      return html`<nnx-builder .params=${this.route.params} @nnx-params-change=${this.onParams}></nnx-builder>`;
     }
     return html`<div class="card missing-page">
       <h2>No page named “${this.route.page}”</h2>

@@ -12,6 +12,7 @@ import { DTYPES, OPTIMIZERS, parseModelSpec, type ModelSpec } from '../analysis/
 import { DEVICE_PROFILES } from '../analysis/roofline.ts';
 import { buildSummary, type SummaryReport } from '../analysis/summary.ts';
 import { ZOO, zooModel } from '../analysis/zoo/index.ts';
+import { parseTorchPrint } from '../analysis/torch_print.ts';
 import './chart.ts';
 import { formatBytesLong, formatCount, formatShape } from './format.ts';
 import './summary_table.ts';
@@ -63,6 +64,21 @@ export class NnxModelInspector extends LitElement {
   @property({ attribute: false }) params: Record<string, string> = {};
   @state() private p: Record<string, string> = { ...DEFAULTS };
   private cache: { key: string; report: SummaryReport | null; spec: ModelSpec | null; error: string | null } | null = null;
+  @state() private printNote: { text: string; bad: boolean } | null = null;
+
+  /** Converts pasted print(model) text into the custom spec (with what could not be placed when it cannot). */
+  private loadPrint(text: string): void {
+    try {
+      const r = parseTorchPrint(text);
+      const params = `${r.model}: ${r.params.toLocaleString('en-US')} parameters${r.params_exact ? ' (exact)' : ' (not exact)'}`;
+      const issues = [...r.unknown_modules, ...r.unplaced].map((i) => `line ${i.line} ${i.path || i.className}: ${i.reason}`);
+      const guessed = r.spec ? [`input ${JSON.stringify(r.spec.input)} guessed from the first layer (set "input size")`] : [];
+      this.printNote = { text: [params, ...issues, ...guessed, ...r.notes].join('; '), bad: !r.spec };
+      if (r.spec) this.set('spec', JSON.stringify(r.spec, null, 1));
+    } catch (e) {
+      this.printNote = { text: e instanceof Error ? e.message : String(e), bad: true };
+    }
+  }
 
   protected willUpdate(changed: PropertyValues<this>): void {
     if (changed.has('params')) this.p = { ...DEFAULTS, ...this.params };
@@ -105,7 +121,12 @@ export class NnxModelInspector extends LitElement {
       ${p.model === 'custom'
         ? html`<textarea name="spec" aria-label="ModelSpec JSON" class=${error ? 'bad' : ''} spellcheck="false" .value=${p.spec ?? ''}
             placeholder='{"name": "mlp", "input": [1, 784], "layers": [{"type": "Linear", "in_features": 784, "out_features": 10}]}'
-            @change=${(e: Event) => this.set('spec', (e.target as HTMLTextAreaElement).value)}></textarea>`
+            @change=${(e: Event) => this.set('spec', (e.target as HTMLTextAreaElement).value)}></textarea>
+          <details data-role="print-paste"><summary class="note">or paste print(model)</summary>
+            <textarea name="print" aria-label="print(model) text" spellcheck="false" placeholder="ResNet(&#10;  (conv1): Conv2d(3, 64, …)&#10;  …&#10;)"></textarea>
+            <button data-role="load-print" @click=${(e: Event) => this.loadPrint(((e.target as HTMLElement).previousElementSibling as HTMLTextAreaElement).value)}>convert to ModelSpec</button>
+            ${this.printNote ? html`<p class=${this.printNote.bad ? 'error' : 'note'} data-role="print-note">${this.printNote.text}</p>` : nothing}
+          </details>`
         : html`<p class="note">Start your own from a zoo model: <button @click=${() => {
             const spec = this.analyze().spec;
             this.p = { ...this.p, spec: JSON.stringify(spec, null, 1) };

@@ -15,6 +15,7 @@ export const PAGES = [
   { id: 'model-tracer', title: 'Model Tracer' },
   { id: 'compare', title: 'Compare' },
   { id: 'kernel-timings', title: 'Kernel Timings' },
+  { id: 'builder', title: 'Builder' },
   { id: 'landscape', title: 'Landscape' },
   { id: 'tape', title: 'Tape' },
   { id: 'parallel', title: 'Parallel Planner' },
