@@ -34,10 +34,10 @@ export function layerTape(tape: Tape): Map<string, DagPlacement> {
   return placed;
 }
 
-const NODE_W = 168;
+const NODE_W = 182;
 const NODE_H = 38;
 const ROW = 60;
-const COL = 190;
+const COL = 204;
 /** Room right of the columns for edges that skip layers. */
 const ARC_ROOM = 70;
 
