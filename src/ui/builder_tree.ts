@@ -66,16 +66,16 @@ export function moveLayer(spec: ModelSpec, from: string, fromIndex: number, to: 
   if (to === item || to.startsWith(`${item}.`)) return spec;
   const next = clone(spec);
   const [layer] = listAt(next, from).splice(fromIndex, 1);
+  dropEmptyShortcut(next, from);
   // Taking the layer out of `from` shifts the index of a later sibling the target list sits in.
   let target = to;
-  if (to !== from && (from === '' ? !to.includes('.') : to.startsWith(`${from}.`))) {
+  if (to !== from && (from === '' || to.startsWith(`${from}.`))) {
     const rest = (from === '' ? to : to.slice(from.length + 1)).split('.');
     const idx = Number(rest[0]);
     if (idx > fromIndex) rest[0] = String(idx - 1);
     target = from === '' ? rest.join('.') : `${from}.${rest.join('.')}`;
   }
   listAt(next, target).splice(toIndex, 0, layer);
-  dropEmptyShortcut(next, from);
   return next;
 }
 
