@@ -7,7 +7,7 @@
 // in place from a [N, L, 3E] projection), and split takes the K range
 // [split · kPerSplit, (split + 1) · kPerSplit), writing its partial sums to slice split of C
 // (split-K, for a small C with a long K; the slices are summed afterwards, and only slice 0
-// adds the bias).
+// adds the bias). Small products take the entry point `direct` instead.
 
 struct Params {
   m: u32, n: u32, k: u32,
@@ -120,4 +120,33 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
       }
     }
   }
+}
+
+// The same product, one invocation per element of C, for products of a few million
+// multiply-adds or less: no workgroup memory, hence no barriers, which cost more than the
+// arithmetic of such products on SwiftShader, and no 64×64 tile that is mostly padding when
+// C has a few dozen columns. Workgroup z = batch index b.
+@compute @workgroup_size(16, 4)
+fn direct(@builtin(global_invocation_id) gid: vec3u) {
+  let p = params;
+  let col = gid.x;
+  let row = gid.y;
+  if (row >= p.m || col >= p.n) {
+    return;
+  }
+  let b1 = gid.z / p.batch2;
+  let b2 = gid.z % p.batch2;
+  var ai = p.aOffset + b1 * p.aStride1 + b2 * p.aStride2 + row * p.aRowStride;
+  var bi = p.bOffset + b1 * p.bStride1 + b2 * p.bStride2 + col * p.bColStride;
+  var acc = 0.0;
+  for (var k = 0u; k < p.k; k++) {
+    acc = fma(a[ai], b[bi], acc);
+    ai += p.aColStride;
+    bi += p.bRowStride;
+  }
+  var v = p.alpha * acc;
+  if (p.hasBias != 0u) {
+    v += bias[col];
+  }
+  c[p.cOffset + b1 * p.cStride1 + b2 * p.cStride2 + row * p.cRowStride + col] = v;
 }

@@ -8,6 +8,11 @@ export const matmulKernel: KernelDef<typeof MatmulParams> = {
   bindings: ['read', 'read', 'read', 'read_write'],
 };
 
+export const matmulDirectKernel: KernelDef<typeof MatmulParams> = {
+  name: 'matmul_direct', code, entryPoint: 'direct', params: MatmulParams,
+  bindings: ['read', 'read', 'read', 'read_write'],
+};
+
 /**
  * How to read an operand: element (row, col) of batch (b1, b2) sits at
  * offset + b1·batchStrides[0] + b2·batchStrides[1] + rowStride·row + colStride·col.
@@ -44,6 +49,32 @@ export function transposed(tensor: GpuTensor, cols: number): MatrixView {
   return { tensor, rowStride: 1, colStride: cols };
 }
 
+/** `tiled`: 64×64 tiles through workgroup memory; `direct`: one invocation per element of C; `auto` picks by size. */
+export type MatmulAlgorithm = 'auto' | 'tiled' | 'direct';
+
+let forced: MatmulAlgorithm = 'auto';
+
+/** Forces one matmul kernel for every product (tests run both), or restores the choice by size. */
+export function setMatmulAlgorithm(algorithm: MatmulAlgorithm): void {
+  forced = algorithm;
+}
+
+/**
+ * A product runs `direct` when it is small (at most this many multiply-adds, all batches
+ * together) and C is at most DIRECT_MAX_SIDE wide or tall: a 64×64 tile of it is then mostly
+ * padding, and its barriers cost more than its arithmetic. Measured back to back on SwiftShader:
+ * direct/tiled 0.32 for [800, 32]·[32, 16] and 0.51 for a 48×16 weight gradient over K = 800,
+ * but 1.1–1.3 for 48- or 50-wide products and 2–4 above 4M multiply-adds.
+ */
+const DIRECT_MAX_MACS = 1 << 22;
+const DIRECT_MAX_SIDE = 16;
+
+/** The kernel a product C[m, n] of `macs` multiply-adds in all runs on. */
+export function matmulAlgorithm(m: number, n: number, macs: number): 'tiled' | 'direct' {
+  if (forced !== 'auto') return forced;
+  return macs <= DIRECT_MAX_MACS && Math.min(m, n) <= DIRECT_MAX_SIDE ? 'direct' : 'tiled';
+}
+
 const TILE = 64;
 const TILE_K = 16;
 /** Below this many output tiles a long K is split across workgroups, so every core gets work. */
@@ -66,7 +97,8 @@ function isPlainOutput(c: OutputView, n: number): boolean {
 }
 
 /**
- * c[m, n] = alpha·Σ_k a(m, k)·b(k, n) + bias[n]: 64×64 tiles with 8×8 register blocks, for
+ * c[m, n] = alpha·Σ_k a(m, k)·b(k, n) + bias[n]: 64×64 tiles with 8×8 register blocks (or, for
+ * a small product, one invocation per element), for
  * each batch (b1, b2) of `options.batch` at once (one dispatch; operands and C placed by their
  * views' offsets and batch strides). A single small C with a long K (a weight gradient summed
  * over a batch or a graph) is split along K into partial products, then summed per element.
@@ -78,7 +110,9 @@ export async function matmul(
   const out: OutputView = 'buffer' in c ? { tensor: c, rowStride: n } : c;
   const [batch1, batch2] = options.batch ?? [1, 1];
   const batches = batch1 * batch2;
-  const splits = batches === 1 && isPlainOutput(out, n) ? kSplits(m, n, k) : 1;
+  const maxGroups = rt.limits.maxComputeWorkgroupsPerDimension;
+  const direct = matmulAlgorithm(m, n, batches * m * n * k) === 'direct' && Math.ceil(m / 4) <= maxGroups && Math.ceil(n / 16) <= maxGroups;
+  const splits = !direct && batches === 1 && isPlainOutput(out, n) ? kSplits(m, n, k) : 1;
   const kPerSplit = Math.ceil(k / splits / TILE_K) * TILE_K;
   const [aStride1, aStride2] = a.batchStrides ?? [0, 0];
   const [bStride1, bStride2] = b.batchStrides ?? [0, 0];
@@ -94,14 +128,15 @@ export async function matmul(
   };
   const target = splits > 1 ? rt.tensor('matmul.partials', [splits, m, n]) : out.tensor;
   // Workgroup z holds at most maxComputeWorkgroupsPerDimension batches: larger batches go in chunks of b1.
-  const chunk = Math.max(1, Math.floor(rt.limits.maxComputeWorkgroupsPerDimension / (batch2 * splits)));
+  const chunk = Math.max(1, Math.floor(maxGroups / (batch2 * splits)));
   for (let b1 = 0; b1 < batch1; b1 += chunk) {
     const count = Math.min(chunk, batch1 - b1);
     const shifted = {
       ...params,
       aOffset: params.aOffset + b1 * aStride1, bOffset: params.bOffset + b1 * bStride1, cOffset: params.cOffset + b1 * cStride1,
     };
-    await rt.dispatch(matmulKernel, shifted, [a.tensor.buffer, b.tensor.buffer, (bias ?? b.tensor).buffer, target.buffer], [Math.ceil(n / TILE), Math.ceil(m / TILE), count * batch2 * splits], {
+    const grid: [number, number, number] = direct ? [Math.ceil(n / 16), Math.ceil(m / 4), count * batch2] : [Math.ceil(n / TILE), Math.ceil(m / TILE), count * batch2 * splits];
+    await rt.dispatch(direct ? matmulDirectKernel : matmulKernel, shifted, [a.tensor.buffer, b.tensor.buffer, (bias ?? b.tensor).buffer, target.buffer], grid, {
       flops: count * batch2 * (2 * m * n * k + (bias ? m * n : 0)),
       bytesRead: 4 * count * batch2 * (m * k + k * n + (bias ? n : 0)),
       bytesWritten: 4 * count * batch2 * m * n * splits,

@@ -11,6 +11,7 @@ import { linearBackwardRef, linearForwardRef } from '../../src/analysis/referenc
 import { avgPool2dBackwardRef, avgPool2dForwardRef, maxPool2dBackwardRef, maxPool2dForwardRef } from '../../src/analysis/reference/pool2d.ts';
 import { reluBackwardRef, reluForwardRef } from '../../src/analysis/reference/relu.ts';
 import { type Tensor, type Tensor64 } from '../../src/analysis/tensor.ts';
+import { setMatmulAlgorithm } from '../../src/kernels/matmul.ts';
 import { setConv2dAlgorithm } from '../../src/ops/conv2d.ts';
 import { runSpec } from '../../src/ops/run.ts';
 import { makeRng, randomTensor } from '../unit/reference_helpers.ts';
@@ -89,7 +90,9 @@ describe('pooling on the GPU vs the float64 reference', () => {
   });
 });
 
-describe('linear, relu and cross_entropy on the GPU vs the float64 reference', () => {
+describe.each(['tiled', 'direct'] as const)('linear (%s matmul) on the GPU vs the float64 reference', (algorithm) => {
+  beforeAll(() => setMatmulAlgorithm(algorithm));
+  afterAll(() => setMatmulAlgorithm('auto'));
   test.each([
     ['3-D input [3, 5, 37] → 19', [3, 5, 37], [19, 37], true],
     ['1-D input [70] → 33, no bias', [70], [33, 70], false],
@@ -113,7 +116,9 @@ describe('linear, relu and cross_entropy on the GPU vs the float64 reference', (
     expectTensorClose(result.grads?.weight, g.weight, 'grad weight');
     if (b) expectTensorClose(result.grads?.bias, g.bias!, 'grad bias');
   });
+});
 
+describe('relu and cross_entropy on the GPU vs the float64 reference', () => {
   test('relu on 1,000 elements including exact zeros', async () => {
     const rng = makeRng(11);
     const x = f32({ shape: [10, 100], data: randomTensor([10, 100], rng).data.map((v, i) => (i % 7 === 0 ? 0 : v)) });

@@ -1,13 +1,20 @@
 /** When the matmul kernel splits K across workgroups. */
 import { describe, expect, test } from 'vitest';
-import { kSplits } from '../../src/kernels/matmul.ts';
+import { kSplits, matmulAlgorithm } from '../../src/kernels/matmul.ts';
 
-describe('matmul split-K choice', () => {
+describe('matmul kernel choice', () => {
   test('splits only a small output with a long K', () => {
     expect(kSplits(12, 20, 2003)).toBe(7);
     expect(kSplits(64, 10, 1568)).toBe(6);
     expect(kSplits(512, 512, 512)).toBe(1);
     expect(kSplits(16, 16, 100_000)).toBe(64);
     expect(kSplits(16, 16, 100)).toBe(1);
+  });
+
+  test('small products with a narrow C run one invocation per element, the rest in 64×64 tiles', () => {
+    expect(matmulAlgorithm(800, 16, 800 * 16 * 32)).toBe('direct');
+    expect(matmulAlgorithm(6, 10, 6 * 10 * 1568)).toBe('direct');
+    expect(matmulAlgorithm(800, 48, 800 * 48 * 16)).toBe('tiled');
+    expect(matmulAlgorithm(4096, 16, 4096 * 16 * 256)).toBe('tiled');
   });
 });
