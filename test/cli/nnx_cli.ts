@@ -15,6 +15,7 @@ import { compareCommand } from '../../src/cli/compare.ts';
 import { diagnoseCommand } from '../../src/cli/diagnose.ts';
 import { gradcheckCommand } from '../../src/cli/gradcheck.ts';
 import { landscapeCommand } from '../../src/cli/landscape.ts';
+import { quantizeCommand } from '../../src/cli/quantize.ts';
 import { runCommand } from '../../src/cli/run.ts';
 import { summaryCommand } from '../../src/cli/summary.ts';
 import { tapeCommand } from '../../src/cli/tape.ts';
@@ -43,6 +44,7 @@ const COMMANDS: Record<string, (argv: string[]) => Promise<number | void>> = {
   run: runCommand, train: trainCommand, bench: benchCommand, compare: compareCommand,
   diagnose: diagnoseCommand, gradcheck: gradcheckCommand, summary: summaryCommand,
   landscape: landscapeCommand, tape: tapeCommand,
+  quantize: quantizeCommand,
 };
 
 export type InProcessNnx = (args: string[], input?: string) => Promise<CliResult>;

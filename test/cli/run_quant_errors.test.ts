@@ -3,7 +3,7 @@
  * numbers (in-process, one runtime).
  */
 import { describe, test } from 'vitest';
-import { expectRejects, filledTensor, useInProcessNnx } from './nnx_cli.ts';
+import { expectRejects, filledTensor, nnx, useInProcessNnx } from './nnx_cli.ts';
 
 const x = filledTensor;
 const perTensor = (attrs: Record<string, unknown>) => ({ op: 'fake_quantize_per_tensor_affine', attrs: { scale: 0.1, zero_point: 0, quant_min: -128, quant_max: 127, ...attrs }, inputs: { x: x([2, 3]) } });
@@ -34,5 +34,22 @@ describe('nnx run rejects bad quantization specs with one clear line', () => {
   const cli = useInProcessNnx();
   test.each(cases)('%s', async (_name, spec, message) => {
     expectRejects(await cli(['run', '-'], JSON.stringify(spec)), message);
+  });
+});
+
+describe('nnx quantize rejects bad arguments with one clear line', () => {
+  const cli = useInProcessNnx();
+  const bad: [string, string[], RegExp][] = [
+    ['unknown scheme', ['fashion_cnn', '--scheme', 'int4'], /quantize: --scheme must be one of int8, int8-per-channel, fp16, bf16, got "int4"/],
+    ['no scheme', ['fashion_cnn'], /quantize: --scheme is required/],
+    ['calibration source other than fashion-mnist', ['fashion_cnn', '--scheme', 'int8', '--calibrate', 'cifar:10'], /--calibrate must be fashion-mnist:N, got "cifar:10"/],
+    ['more calibration images than the split has', ['fashion_cnn', '--scheme', 'int8', '--calibrate', 'fashion-mnist:99999999'], /--calibrate 99999999 is more than the \d+ training images of fashion-mnist/],
+    ['a missing weights file', ['fashion_cnn', '--scheme', 'fp16', '--weights', '/nonexistent/w.json'], /cannot read --weights \/nonexistent\/w.json: ENOENT/],
+  ];
+  test('the binary: an unknown scheme, exit 1 and one line', () => {
+    expectRejects(nnx(['quantize', ...bad[0][1]]), bad[0][2]);
+  });
+  test.each(bad)('%s', async (_name, args, message) => {
+    expectRejects(await cli(['quantize', ...args]), message);
   });
 });
