@@ -11,6 +11,7 @@ import { DATA_EFFICIENCY_DEFAULTS, runDataEfficiency, type DataEfficiencyReport 
 import { subsetSamples } from '../ops/studies/common.ts';
 import { GRAPH_SCALE_DEFAULTS, runGraphScale, type GraphScaleReport } from '../ops/studies/graph_scale.ts';
 import { runSequenceLength, SEQUENCE_LENGTH_DEFAULTS, type SequenceLengthReport } from '../ops/studies/sequence_length.ts';
+import { NORMS_STUDY } from './study_norms.ts';
 import { RESIDUAL_STUDY } from './study_residual.ts';
 import { writeStdout } from './run.ts';
 
@@ -161,6 +162,7 @@ ${COMMON_USAGE} (full-graph epochs, default ${GRAPH_SCALE_DEFAULTS.steps})
     },
   },
   residual: RESIDUAL_STUDY,
+  norms: NORMS_STUDY,
 };
 
 export const STUDY_USAGE = `usage: nnx study NAME [options] (nnx study NAME --help)

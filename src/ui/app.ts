@@ -15,6 +15,7 @@ import './landscape_page.ts';
 import './layer_lab.ts';
 import './model_inspector.ts';
 import './model_tracer.ts';
+import './museum_page.ts';
 import './parallel_planner.ts';
 import './tape_page.ts';
 import { PAGES, formatRoute, parseRoute, type Route } from './route.ts';
@@ -130,6 +131,9 @@ export class NnxApp extends LitElement {
     }
     if (this.route.page === 'parallel') {
       return html`<nnx-parallel-planner .runtime=${this.runtime} .gpuError=${this.gpuError} .params=${this.route.params} @nnx-params-change=${this.onParams}></nnx-parallel-planner>`;
+    }
+    if (this.route.page === 'museum') {
+      return html`<nnx-museum-page .runtime=${this.runtime} .gpuError=${this.gpuError} .params=${this.route.params} @nnx-params-change=${this.onParams}></nnx-museum-page>`;
     }
     if (this.route.page === 'builder') {
       return html`<nnx-builder .params=${this.route.params} @nnx-params-change=${this.onParams}></nnx-builder>`;

@@ -19,6 +19,7 @@ export const PAGES = [
   { id: 'landscape', title: 'Landscape' },
   { id: 'tape', title: 'Tape' },
   { id: 'parallel', title: 'Parallel Planner' },
+  { id: 'museum', title: 'Museum' },
 ] as const;
 
 export const DEFAULT_PAGE = 'layer-lab';

@@ -34,7 +34,7 @@ function head(channels: number, spatial: number, hidden: number, classes: number
 
 /** The GPU-sized pair (He init): conv features [48, 7, 7] into Linear(2352, 256), or pooled into Linear(48, 256). */
 export function fcAfterConvSpec(globalPool: boolean): ModelSpec {
-  return { name: globalPool ? 'conv_gap_fc' : 'conv_flatten_fc', input: [2, 3, 28, 28], layers: [...TRUNK, ...head(48, 49, 256, 10, globalPool)], init: 'kaiming_normal' };
+  return { name: globalPool ? 'conv_gap_fc' : 'conv_flatten_fc', input: [8, 3, 28, 28], layers: [...TRUNK, ...head(48, 49, 256, 10, globalPool)], init: 'kaiming_normal' };
 }
 
 /** A VGG-style classifier on [1, C, H, W] features: Linear(C·H·W or, pooled, C → hidden), ReLU, Linear(hidden, hidden), ReLU, Linear(hidden, 1000). */
