@@ -3,8 +3,10 @@
  * router probabilities, the top-k experts and renormalized gates, tokens per expert, Mixtral's
  * load-balancing loss, the output, and the gradients of the input and every parameter for
  * L = Σ y·grad_output + router_aux_loss_coef·aux (top-2 of 4, top-1 of 5 with an expert that
- * gets no token, top-3 of 3), with the ledger back at 0 live bytes after each. Then an MoE
- * model trains in the Executor (two SGD steps on one batch), and too many experts are refused.
+ * gets no token, top-3 of 3), with the ledger back at 0 live bytes after each. Then one SGD
+ * and one Adam step of MoE → Linear head in the Executor against PyTorch (moe_executor_cases.json:
+ * the cross-entropy loss, gradients and updated parameters of cross entropy + coef·aux), and too
+ * many experts are refused.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -29,7 +31,17 @@ interface Case {
   };
 }
 
+interface StepCase {
+  name: string;
+  spec: ModelSpec;
+  params: Record<string, Tensor>;
+  input: Tensor;
+  target: Tensor;
+  expected: { loss: number; grads: Record<string, Tensor>; params: Record<string, Tensor> };
+}
+
 const CASES: Case[] = JSON.parse(readFileSync(join(import.meta.dirname, '../fixtures/moe_cases.json'), 'utf8'));
+const STEP_CASES: StepCase[] = JSON.parse(readFileSync(join(import.meta.dirname, '../fixtures/moe_executor_cases.json'), 'utf8'));
 const gpu = useGpu();
 
 describe('MoE layer on the GPU matches PyTorch', () => {
@@ -64,6 +76,22 @@ describe('MoE layer on the GPU matches PyTorch', () => {
 });
 
 describe('MoE model in the Executor', () => {
+  test.each(STEP_CASES.map((c) => [c.name, c] as const))('%s: one step matches PyTorch', async (_name, c) => {
+    const ex = await Executor.create(gpu(), c.spec);
+    try {
+      expect(ex.params.map((p) => p.name).sort()).toEqual(Object.keys(c.params).sort());
+      ex.loadWeights(c.params);
+      ex.setData(c.input.data, c.target.data);
+      const r = await ex.step({ readGradients: true });
+      expectScalarClose(r.loss, c.expected.loss, `${c.name}: loss`);
+      for (const [name, t] of Object.entries(c.expected.grads)) expectValuesClose(r.gradients![name], t, `${c.name}: ∂L/∂${name}`);
+      const after = await ex.readParams();
+      for (const [name, t] of Object.entries(c.expected.params)) expectValuesClose(after[name], t, `${c.name}: ${name} after the step`);
+    } finally {
+      ex.dispose();
+    }
+  });
+
   test('two SGD steps on one batch: the loss is finite and falls', async () => {
     const spec: ModelSpec = {
       name: 'tiny_moe', input: [6, 5], loss: 'cross_entropy', optimizer: { type: 'sgd', lr: 0.1 },
