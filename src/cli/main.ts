@@ -20,6 +20,7 @@ commands:
   tape SPEC.json|MODEL [--data FILE|NAME[:index]] [--json]   the autodiff tape: forward ops, saved tensors and bytes, backward order, fan-out sums
   museum [EXHIBIT ...] [--json]   failure cases run on the GPU beside their fixes: verdicts and evidence (nnx museum --help)
   fuse SPEC.json|MODEL [--input N,C,H,W] [--runs N] [--json]   fold every Conv2d → BatchNorm2d (→ ReLU): fused vs unfused outputs and GPU time
+  prune SPEC.json|MODEL [--sparsity 0.5,0.7,0.9] [--structured] [--finetune K] [--json]   prune a trained model: sparsity per layer, params, MACs, test accuracy
   quantize SPEC.json|MODEL --scheme int8|int8-per-channel|fp16|bf16 [--calibrate fashion-mnist:N] [--weights FILE] [--json]   fake-quantize a trained model on the GPU: per-layer error, histograms, size, accuracy drop
 
 'nnx run' reads the spec from stdin when SPEC.json is "-".`;
@@ -88,6 +89,10 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'fuse') {
     const { fuseCommand } = await import('./fuse.ts');
     return fuseCommand(rest);
+  }
+  if (command === 'prune') {
+    const { pruneCommand } = await import('./prune.ts');
+    return pruneCommand(rest);
   }
   if (command === 'quantize') {
     const { quantizeCommand } = await import('./quantize.ts');
