@@ -149,6 +149,13 @@ export function parsePyArgs(text: string, line = 1): PyArgs {
 // ---------------------------------------------------------------- module tree
 
 const CHILD_LINE = /^\(([^()]*)\):\s*(?:(\d+)\s*x\s+)?([A-Za-z_][\w.]*)\((.*)$/;
+/** `(0): Parameter containing: [torch.float32 of size 2x5]`, as ParameterList/ParameterDict print an entry. */
+const PARAMETER_ENTRY = /\(([^()]*)\):\s*Parameter containing:\s*\[torch\.\w+ of size ([\dx]*)(?: \([^)]*\))?\]/g;
+
+function parameterModule(name: string, size: string, parentPath: string, line: number): PrintedModule {
+  const shape = size ? size.split('x').map(Number) : [];
+  return { path: parentPath ? `${parentPath}.${name}` : name, name, className: 'Parameter', line, args: { positional: [shape], keyword: {} }, children: [] };
+}
 const TOP_LINE = /^([A-Za-z_][\w.]*)\((.*)$/;
 
 interface OpenBlock {
@@ -201,6 +208,12 @@ export function parsePrintedTree(text: string): PrintedModule {
       attach(open, done.module, done.copies);
       return;
     }
+    const entries = [...body.matchAll(PARAMETER_ENTRY)];
+    if (entries.length === 1 && entries[0].index === 0 && entries[0][0] === body) {
+      if (!open) throw new PrintParseError(line, 'a parameter outside any module');
+      open.module.children.push(parameterModule(entries[0][1], entries[0][2], open.module.path, line));
+      return;
+    }
     const child = CHILD_LINE.exec(body);
     const head = child ? null : TOP_LINE.exec(body);
     if (!child && !head) {
@@ -227,7 +240,9 @@ export function parsePrintedTree(text: string): PrintedModule {
       return;
     }
     if (!rest.endsWith(')')) throw new PrintParseError(line, `${className}(… is not closed on its line: "${body.slice(0, 60)}"`);
-    module.args = parsePyArgs(rest.slice(0, -1), line);
+    const inline = [...rest.matchAll(PARAMETER_ENTRY)];
+    if (inline.length) module.children = inline.map((m) => parameterModule(m[1], m[2], path, line));
+    else module.args = parsePyArgs(rest.slice(0, -1), line);
     attach(open, module, copies);
   });
   if (!top) throw new InputError('print(model) text is empty (paste what print(model) shows, starting with "ClassName(")');
@@ -318,6 +333,7 @@ const LEAF_PARAMS: Record<string, (m: PrintedModule) => number> = {
   PReLU: (m) => intArg(m, 0, 'num_parameters', 1),
   RNN: (m) => recurrentParams(m, 1), LSTM: (m) => recurrentParams(m, 4), GRU: (m) => recurrentParams(m, 3),
   RNNCell: (m) => cellParams(m, 1), LSTMCell: (m) => cellParams(m, 4), GRUCell: (m) => cellParams(m, 3),
+  Parameter: (m) => (m.args.positional[0] as number[]).reduce((a, b) => a * b, 1),
 };
 
 /** Leaf classes without parameters. */
@@ -349,7 +365,7 @@ const POSITIONAL: Record<string, string[]> = {
 const KNOWN_CONTAINERS = new Set([
   'Sequential', 'ModuleList', 'ResNet', 'BasicBlock', 'Bottleneck', 'VGG', 'MobileNetV2', 'InvertedResidual', 'Conv2dNormActivation',
   'ConvNormActivation', 'VisionTransformer', 'Encoder', 'EncoderBlock', 'MLPBlock', 'TransformerEncoder', 'TransformerEncoderLayer',
-  'MultiheadAttention',
+  'MultiheadAttention', 'ParameterList', 'ParameterDict',
 ]);
 
 // ---------------------------------------------------------------- counting
@@ -408,7 +424,8 @@ function leafSpec(m: PrintedModule, w: Walk): LayerSpec {
   const type = m.className === 'NonDynamicallyQuantizableLinear' ? 'Linear' : m.className;
   const rule = LAYER_RULES[type];
   if (!rule) {
-    w.unplaced.push({ path: m.path, className: m.className, line: m.line, reason: `no ModelSpec layer type for ${m.className}` });
+    const reason = m.className === 'Parameter' ? 'a bare parameter (counted in params) is no layer of a chain' : `no ModelSpec layer type for ${m.className}`;
+    w.unplaced.push({ path: m.path, className: m.className, line: m.line, reason });
     throw new Unplaceable();
   }
   const spec: LayerSpec = { type, ...named(m) };
@@ -521,12 +538,14 @@ function encoderBlock(m: PrintedModule, w: Walk): LayerSpec {
 function transformerEncoderLayer(m: PrintedModule, w: Walk): LayerSpec {
   const need = ['self_attn', 'linear1', 'dropout', 'linear2', 'norm1', 'norm2', 'dropout1', 'dropout2'];
   if (need.some((n) => !childByName(m, n))) return customChain(m, w);
-  w.notes.add('TransformerEncoderLayer: norm_first=False and activation=relu assumed (the printout does not show them)');
+  const printed = childByName(m, 'activation');
+  w.notes.add(`TransformerEncoderLayer: norm_first=False${printed ? '' : ' and activation=relu'} assumed (the printout does not show ${printed ? 'it' : 'them'})`);
   const s = Object.fromEntries(need.map((n) => [n, moduleSpecs(childByName(m, n)!, w)[0]]));
+  const activation = printed ? moduleSpecs(printed, w)[0] : { type: 'ReLU', name: 'activation' };
   return {
     type: 'Sequential', ...named(m), layers: [
       s.self_attn, s.dropout1, { type: 'Add', name: 'add1', inputs: ['input', 'dropout1'] }, s.norm1,
-      s.linear1, { type: 'ReLU', name: 'activation' }, s.dropout, s.linear2, s.dropout2,
+      s.linear1, activation, s.dropout, s.linear2, s.dropout2,
       { type: 'Add', name: 'add2', inputs: ['norm1', 'dropout2'] }, s.norm2,
     ],
   };

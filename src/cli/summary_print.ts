@@ -36,7 +36,7 @@ export function printSummaryCommand(text: string, source: string, opts: PrintSum
   const out: string[] = [];
   if (result.summary) out.push(formatSummaryTable(result.summary, { maxDepth: opts.maxDepth }));
   out.push(`${result.model} from print(model) text (${source})`);
-  out.push(`Total params: ${formatCount(result.params)}${result.params_exact ? ' (exact: every module class is known)' : ' (NOT exact: unknown module classes below are not counted)'}`);
+  out.push(`Total params: ${formatCount(result.params)}${result.params_exact ? ' (exact: every printed module is known)' : ' (NOT exact: unknown module classes below are not counted)'}`);
   if (!result.summary) {
     for (const c of result.children) out.push(`  ${c.name || '(top)'} (${c.className}, line ${c.line}): ${formatCount(c.params)}`);
   }

@@ -30,11 +30,18 @@ describe('print(model) parameters equal PyTorch\'s', () => {
       expect(r.params).toBe(c.params);
       expect(r.params_exact).toBe(true);
       expect(r.unknown_modules).toEqual([]);
+      expect(r.children.reduce((s, ch) => s + ch.params, 0)).toBe(c.params);
+      if (name === 'param_containers') return;
       expect(r.unplaced).toEqual([]);
       expect(r.spec).not.toBeNull();
-      expect(r.children.reduce((s, ch) => s + ch.params, 0)).toBe(c.params);
     });
   }
+
+  it('ParameterList / ParameterDict entries count, and are named where no chain can hold them', () => {
+    const r = parseTorchPrint(text(fixture.models.param_containers));
+    expect(r.spec).toBeNull();
+    expect(r.unplaced.map((i) => [i.path, i.line])).toEqual([['pl.0', 3], ['pl.1', 4], ['pd.a', 6], ['up', 20]]);
+  });
 });
 
 describe('print(model) shapes and MACs', () => {
