@@ -114,6 +114,10 @@ describe('Builder page in headless Chromium', () => {
     expect(code).toContain('Residual(nn.Sequential(');
     expect(code).toContain('nn.BatchNorm2d(num_features=8)');
     await page.screenshot({ path: join(RESULTS, 'builder.png'), fullPage: true });
+    // ONNX export (src/analysis/onnx/onnx_export.ts): a file holding at least every parameter as float32.
+    const [file] = await Promise.all([page.waitForEvent('download'), page.locator('[data-role="export-onnx"]').click()]);
+    expect(file.suggestedFilename()).toBe('e2e.onnx');
+    expect(readFileSync((await file.path())!).length).toBeGreaterThan(4 * ref.totals.params);
     expect(consoleErrors).toEqual([]);
   });
 
