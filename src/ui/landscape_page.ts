@@ -8,17 +8,17 @@
  * In: `runtime`, `gpuError`, `params` (URL: depth, grid, span, steps). Out: `nnx-params-change`.
  * Reflects `data-state` (idle, running, done, error).
  */
-import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
+import { css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { landscapePair } from '../analysis/landscape.ts';
 import type { SampleDataset } from '../data/dataset.ts';
 import { loadShippedFashionMnist } from '../data/fashion_browser.ts';
-import type { GpuRuntime } from '../kernels/runtime.ts';
 import { trainAndMap, type LandscapeRun } from '../ops/loss_landscape.ts';
 import { errorMessage, formatCount } from './format.ts';
 import './landscape_contour.ts';
 import { levelLoss, lossRange, lossRgb } from './landscape_scale.ts';
 import './landscape_surface.ts';
+import { NnxRoutedPage } from './routed_page.ts';
 import { base, tokens } from './theme.ts';
 import './webgpu_missing.ts';
 
@@ -30,7 +30,7 @@ const BATCH = 64;
 export type LandscapeState = 'idle' | 'running' | 'done' | 'error';
 
 @customElement('nnx-landscape-page')
-export class NnxLandscapePage extends LitElement {
+export class NnxLandscapePage extends NnxRoutedPage {
   static styles = [tokens, base, css`
     :host { display: block; }
     .page { display: flex; flex-direction: column; gap: 14px; }
@@ -53,35 +53,14 @@ export class NnxLandscapePage extends LitElement {
     .error { border: 1px solid #f3c1bb; background: var(--_danger-soft); color: #8f1d14; border-radius: var(--_radius); padding: 12px 16px; font-size: 13px; }
   `];
 
-  @property({ attribute: false }) runtime: GpuRuntime | null = null;
-  @property({ attribute: false }) gpuError: string | null = null;
-  @property({ attribute: false }) params: Record<string, string> = {};
   @property({ reflect: true, attribute: 'data-state' }) landscapeState: LandscapeState = 'idle';
 
   /** The plain and the residual run (read by the e2e test). */
   @state() runs: LandscapeRun[] = [];
-  @state() private p: Record<string, string> = { ...DEFAULTS };
+  protected readonly defaults = DEFAULTS;
   @state() private status = '';
   @state() private error: string | null = null;
   private fashion: Promise<SampleDataset> | null = null;
-  private autoRan = false;
-
-  protected willUpdate(changed: PropertyValues<this>): void {
-    if (changed.has('params')) this.p = { ...DEFAULTS, ...this.params };
-  }
-
-  protected updated(changed: PropertyValues<this>): void {
-    if (changed.has('runtime') && this.runtime && !this.autoRan) {
-      this.autoRan = true;
-      void Promise.resolve().then(() => this.run());
-    }
-  }
-
-  private set(key: string, value: string): void {
-    this.p = { ...this.p, [key]: value };
-    const params = Object.fromEntries(Object.entries(this.p).filter(([k, v]) => v !== DEFAULTS[k]));
-    this.dispatchEvent(new CustomEvent('nnx-params-change', { detail: { params }, bubbles: true, composed: true }));
-  }
 
   private number(key: string, min: number, max: number, integer: boolean): number {
     const v = Number(this.p[key]);

@@ -9,19 +9,19 @@
  * In: `runtime`, `gpuError`, `params` (URL: model, sample). Out: `nnx-params-change`.
  * Reflects `data-state` (idle, running, done, error).
  */
-import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
+import { css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import type { ModelSpec } from '../analysis/model_spec.ts';
 import { ZOO, zooModel } from '../analysis/zoo/index.ts';
 import { gatherBatch, type SampleDataset } from '../data/dataset.ts';
 import { loadShippedFashionMnist } from '../data/fashion_browser.ts';
-import type { GpuRuntime } from '../kernels/runtime.ts';
 import { Executor } from '../ops/executor/executor.ts';
 import { buildTape, savedBytesHeld, type Tape } from '../ops/tape.ts';
 import { traceStep, type ModelTrace } from '../ops/tracer.ts';
 import { errorMessage, formatBytesLong, formatCount } from './format.ts';
 import './tape_dag.ts';
 import './tensor_view.ts';
+import { NnxRoutedPage } from './routed_page.ts';
 import { base, tokens } from './theme.ts';
 import './webgpu_missing.ts';
 
@@ -42,7 +42,7 @@ const DEFAULTS: Record<string, string> = { model: 'residual_cnn', sample: '0' };
 export type TapeState = 'idle' | 'running' | 'done' | 'error';
 
 @customElement('nnx-tape-page')
-export class NnxTapePage extends LitElement {
+export class NnxTapePage extends NnxRoutedPage {
   static styles = [tokens, base, css`
     :host { display: block; }
     .page { display: grid; grid-template-columns: minmax(260px, auto) minmax(0, 1fr); gap: 16px; align-items: start; }
@@ -71,9 +71,6 @@ export class NnxTapePage extends LitElement {
     .error { border: 1px solid #f3c1bb; background: var(--_danger-soft); color: #8f1d14; border-radius: var(--_radius); padding: 12px 16px; font-size: 13px; }
   `];
 
-  @property({ attribute: false }) runtime: GpuRuntime | null = null;
-  @property({ attribute: false }) gpuError: string | null = null;
-  @property({ attribute: false }) params: Record<string, string> = {};
   @property({ reflect: true, attribute: 'data-state' }) tapeState: TapeState = 'idle';
 
   /** The traced step and its tape (read by the e2e test). */
@@ -82,28 +79,10 @@ export class NnxTapePage extends LitElement {
   /** Ops whose backward has run: the first `position` of the backward order. */
   @state() position = 0;
   @state() private selected: string | null = null;
-  @state() private p: Record<string, string> = { ...DEFAULTS };
+  protected readonly defaults = DEFAULTS;
   @state() private status = '';
   @state() private error: string | null = null;
   private fashion: Promise<SampleDataset> | null = null;
-  private autoRan = false;
-
-  protected willUpdate(changed: PropertyValues<this>): void {
-    if (changed.has('params')) this.p = { ...DEFAULTS, ...this.params };
-  }
-
-  protected updated(changed: PropertyValues<this>): void {
-    if (changed.has('runtime') && this.runtime && !this.autoRan) {
-      this.autoRan = true;
-      void Promise.resolve().then(() => this.run());
-    }
-  }
-
-  private set(key: string, value: string): void {
-    this.p = { ...this.p, [key]: value };
-    const params = Object.fromEntries(Object.entries(this.p).filter(([k, v]) => v !== DEFAULTS[k]));
-    this.dispatchEvent(new CustomEvent('nnx-params-change', { detail: { params }, bubbles: true, composed: true }));
-  }
 
   /** Runs one traced training step of the chosen model on a Fashion-MNIST image and builds its tape. */
   async run(): Promise<void> {
