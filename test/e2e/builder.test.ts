@@ -109,10 +109,14 @@ describe('Builder page in headless Chromium', () => {
     const ref = buildSummary(spec);
     expect(ref.totals.params).toBe(buildSummary(START).totals.params + 16 + 8 * 8 * 9 + 8);
     expect(await shownTotals(page)).toEqual({ params: ref.totals.params, macs: ref.totals.macs });
+    // The built model is the builder_e2e spec whose exported code PyTorch ran (generate_torch_code.py): same code, same count.
+    const built = JSON.parse(readFileSync(new URL('../fixtures/torch_code_specs.json', import.meta.url), 'utf8')).builder_e2e as ModelSpec;
+    const torchRun = JSON.parse(readFileSync(new URL('../fixtures/torch_code_cases.json', import.meta.url), 'utf8')).cases.builder_e2e as { code: string; params: number };
+    expect(spec).toEqual(built);
     await page.locator('[data-role="export-torch"]').click();
     const code = await page.locator('[data-role="export-text"]').innerText();
-    expect(code).toContain('Residual(nn.Sequential(');
-    expect(code).toContain('nn.BatchNorm2d(num_features=8)');
+    expect(code.trim()).toBe(torchRun.code.trim());
+    expect(torchRun.params).toBe(ref.totals.params);
     await page.screenshot({ path: join(RESULTS, 'builder.png'), fullPage: true });
     // ONNX export (src/analysis/onnx/onnx_export.ts): a file holding at least every parameter as float32.
     const [file] = await Promise.all([page.waitForEvent('download'), page.locator('[data-role="export-onnx"]').click()]);
