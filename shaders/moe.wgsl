@@ -1,5 +1,5 @@
 // Sparse mixture of experts as Mixtral's MixtralSparseMoeBlock routes it, on T tokens of
-// `features` values and E experts, plus the gated sum of the experts' outputs.
+// `features` values and E experts: the router, and the dispatch of tokens to experts and back.
 //   router_forward (one invocation per token): probs = softmax(logits) over the experts; the
 //     top_k experts by probability (ties: the lower index), their probabilities renormalized
 //     to sum to 1 (gates); `dense` [T, E] holds each expert's gate (0 where not chosen).
@@ -9,12 +9,12 @@
 //     loss scaled by auxCoef. With S = Σ_chosen p, dL/dp_i = (G_i − Σ_j G_j·gate_j) / S for a
 //     chosen i, plus auxCoef·E·count_i / T² from aux (the counts are piecewise constant); then
 //     the softmax backward p·(g − Σ p·g).
-//   combine_forward (one per output element): y[t, c] = Σ_e dense[t, e] · out[e, t, c].
-//   combine_backward_outputs (one per expert element): dL/dout[e, t, c] = dense[t, e] · dy[t, c].
-//   combine_backward_gates (one per (t, e)): dL/ddense[t, e] = Σ_c dy[t, c] · out[e, t, c].
+//   gather_rows, combine_rows, combine_rows_backward, gate_grad_rows, scatter_add_rows: one
+//     expert's rows (the tokens routed to it) gathered from x, its output weighted by the gates
+//     and added into y, and their backward passes (see below).
 
 struct Params {
-  tokens: u32, experts: u32, topK: u32, features: u32, auxCoef: f32,
+  tokens: u32, experts: u32, topK: u32, features: u32, auxCoef: f32, rows: u32, expert: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -144,54 +144,82 @@ fn router_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_w
   }
 }
 
-// combine_forward: dense [T, E], outputs [E, T, C] → y [T, C].
-@group(0) @binding(1) var<storage, read> cf_dense: array<f32>;
-@group(0) @binding(2) var<storage, read> cf_outputs: array<f32>;
-@group(0) @binding(3) var<storage, read_write> cf_y: array<f32>;
+// The entries below run for one expert at a time on its `rows` routed tokens; route[r] = t·top_k + j
+// says row r is token t's j-th choice. A token reaches an expert at most once, so writes to
+// token rows never collide within a dispatch, and successive experts' dispatches are ordered.
+
+// gather_rows: x [T, C] → xe [rows, C].
+@group(0) @binding(1) var<storage, read> gr_route: array<i32>;
+@group(0) @binding(2) var<storage, read> gr_x: array<f32>;
+@group(0) @binding(3) var<storage, read_write> gr_xe: array<f32>;
 
 @compute @workgroup_size(64)
-fn combine_forward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+fn gather_rows(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = index1d(gid, nwg);
   let C = params.features;
-  if (i >= params.tokens * C) { return; }
-  let t = i / C;
-  var acc = 0.0;
-  for (var e = 0u; e < params.experts; e++) {
-    let g = cf_dense[t * params.experts + e];
-    if (g != 0.0) { acc += g * cf_outputs[e * params.tokens * C + i]; }
-  }
-  cf_y[i] = acc;
+  if (i >= params.rows * C) { return; }
+  let t = u32(gr_route[i / C]) / params.topK;
+  gr_xe[i] = gr_x[t * C + i % C];
 }
 
-// combine_backward_outputs: dense [T, E], dy [T, C] → gradOutputs [E, T, C].
-@group(0) @binding(1) var<storage, read> cbo_dense: array<f32>;
-@group(0) @binding(2) var<storage, read> cbo_dy: array<f32>;
-@group(0) @binding(3) var<storage, read_write> cbo_gradOutputs: array<f32>;
+// combine_rows: y[t, c] += gates[route[r]] · out[r, c].
+@group(0) @binding(1) var<storage, read> cr_route: array<i32>;
+@group(0) @binding(2) var<storage, read> cr_gates: array<f32>;
+@group(0) @binding(3) var<storage, read> cr_out: array<f32>;
+@group(0) @binding(4) var<storage, read_write> cr_y: array<f32>;
 
 @compute @workgroup_size(64)
-fn combine_backward_outputs(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+fn combine_rows(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = index1d(gid, nwg);
-  let TC = params.tokens * params.features;
-  if (i >= params.experts * TC) { return; }
-  let e = i / TC;
-  let tc = i % TC;
-  let t = tc / params.features;
-  cbo_gradOutputs[i] = cbo_dense[t * params.experts + e] * cbo_dy[tc];
-}
-
-// combine_backward_gates: dy [T, C], outputs [E, T, C] → gradDense [T, E].
-@group(0) @binding(1) var<storage, read> cbg_dy: array<f32>;
-@group(0) @binding(2) var<storage, read> cbg_outputs: array<f32>;
-@group(0) @binding(3) var<storage, read_write> cbg_gradDense: array<f32>;
-
-@compute @workgroup_size(64)
-fn combine_backward_gates(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = index1d(gid, nwg);
-  if (i >= params.tokens * params.experts) { return; }
-  let t = i / params.experts;
-  let e = i % params.experts;
   let C = params.features;
+  if (i >= params.rows * C) { return; }
+  let slot = u32(cr_route[i / C]);
+  let t = slot / params.topK;
+  cr_y[t * C + i % C] += cr_gates[slot] * cr_out[i];
+}
+
+// combine_rows_backward: dL/dout[r, c] = gates[route[r]] · dy[t, c].
+@group(0) @binding(1) var<storage, read> crb_route: array<i32>;
+@group(0) @binding(2) var<storage, read> crb_gates: array<f32>;
+@group(0) @binding(3) var<storage, read> crb_dy: array<f32>;
+@group(0) @binding(4) var<storage, read_write> crb_gradOut: array<f32>;
+
+@compute @workgroup_size(64)
+fn combine_rows_backward(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = index1d(gid, nwg);
+  let C = params.features;
+  if (i >= params.rows * C) { return; }
+  let slot = u32(crb_route[i / C]);
+  crb_gradOut[i] = crb_gates[slot] * crb_dy[(slot / params.topK) * C + i % C];
+}
+
+// gate_grad_rows: dL/ddense[t, expert] = Σ_c dy[t, c] · out[r, c] (one invocation per row).
+@group(0) @binding(1) var<storage, read> gg_route: array<i32>;
+@group(0) @binding(2) var<storage, read> gg_dy: array<f32>;
+@group(0) @binding(3) var<storage, read> gg_out: array<f32>;
+@group(0) @binding(4) var<storage, read_write> gg_gradDense: array<f32>;
+
+@compute @workgroup_size(64)
+fn gate_grad_rows(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let r = index1d(gid, nwg);
+  if (r >= params.rows) { return; }
+  let C = params.features;
+  let t = u32(gg_route[r]) / params.topK;
   var acc = 0.0;
-  for (var c = 0u; c < C; c++) { acc += cbg_dy[t * C + c] * cbg_outputs[(e * params.tokens + t) * C + c]; }
-  cbg_gradDense[i] = acc;
+  for (var c = 0u; c < C; c++) { acc += gg_dy[t * C + c] * gg_out[r * C + c]; }
+  gg_gradDense[t * params.experts + params.expert] = acc;
+}
+
+// scatter_add_rows: acc[t, c] += xe[r, c] (an expert's input gradient into dL/dx).
+@group(0) @binding(1) var<storage, read> sa_route: array<i32>;
+@group(0) @binding(2) var<storage, read> sa_rows: array<f32>;
+@group(0) @binding(3) var<storage, read_write> sa_acc: array<f32>;
+
+@compute @workgroup_size(64)
+fn scatter_add_rows(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = index1d(gid, nwg);
+  let C = params.features;
+  if (i >= params.rows * C) { return; }
+  let t = u32(sa_route[i / C]) / params.topK;
+  sa_acc[t * C + i % C] += sa_rows[i];
 }

@@ -20,11 +20,13 @@ const kernel = (entryPoint: string, bindings: KernelDef['bindings']): KernelDef<
 const routerForwardKernel = kernel('router_forward', ['read', 'read_write', 'read_write', 'read_write', 'read_write']);
 const expertStatsKernel = kernel('expert_stats', ['read', 'read', 'read_write', 'read_write']);
 const routerBackwardKernel = kernel('router_backward', ['read', 'read', 'read', 'read', 'read', 'read_write']);
-const combineForwardKernel = kernel('combine_forward', ['read', 'read', 'read_write']);
-const combineBackwardOutputsKernel = kernel('combine_backward_outputs', ['read', 'read', 'read_write']);
-const combineBackwardGatesKernel = kernel('combine_backward_gates', ['read', 'read', 'read_write']);
+const gatherRowsKernel = kernel('gather_rows', ['read', 'read', 'read_write']);
+const combineRowsKernel = kernel('combine_rows', ['read', 'read', 'read', 'read_write']);
+const combineRowsBackwardKernel = kernel('combine_rows_backward', ['read', 'read', 'read', 'read_write']);
+const gateGradRowsKernel = kernel('gate_grad_rows', ['read', 'read', 'read', 'read_write']);
+const scatterAddRowsKernel = kernel('scatter_add_rows', ['read', 'read', 'read_write']);
 
-const params = (s: MoeShape, auxCoef = 0) => ({ tokens: s.tokens, experts: s.experts, topK: s.topK, features: s.features, auxCoef });
+const params = (s: MoeShape, auxCoef = 0) => ({ tokens: s.tokens, experts: s.experts, topK: s.topK, features: s.features, auxCoef, rows: 0, expert: 0 });
 
 /** Rejects routings the kernels cannot run (more experts than expert_stats' workgroup, top_k outside 1..E). */
 export function checkMoeShape(s: MoeShape): void {
@@ -60,21 +62,36 @@ export async function moeRouterBackward(
   });
 }
 
-/** y [T, C] = Σ_e dense[:, e] · outputs[e] (outputs [E, T, C], every expert's output for every token). */
-export async function moeCombineForward(rt: GpuRuntime, s: MoeShape, dense: GpuTensor, outputs: GpuTensor, y: GpuTensor): Promise<void> {
-  const tc = s.tokens * s.features;
-  await rt.dispatch(combineForwardKernel, params(s), [dense.buffer, outputs.buffer, y.buffer], grid1d(tc, 64), {
-    flops: 2 * s.topK * tc, bytesRead: 4 * (s.experts * tc + s.tokens * s.experts), bytesWritten: 4 * tc,
-  });
+/** One expert's share of a routing: its `rows` routed tokens, route[r] = t·top_k + j (int32 [rows]). */
+export interface ExpertRoute {
+  expert: number;
+  rows: number;
+  route: GpuTensor;
 }
 
-/** dL/doutputs [E, T, C] = dense · dy, and dL/ddense [T, E] = Σ_c dy · outputs. */
-export async function moeCombineBackward(rt: GpuRuntime, s: MoeShape, dense: GpuTensor, outputs: GpuTensor, dy: GpuTensor, gradOutputs: GpuTensor, gradDense: GpuTensor): Promise<void> {
-  const tc = s.tokens * s.features;
-  await rt.dispatch(combineBackwardOutputsKernel, params(s), [dense.buffer, dy.buffer, gradOutputs.buffer], grid1d(s.experts * tc, 64), {
-    flops: s.experts * tc, bytesRead: 4 * (s.experts * tc + tc), bytesWritten: 4 * s.experts * tc,
-  });
-  await rt.dispatch(combineBackwardGatesKernel, params(s), [dy.buffer, outputs.buffer, gradDense.buffer], grid1d(s.tokens * s.experts, 64), {
-    flops: 2 * s.experts * tc, bytesRead: 4 * (s.experts * tc + s.experts * tc), bytesWritten: 4 * s.tokens * s.experts,
-  });
+const rowParams = (s: MoeShape, r: ExpertRoute) => ({ ...params(s), rows: r.rows, expert: r.expert });
+
+/** xe [rows, C]: the routed tokens' rows of x [T, C]. */
+export async function moeGatherRows(rt: GpuRuntime, s: MoeShape, r: ExpertRoute, x: GpuTensor, xe: GpuTensor): Promise<void> {
+  const n = r.rows * s.features;
+  await rt.dispatch(gatherRowsKernel, rowParams(s, r), [r.route.buffer, x.buffer, xe.buffer], grid1d(n, 64), { flops: 0, bytesRead: 4 * (n + r.rows), bytesWritten: 4 * n });
+}
+
+/** y[t] += gate · out[r] for each routed row (y [T, C], out [rows, C]). */
+export async function moeCombineRows(rt: GpuRuntime, s: MoeShape, r: ExpertRoute, gates: GpuTensor, out: GpuTensor, y: GpuTensor): Promise<void> {
+  const n = r.rows * s.features;
+  await rt.dispatch(combineRowsKernel, rowParams(s, r), [r.route.buffer, gates.buffer, out.buffer, y.buffer], grid1d(n, 64), { flops: 2 * n, bytesRead: 4 * (3 * n + 2 * r.rows), bytesWritten: 4 * n });
+}
+
+/** dL/dout [rows, C] = gate · dy[t], and dL/ddense[t, expert] = Σ_c dy[t, c] · out[r, c]. */
+export async function moeCombineRowsBackward(rt: GpuRuntime, s: MoeShape, r: ExpertRoute, gates: GpuTensor, out: GpuTensor, dy: GpuTensor, gradOut: GpuTensor, gradDense: GpuTensor): Promise<void> {
+  const n = r.rows * s.features;
+  await rt.dispatch(combineRowsBackwardKernel, rowParams(s, r), [r.route.buffer, gates.buffer, dy.buffer, gradOut.buffer], grid1d(n, 64), { flops: n, bytesRead: 4 * (n + 2 * r.rows), bytesWritten: 4 * n });
+  await rt.dispatch(gateGradRowsKernel, rowParams(s, r), [r.route.buffer, dy.buffer, out.buffer, gradDense.buffer], grid1d(r.rows, 64), { flops: 2 * n, bytesRead: 4 * (2 * n + r.rows), bytesWritten: 4 * r.rows });
+}
+
+/** acc[t] += rows[r] for each routed row (an expert's input gradient into dL/dx). */
+export async function moeScatterAddRows(rt: GpuRuntime, s: MoeShape, r: ExpertRoute, rows: GpuTensor, acc: GpuTensor): Promise<void> {
+  const n = r.rows * s.features;
+  await rt.dispatch(scatterAddRowsKernel, rowParams(s, r), [r.route.buffer, rows.buffer, acc.buffer], grid1d(n, 64), { flops: n, bytesRead: 4 * (3 * n + r.rows), bytesWritten: 4 * n });
 }

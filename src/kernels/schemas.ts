@@ -179,7 +179,7 @@ export const FakeQuantizeParams = d.struct({
   count: d.u32, channels: d.u32, inner: d.u32, quantMin: d.f32, quantMax: d.f32,
 });
 
-/** MoE router (softmax, top-k, renormalized gates, per-expert counts, load-balancing loss) and the gated combine (moe.wgsl). */
+/** MoE router (softmax, top-k, renormalized gates, per-expert counts, load-balancing loss) and the per-expert dispatch (moe.wgsl); `rows` and `expert` for the dispatch entries. */
 export const MoeParams = d.struct({
-  tokens: d.u32, experts: d.u32, topK: d.u32, features: d.u32, auxCoef: d.f32,
+  tokens: d.u32, experts: d.u32, topK: d.u32, features: d.u32, auxCoef: d.f32, rows: d.u32, expert: d.u32,
 });
