@@ -9,6 +9,7 @@ import { batchNormLab, groupNormLab, layerNormLab } from './norm.ts';
 import { avgPool2dLab, maxPool2dLab } from './pool.ts';
 import { gruLab, lstmLab, rnnLab } from './recurrent.ts';
 import { softmaxLab } from './softmax.ts';
+import { fakeQuantizePerChannelLab, fakeQuantizePerTensorLab } from './quantize.ts';
 import { vitPatchLab } from './vit.ts';
 import type { LabOp } from './types.ts';
 
@@ -21,6 +22,7 @@ export const LAB_OPS: Record<string, LabOp> = {
   gcn: gcnLab, gat: gatLab, sage: sageLab,
   softmax: softmaxLab, embedding: embeddingLab, scaled_dot_product_attention: sdpaLab,
   multi_head_attention: mhaLab, vit_patch_embedding: vitPatchLab,
+  fake_quantize_per_tensor_affine: fakeQuantizePerTensorLab, fake_quantize_per_channel_affine: fakeQuantizePerChannelLab,
 };
 
 export const LAB_GROUPS: { label: string; ops: string[] }[] = [
@@ -31,6 +33,7 @@ export const LAB_GROUPS: { label: string; ops: string[] }[] = [
   { label: 'Recurrent', ops: ['rnn', 'lstm', 'gru'] },
   { label: 'Graph', ops: ['gcn', 'gat', 'sage'] },
   { label: 'Attention & embeddings', ops: ['softmax', 'embedding', 'scaled_dot_product_attention', 'multi_head_attention', 'vit_patch_embedding'] },
+  { label: 'Quantization', ops: ['fake_quantize_per_tensor_affine', 'fake_quantize_per_channel_affine'] },
 ];
 
 export const DEFAULT_LAB_OP = 'conv2d';
