@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { InputError } from '../analysis/errors.ts';
-import { importOnnx, type OnnxImport } from '../analysis/onnx/onnx_import.ts';
 import { formatShape } from '../analysis/tensor.ts';
 import { loadFashionMnist } from '../data/files_node.ts';
 import { GpuRuntime } from '../kernels/runtime.ts';
 import { inferOnnx } from '../ops/onnx_infer.ts';
 import { parseTensor } from '../ops/spec.ts';
+import { loadOnnxModel } from './onnx_files.ts';
 import { writeStdout } from './run.ts';
 
 const INFER_USAGE = `usage: nnx infer MODEL.onnx --input FILE|fashion-mnist:N [--json]
@@ -14,17 +14,6 @@ Imports an ONNX model (as torch.onnx.export writes it) and runs it forward on th
   --input FILE             a tensor {"shape": [...], "data": [...]} ("dtype": "int64" for token ids)
   --input fashion-mnist:N  test image N of the shipped Fashion-MNIST subset, shape [1, 1, 28, 28]
   --json                   {"outputs": {name: tensor}, "adapter", "memory", "timings"}`;
-
-/** Reads an ONNX file into a ModelSpec with weights for the given input shape. */
-export function loadOnnxModel(path: string, input?: number[]): OnnxImport {
-  let bytes: Uint8Array;
-  try {
-    bytes = new Uint8Array(readFileSync(path));
-  } catch (error) {
-    throw new InputError(`cannot read "${path}": ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
-  }
-  return importOnnx(bytes, { input }, path);
-}
 
 function readInput(text: string): { shape: number[]; data: number[] | Float32Array | Int32Array } {
   const sample = /^fashion-mnist:(\d+)$/.exec(text);

@@ -7,6 +7,8 @@ commands:
   run SPEC.json [--trace] [--explain I,J,...]   run one op on the WebGPU adapter, print JSON
   trace SPEC.json|MODEL [--data FILE|NAME[:index]] [--explain LAYER:i,j,...] [--json]   one batch through every layer, forward and backward, all kept
   summary MODEL|SPEC.json [--input N,C,H,W] [--json]   per-layer params, MACs, FLOPs, memory
+  infer MODEL.onnx --input FILE|fashion-mnist:N [--json]   import an ONNX model and run it forward on the GPU
+  export SPEC.json|MODEL [--weights FILE] OUT.onnx   write a model and its weights as ONNX (opset 17)
   bench [--json] [--filter TEXT] [--cases FILE.json] [--runs N] [--trace] [--attention fused|unfused]   kernel timings and the adapter's roofline
   bench --model SPEC|ZOO [--train] [--batch N] [--json]   a whole model's forward pass or training step, per layer and kernel
   bench-peers [same options]   the same cases through @tensorflow/tfjs-backend-webgpu, ours/theirs
@@ -45,6 +47,14 @@ async function main(argv: string[]): Promise<number> {
     const { summaryCommand } = await import('./summary.ts');
     await summaryCommand(rest);
     return 0;
+  }
+  if (command === 'infer') {
+    const { inferCommand } = await import('./infer.ts');
+    return inferCommand(rest);
+  }
+  if (command === 'export') {
+    const { exportCommand } = await import('./export.ts');
+    return exportCommand(rest);
   }
   if (command === 'diagnose') {
     const { diagnoseCommand } = await import('./diagnose.ts');

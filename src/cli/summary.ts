@@ -7,6 +7,7 @@ import { formatParallelPlan, parseStrategy, planParallel, type ParallelOptions }
 import { getDeviceProfile, LOCAL_DEVICE_FILE, parseDeviceProfile, type DeviceProfile } from '../analysis/roofline.ts';
 import { buildSummary, formatSummaryTable } from '../analysis/summary.ts';
 import { ZOO, zooModel } from '../analysis/zoo/index.ts';
+import { isOnnxPath, loadOnnxModel } from './onnx_files.ts';
 import { printSummaryCommand } from './summary_print.ts';
 
 export const SUMMARY_USAGE = `usage: nnx summary MODEL|SPEC.json [options]
@@ -145,9 +146,10 @@ function readText(path: string): string {
   }
 }
 
-/** A zoo model by name, or a ModelSpec JSON file. */
-export function loadModel(model: string): ModelSpec {
+/** A zoo model by name, a ModelSpec JSON file, or an ONNX file imported for `input` (its full shape). */
+export function loadModel(model: string, input?: number[]): ModelSpec {
   if (ZOO[model]) return zooModel(model);
+  if (isOnnxPath(model)) return loadOnnxModel(model, input).spec;
   if (model === '-' || existsSync(model)) return parseModelSpec(readText(model), model === '-' ? 'stdin' : model);
   throw new InputError(`"${model}" is neither a zoo model (${Object.keys(ZOO).join(', ')}) nor a spec file that exists`);
 }
@@ -199,7 +201,7 @@ export async function summaryCommand(argv: string[]): Promise<void> {
     return;
   }
   if (!args.model) throw new InputError('summary needs a model name or a spec file (nnx summary --list; nnx summary --help)');
-  const spec = loadModel(args.model);
+  const spec = loadModel(args.model, args.input);
   if (args.spec) {
     console.log(JSON.stringify(spec, null, 2));
     return;

@@ -57,9 +57,8 @@ export interface PreparedTrace {
   named: { name: string; index: number } | null;
 }
 
-/** Loads the model (a spec or the zoo; ONNX is refused) and checks weights and data; throws InputError with the numbers. */
+/** Loads the model (a spec, the zoo or an ONNX file) and checks weights and data; throws InputError with the numbers. */
 export function prepareTrace(source: string, options: TraceOptions): PreparedTrace {
-  if (/\.onnx$/i.test(source)) throw new InputError(`trace: ONNX models are not read yet (a later issue); give a ModelSpec JSON or a zoo model, not ${source}`);
   const split = options.data === undefined ? null : splitDataIndex(options.data);
   const named = split && isNamedData(split.name) ? split : null;
   const spec = loadModel(source);

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { InputError } from '../analysis/errors.ts';
 import { formatCount, renderTable } from '../analysis/format.ts';
 import { memoryPlan } from '../analysis/memory.ts';
@@ -29,6 +29,7 @@ export const TRAIN_USAGE = `usage: nnx train SPEC.json|MODEL [options]
   --batch N         replace the batch dimension (seeded data, or the mini-batch of --data NAME)
   --seed S          seed of the initialization and the random data (default: the spec's, else 0)
   --print-every N   table rows every N steps (the last step always)
+  --save FILE       write the trained parameters and buffers as {state_dict name: {"shape", "data"}}
   --json            print {model, params, optimizer, steps[{step, loss, wall_ms, gpu_ms}], memory,
                     data?, evals?[{step, train_loss, test_loss, test_accuracy}]}`;
 
@@ -134,6 +135,8 @@ export interface TrainOptions {
   dataDir?: string;
   /** `--eval-every`: steps between test evaluations (named data only). */
   evalEvery?: number;
+  /** `--save`: where to write the trained state_dict as JSON. */
+  save?: string;
 }
 
 /** A training run checked and ready for the GPU: the spec sized to the data, the optimizer in effect, the weights parsed. */
@@ -145,6 +148,8 @@ export interface PreparedTraining {
   data: TrainData | null;
   /** A named data set and how its batches are laid out for the model. */
   dataset: { data: Dataset; layout: BatchLayout; evalEvery?: number } | null;
+  /** Where to write the trained state_dict, if anywhere. */
+  save?: string;
 }
 
 /** Everything that can be checked without a GPU: the data file, its shapes against the spec, the weights' values, the optimizer. */
@@ -169,7 +174,20 @@ export function prepareTraining(source: ModelSpec, options: TrainOptions): Prepa
   const optimizer = !options.optimizer || options.optimizer === fromSpec.type ? fromSpec : parseOptimizer(options.optimizer, '--optimizer');
   if (options.lr !== undefined) optimizer.lr = options.lr;
   const weights = Object.fromEntries(Object.entries(spec.weights ?? {}).map(([name, t]) => [name, parseTensor(`weights: ${name}`, t, 'float32')]));
-  return { spec, batch, optimizer, weights, data, dataset };
+  return { spec, batch, optimizer, weights, data, dataset, save: options.save };
+}
+
+/** Writes every parameter and buffer of the executor as {state_dict name: {shape, data}} JSON. */
+async function saveStateDict(ex: Executor, path: string): Promise<void> {
+  const shapes = new Map<string, number[]>();
+  for (const layer of ex.graph.layers) for (const t of [...layer.params, ...layer.buffers]) shapes.set(`${layer.name}.${t.name}`, t.shape);
+  const values = await ex.readParams();
+  const out = Object.fromEntries(Object.entries(values).map(([name, data]) => [name, { shape: shapes.get(name) ?? [data.length], data: Array.from(data) }]));
+  try {
+    writeFileSync(path, `${JSON.stringify(out)}\n`);
+  } catch (error) {
+    throw new InputError(`train: cannot write --save ${path}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+  }
 }
 
 /** Trains the prepared model for `steps` steps on the GPU and reports every step's loss and time. */
@@ -194,6 +212,7 @@ export async function runTraining(rt: GpuRuntime, run: PreparedTraining, steps: 
         evals.push({ step: r.step, train_loss: trainLoss, ...(await feeder.evaluate(ex)) });
       }
     }
+    if (run.save) await saveStateDict(ex, run.save);
     return {
       model: run.spec.name ?? 'model',
       params: ex.params.filter((p) => p.trainable).reduce((sum, p) => sum + numel(p.shape), 0),
@@ -262,6 +281,10 @@ export async function trainCommand(argv: string[]): Promise<number> {
     else if (a === '--seed') options.seed = num('--seed', argv[++i], true, 0);
     else if (a === '--print-every') printEvery = num('--print-every', argv[++i], true, 1);
     else if (a === '--eval-every') options.evalEvery = num('--eval-every', argv[++i], true, 1);
+    else if (a === '--save') {
+      options.save = argv[++i];
+      if (!options.save) throw new InputError('train: --save needs a file name');
+    }
     else if (a === '--data') {
       options.data = argv[++i];
       if (!options.data) throw new InputError(`train: --data needs a file or a data set (${DATA_NAMES})`);

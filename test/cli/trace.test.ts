@@ -55,9 +55,9 @@ describe('nnx trace', () => {
     expect(Math.abs(sum - out.explain.dot.output)).toBeLessThanOrEqual(2e-4 + 2e-3 * Math.abs(out.explain.dot.output));
   });
 
-  test('an ONNX model, a data file that does not fit the model and a sample index past the data are one-line errors before the GPU runs', () => {
+  test('a missing ONNX file, a data file that does not fit the model and a sample index past the data are one-line errors before the GPU runs', () => {
     expect(() => prepareTrace('lenet5', { data: 'fashion-mnist:3999', batch: 2 })).toThrow(/^trace: --data fashion-mnist:3999: samples 3999\.\.4000 are outside the training split \(4000 samples\)$/);
-    expect(() => prepareTrace('model.onnx', {})).toThrow(/^trace: ONNX models are not read yet \(a later issue\)/);
+    expect(() => prepareTrace('model.onnx', {})).toThrow(/^cannot read "model\.onnx": ENOENT/);
     const spec = write('cnn_only.json', CNN.spec);
     const data = write('bad_data.json', { ...CNN.data, inputs: { shape: [2, 3, 6, 6], data: new Array(216).fill(0) } });
     expect(() => prepareTrace(spec, { data })).toThrow(/--data inputs has shape \[2, 3, 6, 6\], the model's input is \[2, 3, 7, 7\]/);

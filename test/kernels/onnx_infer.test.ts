@@ -11,6 +11,9 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { exportOnnx } from '../../src/analysis/onnx/onnx_export.ts';
 import { importOnnx } from '../../src/analysis/onnx/onnx_import.ts';
+import type { ModelSpec } from '../../src/analysis/model_spec.ts';
+import { zooModel } from '../../src/analysis/zoo/index.ts';
+import { onnxFixtureWeights, readOnnxManifest } from '../../src/cli/peers_ort.ts';
 import { inferOnnx } from '../../src/ops/onnx_infer.ts';
 import { expectValuesClose, useGpu } from './gpu_harness.ts';
 
@@ -38,6 +41,33 @@ describe('nnx infer: PyTorch-exported ONNX on the GPU', () => {
       expect(run.output.shape).toEqual(c.output.shape);
       expectValuesClose(run.output.data, c.output, file);
       expect(rt.ledger.entries.filter((e) => e.destroyed === null).map((e) => `${e.owner}: ${e.label} ${e.bytes}`), 'live buffers after the run').toEqual([]);
+    });
+  }
+});
+
+describe('nnx export: our ONNX files in onnxruntime-web (CPU/wasm) and back through the importer', () => {
+  const gpu = useGpu();
+  const manifest = readOnnxManifest();
+  // fashion_cnn (residual blocks, BatchNorm) runs in ORT only: its convolutions on SwiftShader would cost ~30 s.
+  const models: [string, () => ModelSpec, boolean][] = [
+    ['small_cnn', () => manifest.models.small_cnn.spec as ModelSpec, true],
+    ['fashion_cnn', () => zooModel('fashion_cnn'), false],
+  ];
+  for (const [name, build, onGpu] of models) {
+    it(`${name} with PyTorch's weights: the exported file in ORT${onGpu ? ' and imported back on our GPU' : ''} equals PyTorch's output`, async () => {
+      const m = manifest.models[name];
+      const spec = { ...build(), input: m.input };
+      const bytes = exportOnnx(spec, onnxFixtureWeights(m));
+      const ort = await import('onnxruntime-web');
+      ort.env.wasm.numThreads = 1;
+      const session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'] });
+      const result = await session.run({ input: new ort.Tensor('float32', Float32Array.from(m.x), m.input) });
+      const expected = { shape: [...result.output.dims], data: m.torch_output };
+      expectValuesClose(result.output.data as Float32Array, expected, `${name} through onnxruntime-web`);
+      if (!onGpu) return;
+      const imported = importOnnx(bytes, {}, `${name}.onnx`);
+      const run = await inferOnnx(gpu(), imported, { shape: m.input, data: m.x });
+      expectValuesClose(run.output.data, expected, `${name} exported, imported and run on the GPU`);
     });
   }
 });

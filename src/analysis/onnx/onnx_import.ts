@@ -179,7 +179,8 @@ class Importer {
       return this.uniqueName(weightInput.slice(0, weightInput.lastIndexOf('.')));
     }
     const scope = scopeOf(node);
-    return this.uniqueName(scope || type.toLowerCase());
+    const base = scope && this.names.has(scope.replace(/\./g, '_')) ? `${scope}_${type.toLowerCase()}` : scope;
+    return this.uniqueName(base || type.toLowerCase());
   }
 
   layerInput(value: string, node: OnnxNode): string {
@@ -536,10 +537,10 @@ class Importer {
   /** Conv whose weight the exporter made (a folded BatchNorm): Conv2d(bias=False) + BatchNorm2d. */
   private convWithFoldedNorm(node: OnnxNode, layer: LayerSpec, w: ConstTensor, bias: ConstTensor | null): boolean {
     if (!this.namedInitializers || !node.inputs[1].startsWith('onnx::') || !bias) return false;
-    const name = layer.name as string;
-    const convId = this.uniqueName(`${name}_conv`);
+    const convId = layer.name as string;
+    const name = this.uniqueName(`${convId}_bn`);
     const c = w.shape[0];
-    this.layers.push({ ...layer, name: convId, bias: false, inputs: [this.layerInput(node.inputs[0], node)] });
+    this.layers.push({ ...layer, bias: false, inputs: [this.layerInput(node.inputs[0], node)] });
     this.weights[`${convId}.weight`] = { shape: w.shape, data: w.data };
     const eps = 1e-5;
     this.layers.push({ type: 'BatchNorm2d', name, num_features: c, eps, inputs: [convId] });
@@ -548,7 +549,7 @@ class Importer {
     this.weights[`${name}.running_mean`] = { shape: [c], data: new Array<number>(c).fill(0) };
     this.weights[`${name}.running_var`] = { shape: [c], data: new Array<number>(c).fill(1 - eps) };
     this.layerOf.set(node.outputs[0], name);
-    this.notes.push(`${name}: the exporter folded a BatchNorm into this Conv; restored as Conv2d(bias=False) + BatchNorm2d (identity statistics, the folded bias as its shift)`);
+    this.notes.push(`${convId}: the exporter folded a BatchNorm into this Conv; restored as Conv2d(bias=False) + BatchNorm2d ${name} (identity statistics, the folded bias as its shift)`);
     return true;
   }
 
