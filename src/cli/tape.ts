@@ -26,7 +26,7 @@ function formatTape(t: Tape): string {
   const lines = [`${t.model}: ${t.nodes.length} ops, ${formatCount(t.saved_bytes)} bytes saved for backward`, ''];
   lines.push(...renderTable([
     ['op', 'type', 'reads', 'output', 'saved for backward', 'bytes'],
-    ...t.nodes.map((n) => [n.id, n.op, n.inputs.join(', '), formatShape(n.output_shape), n.saved.map((s) => `${s.name} (${s.tensor})`).join(', ') || '-', formatCount(n.saved.reduce((a, s) => a + s.bytes, 0))]),
+    ...t.nodes.map((n) => [n.id, n.op, n.inputs.join(', '), formatShape(n.output_shape), n.saved.map((s) => (s.tensor === `${n.id}: ${s.name}` ? s.name : `${s.name} (${s.tensor})`)).join(', ') || '-', formatCount(n.saved.reduce((a, s) => a + s.bytes, 0))]),
   ], ['l', 'l', 'l', 'l', 'l', 'r']));
   lines.push('', 'backward (saved bytes still held after each op):');
   t.backward_order.forEach((id, k) => lines.push(`  ${k + 1}. ${id}  ${formatCount(savedBytesHeld(t, k + 1))}`));

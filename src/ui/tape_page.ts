@@ -36,7 +36,7 @@ const RESIDUAL_CNN: ModelSpec = {
     { type: 'Linear', name: 'fc', in_features: 196, out_features: 10 }],
 };
 
-const MODELS = ['residual_cnn', 'lenet5', 'fashion_cnn'];
+const MODELS = ['residual_cnn', 'lenet5', 'fashion_cnn', 'fashion_vit'];
 const DEFAULTS: Record<string, string> = { model: 'residual_cnn', sample: '0' };
 
 export type TapeState = 'idle' | 'running' | 'done' | 'error';
