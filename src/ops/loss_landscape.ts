@@ -63,13 +63,14 @@ export async function landscapeGrid(rt: GpuRuntime, ex: Executor, input: ArrayLi
   const previous = rt.owner;
   rt.owner = 'landscape';
   const held: GpuTensor[] = [];
+  const theta: GpuTensor[] = [];
   try {
     const upload = (label: string, shape: number[], data: Float32Array) => {
       const t = rt.tensor(label, shape, 'float32', data);
       held.push(t);
       return t;
     };
-    const theta = params.map((p) => upload(`${p.name} (θ)`, p.shape, p.data));
+    for (const p of params) theta.push(upload(`${p.name} (θ)`, p.shape, p.data));
     const dir1 = params.map((p, i) => upload(`${p.name} (d1)`, p.shape, d1[i]));
     const dir2 = params.map((p, i) => upload(`${p.name} (d2)`, p.shape, d2[i]));
     const loss: (number | null)[][] = [];
@@ -85,12 +86,13 @@ export async function landscapeGrid(rt: GpuRuntime, ex: Executor, input: ArrayLi
       onRow?.(a + 1, alphas.length);
     }
     const elapsed = performance.now() - started;
-    for (let i = 0; i < params.length; i++) rt.copy(theta[i].buffer, ex.params[i].tensor.buffer, 4 * numel(params[i].shape));
-    await rt.submit();
     const points = alphas.length * betas.length;
     const batch = ex.graph.input.shape[0];
     return { alphas, betas, loss, center_loss: center.loss, ms_per_point: elapsed / points, points, eval_batch: batch };
   } finally {
+    // θ goes back into the parameters even when a point failed.
+    theta.forEach((t, i) => rt.copy(t.buffer, ex.params[i].tensor.buffer, 4 * numel(params[i].shape)));
+    await rt.submit();
     rt.release(...held);
     rt.owner = previous;
   }
