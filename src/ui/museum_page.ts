@@ -81,7 +81,9 @@ export class NnxMuseumPage extends LitElement {
     .layer { font: 600 12px var(--_mono); }
     .msg { font: 11.5px/1.5 var(--_mono); overflow-wrap: anywhere; margin-top: 3px; }
     .healthy { border-left: 4px solid var(--_ok); background: #f0faf3; color: #145c36; border-radius: 6px; padding: 6px 9px; font-size: 12.5px; margin-bottom: 6px; }
-    table { font-size: 12px; border-collapse: collapse; margin-top: 6px; }
+    table { font-size: 12px; border-collapse: collapse; margin-top: 6px; width: auto; min-width: 420px; }
+    th { text-transform: none; letter-spacing: 0; }
+    .side table { width: 100%; min-width: 0; }
     td, th { padding: 2px 8px 2px 0; text-align: left; vertical-align: top; }
     td.num, th.num { text-align: right; font-family: var(--_mono); }
     .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(360px, 1fr)); gap: 12px; margin-top: 12px; }

@@ -44,6 +44,16 @@ export interface ExhibitDefinition {
   run(rt: GpuRuntime): Promise<MuseumExhibit>;
 }
 
+/** An exhibit whose two sides come from one runner, called with `fixed` false (broken), then true. */
+export function exhibitPair(name: string, title: string, description: string, side: (rt: GpuRuntime, fixed: boolean) => Promise<MuseumSide>): ExhibitDefinition {
+  return {
+    name, title,
+    async run(rt) {
+      return { exhibit: name, title, description, broken: await side(rt, false), fixed: await side(rt, true) };
+    },
+  };
+}
+
 /** One leaf layer's gradient flow, trimmed to the numbers a verdict quotes. */
 export interface FlowRow {
   name: string;
@@ -114,12 +124,12 @@ export interface SideRun {
  * Trains `spec` for `steps` steps with gradient-flow statistics, as `nnx diagnose` does (the
  * spec's `weights` are loaded first), judges every step with its rules and returns the museum
  * side: the verdicts, the loss by step, the first-to-last gradient ratio, the measured peak and
- * the layers `keep` selects (default: every layer with a weight). `keepAll` also reads back every
+ * the layers `keep` selects (default: every layer with a weight, and every ReLU, Sigmoid and Tanh). `keepAll` also reads back every
  * layer's output of the last step.
  */
 export async function diagnoseSide(
   rt: GpuRuntime, spec: ModelSpec, steps: number, options: ExecutorOptions = {},
-  keep: (l: LayerFlow) => boolean = (l) => mainWeight(l) !== undefined, keepAll = false,
+  keep: (l: LayerFlow) => boolean = (l) => mainWeight(l) !== undefined || l.dead_fraction !== undefined || l.saturated_fraction !== undefined, keepAll = false,
 ): Promise<SideRun> {
   const ex = await Executor.create(rt, spec, options);
   try {

@@ -9,7 +9,7 @@ import { analyzeModel } from '../../analysis/graph.ts';
 import type { LayerSpec, ModelSpec } from '../../analysis/model_spec.ts';
 import { buildSummary } from '../../analysis/summary.ts';
 import type { GpuRuntime } from '../../kernels/runtime.ts';
-import { diagnoseSide, type ExhibitDefinition, type MuseumSide, type MuseumVerdict } from './exhibit.ts';
+import { diagnoseSide, exhibitPair, type MuseumSide, type MuseumVerdict } from './exhibit.ts';
 
 /** The conv trunk of the GPU-sized model: [N, 3, 28, 28] → [N, 48, 7, 7]. */
 const TRUNK: LayerSpec[] = [
@@ -99,15 +99,6 @@ async function side(rt: GpuRuntime, globalPool: boolean): Promise<MuseumSide> {
   };
 }
 
-export const fcAfterConv: ExhibitDefinition = {
-  name: 'fc-after-conv',
-  title: 'Fully connected layer after conv features',
-  async run(rt) {
-    return {
-      exhibit: 'fc-after-conv', title: fcAfterConv.title,
-      description: 'Flattening a C×H×W feature map into a wide Linear gives that one layer most of the model: its weight grows with H·W. Global average pooling first makes the Linear read C features. Trained one step on the GPU at 48×7×7 → 256; VGG-16\'s 512×7×7 → 4096 and a 512×28×28 → 8192 variant (3.29 billion parameters) are analysed without allocating them.',
-      broken: await side(rt, false),
-      fixed: await side(rt, true),
-    };
-  },
-};
+export const fcAfterConv = exhibitPair('fc-after-conv', 'Fully connected layer after conv features',
+  'Flattening a C×H×W feature map into a wide Linear gives that one layer most of the model: its weight grows with H·W. Global average pooling first makes the Linear read C features. Trained one step on the GPU at 48×7×7 → 256; VGG-16\'s 512×7×7 → 4096 and a 512×28×28 → 8192 variant (3.29 billion parameters) are analysed without allocating them.',
+  side);

@@ -6,7 +6,7 @@
  */
 import type { LayerSpec, ModelSpec } from '../../analysis/model_spec.ts';
 import type { GpuRuntime } from '../../kernels/runtime.ts';
-import { diagnoseSide, type ExhibitDefinition, type MuseumSide, type MuseumVerdict } from './exhibit.ts';
+import { diagnoseSide, exhibitPair, type MuseumSide, type MuseumVerdict } from './exhibit.ts';
 
 /** Largest finite float16. */
 export const FLOAT16_MAX = 65504;
@@ -50,15 +50,6 @@ async function side(rt: GpuRuntime, normalized: boolean): Promise<MuseumSide> {
   return { spec, verdicts: [...overflow, ...run.verdicts], evidence: { ...run.evidence, float16_max: FLOAT16_MAX, float16_overflow_values: total, layers: rows } };
 }
 
-export const fp16Overflow: ExhibitDefinition = {
-  name: 'fp16-overflow',
-  title: 'Float16 overflow of activations',
-  async run(rt) {
-    return {
-      exhibit: 'fp16-overflow', title: fp16Overflow.title,
-      description: `float16 holds at most ${FLOAT16_MAX}. ${DEPTH} Linear + ReLU layers whose weights (N(0, 1)) multiply the signal by about 3.5 each reach it; float32 still holds the values, a float16 (mixed-precision) run would turn them into inf. LayerNorm after every Linear keeps each layer's output near unit scale.`,
-      broken: await side(rt, false),
-      fixed: await side(rt, true),
-    };
-  },
-};
+export const fp16Overflow = exhibitPair('fp16-overflow', 'Float16 overflow of activations',
+  `float16 holds at most ${FLOAT16_MAX}. ${DEPTH} Linear + ReLU layers whose weights (N(0, 1)) multiply the signal by about 3.5 each reach it; float32 still holds the values, a float16 (mixed-precision) run would turn them into inf. LayerNorm after every Linear keeps each layer's output near unit scale.`,
+  side);

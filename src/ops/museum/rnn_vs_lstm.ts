@@ -5,7 +5,7 @@
  */
 import type { ModelSpec } from '../../analysis/model_spec.ts';
 import type { GpuRuntime } from '../../kernels/runtime.ts';
-import { diagnoseSide, type ExhibitDefinition, type MuseumSide } from './exhibit.ts';
+import { diagnoseSide, exhibitPair, type MuseumSide } from './exhibit.ts';
 
 /** Time steps of the exhibit's sequences. */
 export const SEQUENCE_STEPS = 100;
@@ -41,15 +41,6 @@ async function side(rt: GpuRuntime, type: 'RNN' | 'LSTM'): Promise<MuseumSide> {
   return { ...s, evidence: { ...s.evidence, grad_h_first_to_last: h.length ? h[0] / h[h.length - 1] : null } };
 }
 
-export const rnnVsLstm: ExhibitDefinition = {
-  name: 'rnn-vs-lstm',
-  title: 'Plain RNN over 100 steps vs an LSTM',
-  async run(rt) {
-    return {
-      exhibit: 'rnn-vs-lstm', title: rnnVsLstm.title,
-      description: `The loss reads only the last of ${SEQUENCE_STEPS} steps. Backpropagation through time multiplies the plain RNN's gradient by its recurrent Jacobian at every step, so ‖∂L/∂h_t‖ decays geometrically towards t = 1; the LSTM's additive cell update, with the forget gate biased to remember (bias ${FORGET_BIAS}, f ≈ ${(1 / (1 + Math.exp(-FORGET_BIAS))).toFixed(2)}), carries it back to the first steps.`,
-      broken: await side(rt, 'RNN'),
-      fixed: await side(rt, 'LSTM'),
-    };
-  },
-};
+export const rnnVsLstm = exhibitPair('rnn-vs-lstm', 'Plain RNN over 100 steps vs an LSTM',
+  `The loss reads only the last of ${SEQUENCE_STEPS} steps. Backpropagation through time multiplies the plain RNN's gradient by its recurrent Jacobian at every step, so ‖∂L/∂h_t‖ decays geometrically towards t = 1; the LSTM's additive cell update, with the forget gate biased to remember (bias ${FORGET_BIAS}, f ≈ ${(1 / (1 + Math.exp(-FORGET_BIAS))).toFixed(2)}), carries it back to the first steps.`,
+  (rt, fixed) => side(rt, fixed ? 'LSTM' : 'RNN'));

@@ -7,7 +7,7 @@ import type { Tensor } from '../../analysis/tensor.ts';
 import { runNaiveSoftmax } from '../../kernels/softmax.ts';
 import type { GpuRuntime } from '../../kernels/runtime.ts';
 import { runSpec } from '../run.ts';
-import { jsonNumbers, type ExhibitDefinition, type MuseumSide, type MuseumVerdict } from './exhibit.ts';
+import { exhibitPair, jsonNumbers, type MuseumSide, type MuseumVerdict } from './exhibit.ts';
 
 /** ln(3.4028235e38): exp of anything larger is +inf in float32. */
 export const FLOAT32_EXP_LIMIT = Math.log(3.4028234663852886e38);
@@ -83,17 +83,9 @@ async function stableSide(rt: GpuRuntime, logits: Tensor, target: number[], refe
   };
 }
 
-export const naiveSoftmax: ExhibitDefinition = {
-  name: 'naive-softmax',
-  title: 'Naive float32 softmax and cross-entropy',
-  async run(rt) {
+export const naiveSoftmax = exhibitPair('naive-softmax', 'Naive float32 softmax and cross-entropy',
+  `exp(x) overflows float32 past x ≈ ${FLOAT32_EXP_LIMIT.toFixed(2)}, so exp(x) / Σ exp(x) becomes inf / inf = NaN and the loss −log(0) = inf. Subtracting the row maximum first (log-sum-exp) keeps every exponent ≤ 0. Logits of 4 rows × 7 classes scaled by 5, 50, 100 and 1000, on the GPU; float64 log-sum-exp is the reference.`,
+  (rt, fixed) => {
     const { logits, target } = museumLogits();
-    const reference = crossEntropyFloat64(logits, target);
-    return {
-      exhibit: 'naive-softmax', title: naiveSoftmax.title,
-      description: `exp(x) overflows float32 past x ≈ ${FLOAT32_EXP_LIMIT.toFixed(2)}, so exp(x) / Σ exp(x) becomes inf / inf = NaN and the loss −log(0) = inf. Subtracting the row maximum first (log-sum-exp) keeps every exponent ≤ 0. Logits of 4 rows × 7 classes scaled by 5, 50, 100 and 1000, on the GPU; float64 log-sum-exp is the reference.`,
-      broken: await naiveSide(rt, logits, target, reference),
-      fixed: await stableSide(rt, logits, target, reference),
-    };
-  },
-};
+    return (fixed ? stableSide : naiveSide)(rt, logits, target, crossEntropyFloat64(logits, target));
+  });

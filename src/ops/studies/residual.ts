@@ -54,6 +54,7 @@ export interface ResidualModelRun {
   /** ‖∂L/∂W‖ of the first weight layer over the last one's. */
   first_to_last: number;
   loss: number[];
+  /** Median wall time of a step (the residual model's last step, which reads every layer back, is left out). */
   step_ms: number;
   /** Residual models: the first, middle and last blocks. */
   jacobian?: BlockJacobian[];
@@ -118,9 +119,11 @@ async function trainOne(rt: GpuRuntime, ds: SampleDataset, spec: ModelSpec, opti
     let last = null;
     for (let k = 0; k < options.steps; k++) {
       feeder.beforeStep(ex, k === 0);
-      last = await ex.step(residual && k === options.steps - 1 ? { keep: 'all' } : {});
+      const keep = residual && k === options.steps - 1;
+      last = await ex.step(keep ? { keep: 'all' } : {});
       loss.push(last.loss);
-      times.push(last.wall_ms);
+      // The step that reads every layer back is not a training step's time.
+      if (!keep || options.steps === 1) times.push(last.wall_ms);
     }
     const weights = last!.layers.filter((l) => l.type === 'Linear');
     const layers = weights.map((l) => ({ name: l.name, grad_norm: l.params.find((p) => p.name === 'weight')!.grad_norm, grad_output_rms: l.grad?.rms ?? null }));
