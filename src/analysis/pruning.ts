@@ -105,41 +105,64 @@ function keepRows(t: NamedTensor, dim: number, drop: Set<number>, block = 1): Na
   return { shape, data };
 }
 
+/** Where one conv's channels go: the BatchNorm2d and channel-wise layers between, the layer that reads them, and the Flatten before a Linear reader. */
+export interface ChannelRoute {
+  conv: number;
+  followers: number[];
+  reader: number;
+  flatten: number | null;
+}
+
 /**
- * Removes round(sparsity · out_channels) filters (at most out_channels − 1) of every Conv2d whose
- * output another layer reads, the smallest L1 norms first (ties: the lower channel), with the
- * matching BatchNorm2d entries and the reader's input channels (Conv2d weight columns, or the
- * Linear's H·W columns per channel after a Flatten). The model must be a plain sequence of layers.
+ * The route of every Conv2d whose output another layer reads (a conv whose channels are the
+ * model's output is not pruned). Throws a one-line InputError naming the layer when the model is
+ * not a plain sequence or a conv's channels reach a layer that cannot lose input channels.
  */
-export function channelPrune(spec: ModelSpec, weights: Record<string, NamedTensor>, sparsity: number): { spec: ModelSpec; weights: Record<string, NamedTensor>; removed: RemovedChannels[] } {
-  checkSparsity(sparsity);
-  const graph = analyzeModel(spec);
-  const layers: LayerSpec[] = spec.layers.map((l) => ({ ...l }));
+export function channelRoutes(spec: ModelSpec): ChannelRoute[] {
+  const layers = spec.layers;
   const names = layers.map((l, i) => l.name ?? l.id ?? String(i));
   layers.forEach((l, i) => {
     if (l.inputs || l.type === 'Sequential' || l.type === 'Residual') throw new InputError(`prune --structured needs a plain sequence of layers; layer "${names[i]}" (${l.type}) ${l.inputs ? 'names its inputs' : 'is a container'}`);
   });
+  const routes: ChannelRoute[] = [];
+  layers.forEach((layer, i) => {
+    if (layer.type !== 'Conv2d') return;
+    if ((layer.groups ?? 1) !== 1) throw new InputError(`prune --structured: conv "${names[i]}" has groups ${layer.groups}; only groups 1 convs are pruned by channel`);
+    const followers: number[] = [];
+    let flatten: number | null = null;
+    for (let j = i + 1; j < layers.length; j++) {
+      const t = layers[j].type;
+      if (t === 'BatchNorm2d' || CHANNEL_WISE.includes(t)) followers.push(j);
+      else if (t === 'Flatten' && flatten === null) flatten = j;
+      else if ((t === 'Conv2d' && flatten === null) || (t === 'Linear' && flatten !== null)) {
+        if (t === 'Conv2d' && (layers[j].groups ?? 1) !== 1) throw new InputError(`prune --structured: conv "${names[j]}" reads "${names[i]}" with groups ${layers[j].groups}; only groups 1 readers are pruned`);
+        routes.push({ conv: i, followers, reader: j, flatten });
+        return;
+      } else throw new InputError(`prune --structured: the channels of conv "${names[i]}" reach layer "${names[j]}" (${t}), whose inputs cannot be pruned with them`);
+    }
+  });
+  return routes;
+}
+
+/**
+ * Removes round(sparsity · out_channels) filters (at most out_channels − 1) of every conv that
+ * `channelRoutes` finds, the smallest L1 norms first (ties: the lower channel), with the
+ * matching BatchNorm2d entries and the reader's input channels (Conv2d weight columns, or the
+ * Linear's H·W columns per channel after a Flatten).
+ */
+export function channelPrune(spec: ModelSpec, weights: Record<string, NamedTensor>, sparsity: number): { spec: ModelSpec; weights: Record<string, NamedTensor>; removed: RemovedChannels[] } {
+  checkSparsity(sparsity);
+  const routes = channelRoutes(spec);
+  const graph = analyzeModel(spec);
+  const layers: LayerSpec[] = spec.layers.map((l) => ({ ...l }));
+  const names = layers.map((l, i) => l.name ?? l.id ?? String(i));
   const out: Record<string, NamedTensor> = { ...weights };
   const need = (name: string) => {
     if (!out[name]) throw new InputError(`prune --structured: no weights for "${name}"`);
     return out[name];
   };
   const removed: RemovedChannels[] = [];
-  layers.forEach((layer, i) => {
-    if (layer.type !== 'Conv2d') return;
-    if ((layer.groups ?? 1) !== 1) throw new InputError(`prune --structured: conv "${names[i]}" has groups ${layer.groups}; only groups 1 convs are pruned by channel`);
-    const followers: number[] = [];
-    let reader = -1;
-    let flattenAt = -1;
-    for (let j = i + 1; j < layers.length; j++) {
-      const t = layers[j].type;
-      if (t === 'BatchNorm2d' || CHANNEL_WISE.includes(t)) followers.push(j);
-      else if (t === 'Flatten' && flattenAt < 0) flattenAt = j;
-      else if (t === 'Conv2d' && flattenAt < 0) { reader = j; break; }
-      else if (t === 'Linear' && flattenAt >= 0) { reader = j; break; }
-      else throw new InputError(`prune --structured: the channels of conv "${names[i]}" reach layer "${names[j]}" (${t}), whose inputs cannot be pruned with them`);
-    }
-    if (reader < 0) return;
+  for (const { conv: i, followers, reader, flatten } of routes) {
     const w = need(`${names[i]}.weight`);
     const outChannels = w.shape[0];
     const per = numel(w.shape.slice(1));
@@ -150,27 +173,27 @@ export function channelPrune(spec: ModelSpec, weights: Record<string, NamedTenso
     });
     const count = Math.min(outChannels - 1, Math.round(sparsity * outChannels));
     const drop = new Set(l1.map((v, o) => [v, o]).sort((a, b) => a[0] - b[0] || a[1] - b[1]).slice(0, count).map(([, o]) => o));
-    if (drop.size === 0) return;
+    if (drop.size === 0) continue;
     out[`${names[i]}.weight`] = keepRows(w, 0, drop);
     if (out[`${names[i]}.bias`]) out[`${names[i]}.bias`] = keepRows(out[`${names[i]}.bias`], 0, drop);
     layers[i] = { ...layers[i], out_channels: outChannels - drop.size };
-    for (const j of followers.filter((f) => layers[f].type === 'BatchNorm2d')) {
+    const norms = followers.filter((f) => layers[f].type === 'BatchNorm2d');
+    for (const j of norms) {
       layers[j] = { ...layers[j], num_features: outChannels - drop.size };
       for (const p of ['weight', 'bias', 'running_mean', 'running_var']) if (out[`${names[j]}.${p}`]) out[`${names[j]}.${p}`] = keepRows(out[`${names[j]}.${p}`], 0, drop);
     }
     const rw = need(`${names[reader]}.weight`);
-    if (layers[reader].type === 'Conv2d') {
-      if ((layers[reader].groups ?? 1) !== 1) throw new InputError(`prune --structured: conv "${names[reader]}" reads "${names[i]}" with groups ${layers[reader].groups}; only groups 1 readers are pruned`);
+    if (flatten === null) {
       out[`${names[reader]}.weight`] = keepRows(rw, 1, drop);
       layers[reader] = { ...layers[reader], in_channels: outChannels - drop.size };
     } else {
-      const spatial = numel(graph.layers.find((l) => l.name === names[flattenAt])!.inputShapes[0].slice(2));
+      const spatial = numel(graph.layers.find((l) => l.name === names[flatten])!.inputShapes[0].slice(2));
       if (rw.shape[1] !== outChannels * spatial) throw new InputError(`prune --structured: linear "${names[reader]}" has ${rw.shape[1]} inputs, the flattened conv output is ${outChannels}·${spatial}`);
       out[`${names[reader]}.weight`] = keepRows(rw, 1, drop, spatial);
       layers[reader] = { ...layers[reader], in_features: (outChannels - drop.size) * spatial };
     }
-    removed.push({ conv: names[i], out_channels: outChannels, removed: [...drop].sort((a, b) => a - b), l1_norms: l1, followers: [...followers.filter((f) => layers[f].type === 'BatchNorm2d'), reader].map((f) => names[f]) });
-  });
+    removed.push({ conv: names[i], out_channels: outChannels, removed: [...drop].sort((a, b) => a - b), l1_norms: l1, followers: [...norms, reader].map((f) => names[f]) });
+  }
   const smaller: ModelSpec = { ...spec, layers };
   delete smaller.weights;
   const check = analyzeModel(smaller);

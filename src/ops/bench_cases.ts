@@ -52,6 +52,7 @@ export const BUILTIN_CASES: BenchCase[] = [
   ...convBnRelu('resnet18 layer2 3×3 128→128 @28', [1, 128, 28, 28], [128, 128, 3, 3], { padding: 1 }),
   ...convBnRelu('resnet18 layer3 3×3 256→256 @14', [1, 256, 14, 14], [256, 256, 3, 3], { padding: 1 }),
   ...convBnRelu('fashion_cnn layer1 3×3 16→16 @28 batch 64', [64, 16, 28, 28], [16, 16, 3, 3], { padding: 1 }),
+  ...convBnRelu('resnet50 layer1.0 conv1 1×1 64→64 @56', [1, 64, 56, 56], [64, 64, 1, 1], {}),
   { name: 'max_pool2d 3×3/2 [1,64,112,112] +bwd', op: 'max_pool2d', attrs: { kernel_size: 3, stride: 2, padding: 1 }, shapes: { x: [1, 64, 112, 112] }, backward: true },
   { name: 'avg_pool2d 3×3/2 [1,64,112,112] +bwd', op: 'avg_pool2d', attrs: { kernel_size: 3, stride: 2, padding: 1 }, shapes: { x: [1, 64, 112, 112] }, backward: true },
   { name: 'linear 512×512×512 +bwd', op: 'linear', attrs: {}, shapes: { x: [512, 512], weight: [512, 512], bias: [512] }, backward: true },

@@ -5,7 +5,7 @@
  * set back to 0 after every optimizer step); structured pruning fine-tunes the smaller model.
  */
 import type { OptimizerObject, ModelSpec } from '../analysis/model_spec.ts';
-import { countSparsity, channelPrune, applyMask, magnitudeMasks, prunableWeights, type LayerSparsity, type NamedTensor, type RemovedChannels } from '../analysis/pruning.ts';
+import { countSparsity, channelPrune, channelRoutes, applyMask, magnitudeMasks, prunableWeights, type LayerSparsity, type NamedTensor, type RemovedChannels } from '../analysis/pruning.ts';
 import { buildSummary } from '../analysis/summary.ts';
 import type { Dataset } from '../data/dataset.ts';
 import { DataFeeder } from '../data/training.ts';
@@ -99,6 +99,7 @@ async function scoreAndFinetune(
 
 /** Trains `spec` densely on `ds`, then prunes and scores it at every sparsity. */
 export async function pruneStudy(rt: GpuRuntime, spec: ModelSpec, ds: Dataset, settings: PruneSettings, onProgress?: (line: string) => void): Promise<PruneReport> {
+  if (settings.structured) channelRoutes(spec);
   const cs: CompareSettings = { steps: settings.steps, batch: settings.batch, seed: settings.seed, evalEvery: settings.steps, optimizer: settings.optimizer, flowStats: false };
   let trained: Record<string, NamedTensor> = {};
   const dense = await runArchitecture(rt, { arch: spec.name ?? 'model', spec }, ds, cs, {
