@@ -33,7 +33,7 @@ const KIND_COLOR: Record<MuseumVerdictKind, string> = {
 
 /** Small study sizes for the browser's GPU. */
 const PAGE_RESIDUAL = { ...RESIDUAL_DEFAULTS, depths: [10, 20], steps: 2 };
-const PAGE_NORMS = { ...NORMS_DEFAULTS, batchSizes: [2, 8], steps: 5, test: 200 };
+const PAGE_NORMS = { ...NORMS_DEFAULTS, batchSizes: [2, 8], steps: 3, test: 100 };
 
 export type MuseumState = 'idle' | 'running' | 'done' | 'error';
 

@@ -2,7 +2,8 @@
  * The Museum page in headless Chromium (WebGPU on SwiftShader): the default exhibit (saturated
  * tanh) runs on load with a saturation verdict on the broken side, none on the fixed side, and
  * its charts; the naive-softmax exhibit shows inf where log-sum-exp matches float64 (computed
- * here); the residual study section charts ‖∂L/∂W‖ per layer. Screenshots go to test-results/;
+ * here); the residual study section charts ‖∂L/∂W‖ per layer; the normalization study section
+ * tables every norm at both batch sizes and the kernels' variance error. Screenshots go to test-results/;
  * the console stays clean.
  */
 import { join } from 'node:path';
@@ -75,4 +76,17 @@ describe('Museum page in headless Chromium', () => {
     await page.locator('[data-role="studies"]').screenshot({ path: join(RESULTS, 'museum-residual-study.png') });
     expect(consoleErrors).toEqual([]);
   }, 300_000);
+
+  it('normalization study section: every norm at batch 2 and 8, BatchNorm\'s gap, the variance error table', async () => {
+    const { page, consoleErrors } = browser();
+    await page.locator('[data-role="run-norms"]').click();
+    await page.locator('[data-role="norms-study"]').waitFor({ timeout: 380_000 });
+    const report = (await page.locator('nnx-museum-page').evaluate((el) => (el as NnxMuseumPage).norms))!;
+    expect(report.runs.map((r) => `${r.norm}@${r.batch}`)).toEqual(['batch_norm@2', 'layer_norm@2', 'group_norm@2', 'none@2', 'batch_norm@8', 'layer_norm@8', 'group_norm@8', 'none@8']);
+    expect(report.runs.filter((r) => r.train_eval_gap).length).toBe(2);
+    for (const v of report.variance_error) expect(v.variance_relative_error).toBeLessThan(1e-5);
+    expect(await page.locator('[data-role="norms-study"] tr').count()).toBe(9);
+    await page.locator('[data-role="studies"]').screenshot({ path: join(RESULTS, 'museum-norms-study.png') });
+    expect(consoleErrors).toEqual([]);
+  }, 400_000);
 });
