@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { designSmells, formatDesignSmells } from '../../src/analysis/design_smells.ts';
+import { summaryCommand } from '../../src/cli/summary.ts';
 import type { LayerSpec, ModelSpec } from '../../src/analysis/model_spec.ts';
 import { zooModel } from '../../src/analysis/zoo/index.ts';
 
@@ -78,5 +79,20 @@ describe('design smells', () => {
     const text = formatDesignSmells(designSmells(zooModel('vgg16')));
     expect(text.split('\n')[0]).toBe('Warnings (design smells):');
     expect(text).toContain('[linear_after_flatten] classifier.0 (Linear 25,088 → 4,096)');
+  });
+
+  it('nnx summary prints the block after the table and carries `warnings` in --json (none for ResNet-18)', async () => {
+    const out: string[] = [];
+    const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
+    try {
+      await summaryCommand(['vgg16']);
+      await summaryCommand(['vgg16', '--json']);
+      await summaryCommand(['resnet18', '--json']);
+    } finally {
+      log.mockRestore();
+    }
+    expect(out[0].split('\n').slice(-4)[0]).toBe('Warnings (design smells):');
+    expect(JSON.parse(out[1]).warnings.map((w: { kind: string }) => w.kind)).toEqual(['param_concentration', 'linear_after_flatten', 'deep_without_norm']);
+    expect(JSON.parse(out[2]).warnings).toEqual([]);
   });
 });
