@@ -13,6 +13,7 @@ import { DEVICE_PROFILES } from '../analysis/roofline.ts';
 import { buildSummary, type SummaryReport } from '../analysis/summary.ts';
 import { ZOO, zooModel } from '../analysis/zoo/index.ts';
 import { parseTorchPrint } from '../analysis/torch_print.ts';
+import { importOnnx } from '../analysis/onnx/onnx_import.ts';
 import './chart.ts';
 import { formatBytesLong, formatCount, formatShape } from './format.ts';
 import './summary_table.ts';
@@ -65,6 +66,22 @@ export class NnxModelInspector extends LitElement {
   @state() private p: Record<string, string> = { ...DEFAULTS };
   private cache: { key: string; report: SummaryReport | null; spec: ModelSpec | null; error: string | null } | null = null;
   @state() private printNote: { text: string; bad: boolean } | null = null;
+  @state() private onnxNote: { text: string; bad: boolean } | null = null;
+
+  /** Imports a picked .onnx file into the custom spec (its structure; the weights stay out of the page's URL). */
+  private async loadOnnx(file: File | undefined): Promise<void> {
+    if (!file) return;
+    try {
+      const imported = importOnnx(new Uint8Array(await file.arrayBuffer()), {}, file.name);
+      const spec = { ...imported.spec };
+      delete spec.weights;
+      const summary = `${file.name}: ${spec.layers.length} layers from ONNX opset ${imported.opset}, input ${JSON.stringify(spec.input)}`;
+      this.onnxNote = { text: [summary, ...imported.notes].join('; '), bad: false };
+      this.set('spec', JSON.stringify(spec, null, 1));
+    } catch (e) {
+      this.onnxNote = { text: e instanceof Error ? e.message : String(e), bad: true };
+    }
+  }
 
   /** Converts pasted print(model) text into the custom spec (with what could not be placed when it cannot). */
   private loadPrint(text: string): void {
@@ -126,6 +143,10 @@ export class NnxModelInspector extends LitElement {
             <textarea name="print" aria-label="print(model) text" spellcheck="false" placeholder="ResNet(&#10;  (conv1): Conv2d(3, 64, …)&#10;  …&#10;)"></textarea>
             <button data-role="load-print" @click=${(e: Event) => this.loadPrint(((e.target as HTMLElement).previousElementSibling as HTMLTextAreaElement).value)}>convert to ModelSpec</button>
             ${this.printNote ? html`<p class=${this.printNote.bad ? 'error' : 'note'} data-role="print-note">${this.printNote.text}</p>` : nothing}
+          </details>
+          <details data-role="onnx-import" ?open=${this.onnxNote !== null}><summary class="note">or import an .onnx file</summary>
+            <input type="file" name="onnx" accept=".onnx" aria-label="ONNX file" @change=${(e: Event) => this.loadOnnx((e.target as HTMLInputElement).files?.[0])} />
+            ${this.onnxNote ? html`<p class=${this.onnxNote.bad ? 'error' : 'note'} data-role="onnx-note">${this.onnxNote.text}</p>` : nothing}
           </details>`
         : html`<p class="note">Start your own from a zoo model: <button @click=${() => {
             const spec = this.analyze().spec;

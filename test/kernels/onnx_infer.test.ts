@@ -65,7 +65,7 @@ describe('nnx export: our ONNX files in onnxruntime-web (CPU/wasm) and back thro
       const expected = { shape: [...result.output.dims], data: m.torch_output };
       expectValuesClose(result.output.data as Float32Array, expected, `${name} through onnxruntime-web`);
       if (!onGpu) return;
-      const imported = importOnnx(bytes, {}, `${name}.onnx`);
+      const imported = importOnnx(bytes, { input: m.input }, `${name}.onnx`);
       const run = await inferOnnx(gpu(), imported, { shape: m.input, data: m.x });
       expectValuesClose(run.output.data, expected, `${name} exported, imported and run on the GPU`);
     });

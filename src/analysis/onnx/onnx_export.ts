@@ -131,6 +131,13 @@ class OnnxWriter {
   }
 }
 
+/** A Reshape target that keeps dim 0 (0 = copy, as torch writes a batch) when the layer keeps the batch size. */
+function batchFreeShape(node: LayerNode): number[] {
+  const out = [...node.outputShape];
+  if (out.length > 1 && node.inputShapes[0][0] === out[0]) out[0] = 0;
+  return out;
+}
+
 function pair(layer: LayerSpec, key: string, fallback: [number, number], min: number): [number, number] {
   return pairAttr('export', key, layer[key], fallback, min);
 }
@@ -185,10 +192,10 @@ function writeLeaf(w: OnnxWriter, layer: LayerSpec, ins: string[], path: string)
       const start = (layer.start_dim as number | undefined) ?? 1;
       const end = (layer.end_dim as number | undefined) ?? -1;
       if (start === 1 && (end === -1 || end === rank - 1)) return w.node('Flatten', [x], path, { axis: 1 });
-      return w.node('Reshape', [x, w.ints('shape', node.outputShape)], path);
+      return w.node('Reshape', [x, w.ints('shape', batchFreeShape(node))], path);
     }
     case 'Reshape':
-      return w.node('Reshape', [x, w.ints('shape', node.outputShape)], path);
+      return w.node('Reshape', [x, w.ints('shape', batchFreeShape(node))], path);
     case 'Permute':
       return w.node('Transpose', [x], path, { perm: (layer.dims as number[]).map((d) => (d < 0 ? d + rank : d)) });
     case 'MaxPool2d': case 'AvgPool2d': {
@@ -272,7 +279,8 @@ function writeLayer(w: OnnxWriter, layer: LayerSpec, ins: string[], path: string
 
 /**
  * Writes a ModelSpec and its weights (PyTorch state_dict names; `spec.weights` when `weights` is
- * omitted) as an ONNX model: input "input" with the spec's input shape, output "output".
+ * omitted) as an ONNX model: input "input" with the spec's input shape (dim 0 a symbolic batch
+ * unless the spec's batch_dim says otherwise), output "output".
  * Parameters without given values get PyTorch's default ranges from a fixed seed.
  */
 export function exportOnnx(spec: ModelSpec, weights?: WeightMap): Uint8Array {
@@ -284,8 +292,10 @@ export function exportOnnx(spec: ModelSpec, weights?: WeightMap): Uint8Array {
   if (!last || !last.output?.includes(output)) w.node('Identity', [output], 'output', {}, 'output');
   else last.output = ['output'];
   const elemType = graph.input.kind === 'int' ? ONNX_DTYPE.INT64 : ONNX_DTYPE.FLOAT;
+  // Dim 0 is a symbolic "batch" when the spec has a batch dimension there (the default).
+  const batched = (spec.batch_dim ?? 0) === 0 && graph.input.shape.length > 1;
   const info = (name: string, shape: number[], type: number): OnnxTypes.onnx.IValueInfoProto => ({
-    name, type: { tensorType: { elemType: type, shape: { dim: shape.map((d) => ({ dimValue: d })) } } },
+    name, type: { tensorType: { elemType: type, shape: { dim: shape.map((d, i) => (batched && i === 0 ? { dimParam: 'batch' } : { dimValue: d })) } } },
   });
   const model = onnx.ModelProto.create({
     irVersion: 8,
