@@ -34,7 +34,8 @@ export type QuantScheme = (typeof QUANT_SCHEMES)[number];
 const QUANTIZED_WEIGHT_LAYERS = new Set(['Conv2d', 'Linear']);
 
 export interface QuantizeOptions {
-  scheme: QuantScheme;
+  /** Each scheme runs after the same training, calibration and float32 pass. */
+  schemes: QuantScheme[];
   /** Training images the activation observers see (int8 schemes). */
   calibrate: number;
   /** Test images scored for accuracy (the first per-layer batch included). */
@@ -83,16 +84,21 @@ export interface QuantLayerRow {
   weights: TensorQuantization[];
 }
 
+/** One scheme's result: test accuracy against float32 and the per-layer rows. */
+export interface SchemeResult {
+  scheme: QuantScheme;
+  accuracy: { float32: number; quantized: number; drop: number };
+  layers: QuantLayerRow[];
+}
+
 /** What `nnx quantize --json` prints. */
 export interface QuantizeReport {
   model: string;
-  scheme: QuantScheme;
   data: { description: string; calibration_images: number; eval_images: number; per_layer_images: number };
   training: { steps: number; final_loss: number | null; wall_ms: number } | { weights: 'given' };
-  accuracy: { float32: number; quantized: number; drop: number };
   /** Bytes of every parameter and buffer stored per scheme (int8: codes plus a float32 scale and int32 zero point per tensor or channel). */
   size_bytes: Record<'fp32' | QuantScheme, number>;
-  layers: QuantLayerRow[];
+  schemes: SchemeResult[];
   wall_ms: number;
 }
 
@@ -183,7 +189,8 @@ function batchesOf(count: number, batch: number, repeat: boolean): Int32Array[] 
  */
 export async function quantizeModel(rt: GpuRuntime, source: ModelSpec, ds: SampleDataset, options: QuantizeOptions): Promise<QuantizeReport> {
   const started = performance.now();
-  const { scheme, batch } = options;
+  const { batch } = options;
+  if (options.schemes.length === 0) throw new InputError('quantize: no scheme given');
   const bins = options.bins ?? 32;
   if (options.calibrate > ds.train.count) throw new InputError(`quantize: --calibrate ${options.calibrate} is more than the ${ds.train.count} training images of ${ds.name}`);
   if (options.evalImages > ds.test.count) throw new InputError(`quantize: --eval ${options.evalImages} is more than the ${ds.test.count} test images of ${ds.name}`);
@@ -205,11 +212,11 @@ export async function quantizeModel(rt: GpuRuntime, source: ModelSpec, ds: Sampl
       }
       training = { steps: options.trainSteps, final_loss: finalLoss, wall_ms: performance.now() - trainStarted };
     }
-    const int8 = scheme === 'int8' || scheme === 'int8-per-channel';
+    const anyInt8 = options.schemes.some((scheme) => scheme.startsWith('int8'));
 
     // Calibration: every layer output of the float model on N training images feeds a MinMaxObserver.
     const observers = new Map<string, Observer>();
-    if (int8) {
+    if (anyInt8) {
       const observe: AfterLayerHook = async (layer, output) => {
         let o = observers.get(layer.path);
         if (!o) observers.set(layer.path, (o = new MinMaxObserver({ dtype: 'quint8', qscheme: 'per_tensor_affine' })));
@@ -225,8 +232,9 @@ export async function quantizeModel(rt: GpuRuntime, source: ModelSpec, ds: Sampl
 
     // Float32: accuracy on the test images, and every layer output of the first batch.
     const evalBatches = batchesOf(options.evalImages, batch, false);
-    const floatOutputs = new Map<string, { type: string; shape: number[]; data: Float32Array }>();
-    const record = (into: Map<string, { type: string; shape: number[]; data: Float32Array }>): AfterLayerHook => async (layer, output) => {
+    type LayerOutputs = Map<string, { type: string; shape: number[]; data: Float32Array }>;
+    const floatOutputs: LayerOutputs = new Map();
+    const record = (into: LayerOutputs): AfterLayerHook => async (layer, output) => {
       into.set(layer.path, { type: layer.type, shape: [...output.shape], data: await rt.readFloat(output) });
       return null;
     };
@@ -244,70 +252,78 @@ export async function quantizeModel(rt: GpuRuntime, source: ModelSpec, ds: Sampl
     };
     const floatAccuracy = await score((first) => (first ? record(floatOutputs) : undefined));
 
-    // Weights (and for the float formats every parameter and buffer) through the kernels on the GPU.
     const host = await ex.readParams();
     const layerOf = new Map(ex.params.map((p) => [p.name, p.layer]));
-    const weightRows = new Map<string, TensorQuantization[]>();
-    const tensors: { shape: number[]; quantized: boolean }[] = [];
-    for (const [name, data] of Object.entries(host)) {
+    const tensors = Object.entries(host).map(([name, data]) => {
       const param = ex.params.find((p) => p.name === name);
-      const shape = param ? param.shape : [data.length];
       const layer = layerOf.get(name) ?? name.slice(0, name.lastIndexOf('.'));
-      const quantized = !!param && param.local === 'weight' && QUANTIZED_WEIGHT_LAYERS.has(ex.layerSpec(layer)?.type ?? '');
-      tensors.push({ shape, quantized });
-      if (int8 && !quantized) continue;
-      let q: QParams | null = null;
-      if (int8) {
-        const observer = scheme === 'int8'
-          ? new MinMaxObserver({ dtype: 'qint8', qscheme: 'per_tensor_symmetric' })
-          : new PerChannelMinMaxObserver({ dtype: 'qint8', qscheme: 'per_channel_symmetric', ch_axis: 0 });
-        observer.observe({ shape, data });
-        q = observer.calculateQparams();
-      }
-      const x = rt.tensor(`quantize.${name}`, shape, 'float32', data);
-      const y = await quantizeOnGpu(rt, scheme, x, q);
-      const quantizedData = await rt.readFloat(y);
-      rt.release(x, y);
-      ex.setParam(name, quantizedData);
-      if (!param || param.local !== 'weight') continue;
-      const row: TensorQuantization = {
-        name, shape, scale: q?.scale ?? null, zero_point: q?.zero_point ?? null,
-        max_abs_error: errorStats(data, quantizedData).max_abs_error,
-        histogram: histogram(data, bins, clipRange(scheme, q)),
-      };
-      weightRows.set(layer, [...(weightRows.get(layer) ?? []), row]);
-    }
-
-    // Quantized: every layer output fake-quantized (or rounded) on the GPU before the next layer reads it.
-    const quantOutputs = new Map<string, { type: string; shape: number[]; data: Float32Array }>();
-    const quantizeAndRecord = (first: boolean): AfterLayerHook => async (layer, output) => {
-      const replaced = await quantizeOnGpu(rt, scheme, output, activationQparams.get(layer.path) ?? null);
-      if (first) await record(quantOutputs)(layer, replaced);
-      return replaced;
-    };
-    const quantAccuracy = await score(quantizeAndRecord);
-
-    const layers: QuantLayerRow[] = [...floatOutputs].map(([path, f]) => {
-      const q = quantOutputs.get(path)!;
-      const qparams = activationQparams.get(path) ?? null;
-      const error = errorStats(f.data, q.data);
-      return {
-        name: path, type: f.type, output_shape: f.shape, ...error,
-        activation: {
-          name: `${path} output`, shape: f.shape, scale: qparams?.scale ?? null, zero_point: qparams?.zero_point ?? null,
-          max_abs_error: error.max_abs_error,
-          histogram: histogram(f.data, bins, clipRange(scheme, qparams)),
-        },
-        weights: weightRows.get(path) ?? [],
-      };
+      const isWeight = !!param && param.local === 'weight';
+      return { name, data, layer, isWeight, shape: param ? param.shape : [data.length], quantized: isWeight && QUANTIZED_WEIGHT_LAYERS.has(ex.layerSpec(layer)?.type ?? '') };
     });
+
+    const schemes: SchemeResult[] = [];
+    for (const scheme of options.schemes) {
+      const int8 = scheme.startsWith('int8');
+      // Weights (and for the float formats every parameter and buffer) through the kernels on the GPU, from the float32 values.
+      const weightRows = new Map<string, TensorQuantization[]>();
+      for (const t of tensors) {
+        if (int8 && !t.quantized) {
+          ex.setParam(t.name, t.data);
+          continue;
+        }
+        let q: QParams | null = null;
+        if (int8) {
+          const observer = scheme === 'int8'
+            ? new MinMaxObserver({ dtype: 'qint8', qscheme: 'per_tensor_symmetric' })
+            : new PerChannelMinMaxObserver({ dtype: 'qint8', qscheme: 'per_channel_symmetric', ch_axis: 0 });
+          observer.observe({ shape: t.shape, data: t.data });
+          q = observer.calculateQparams();
+        }
+        const x = rt.tensor(`quantize.${t.name}`, t.shape, 'float32', t.data);
+        const y = await quantizeOnGpu(rt, scheme, x, q);
+        const quantizedData = await rt.readFloat(y);
+        rt.release(x, y);
+        ex.setParam(t.name, quantizedData);
+        if (!t.isWeight) continue;
+        const row: TensorQuantization = {
+          name: t.name, shape: t.shape, scale: q?.scale ?? null, zero_point: q?.zero_point ?? null,
+          max_abs_error: errorStats(t.data, quantizedData).max_abs_error,
+          histogram: histogram(t.data, bins, clipRange(scheme, q)),
+        };
+        weightRows.set(t.layer, [...(weightRows.get(t.layer) ?? []), row]);
+      }
+
+      // Quantized: every layer output fake-quantized (or rounded) on the GPU before the next layer reads it.
+      const quantOutputs: LayerOutputs = new Map();
+      const quantizeAndRecord = (first: boolean): AfterLayerHook => async (layer, output) => {
+        const replaced = await quantizeOnGpu(rt, scheme, output, int8 ? activationQparams.get(layer.path)! : null);
+        if (first) await record(quantOutputs)(layer, replaced);
+        return replaced;
+      };
+      const quantAccuracy = await score(quantizeAndRecord);
+
+      const layers: QuantLayerRow[] = [...floatOutputs].map(([path, f]) => {
+        const q = quantOutputs.get(path)!;
+        const qparams = int8 ? activationQparams.get(path)! : null;
+        const error = errorStats(f.data, q.data);
+        return {
+          name: path, type: f.type, output_shape: f.shape, ...error,
+          activation: {
+            name: `${path} output`, shape: f.shape, scale: qparams?.scale ?? null, zero_point: qparams?.zero_point ?? null,
+            max_abs_error: error.max_abs_error,
+            histogram: histogram(f.data, bins, clipRange(scheme, qparams)),
+          },
+          weights: weightRows.get(path) ?? [],
+        };
+      });
+      schemes.push({ scheme, accuracy: { float32: floatAccuracy, quantized: quantAccuracy, drop: floatAccuracy - quantAccuracy }, layers });
+    }
     return {
-      model: source.name ?? 'model', scheme,
-      data: { description: ds.description, calibration_images: int8 ? options.calibrate : 0, eval_images: options.evalImages, per_layer_images: batch },
+      model: source.name ?? 'model',
+      data: { description: ds.description, calibration_images: anyInt8 ? options.calibrate : 0, eval_images: options.evalImages, per_layer_images: batch },
       training,
-      accuracy: { float32: floatAccuracy, quantized: quantAccuracy, drop: floatAccuracy - quantAccuracy },
       size_bytes: sizes(tensors),
-      layers,
+      schemes,
       wall_ms: performance.now() - started,
     };
   } finally {

@@ -40,7 +40,7 @@ describe('nnx run rejects bad quantization specs with one clear line', () => {
 describe('nnx quantize rejects bad arguments with one clear line', () => {
   const cli = useInProcessNnx();
   const bad: [string, string[], RegExp][] = [
-    ['unknown scheme', ['fashion_cnn', '--scheme', 'int4'], /quantize: --scheme must be one of int8, int8-per-channel, fp16, bf16, got "int4"/],
+    ['unknown scheme', ['fashion_cnn', '--scheme', 'fp16,int4'], /quantize: --scheme must be one of int8, int8-per-channel, fp16, bf16 \(or several, comma separated\), got "int4"/],
     ['no scheme', ['fashion_cnn'], /quantize: --scheme is required/],
     ['calibration source other than fashion-mnist', ['fashion_cnn', '--scheme', 'int8', '--calibrate', 'cifar:10'], /--calibrate must be fashion-mnist:N, got "cifar:10"/],
     ['more calibration images than the split has', ['fashion_cnn', '--scheme', 'int8', '--calibrate', 'fashion-mnist:99999999'], /--calibrate 99999999 is more than the \d+ training images of fashion-mnist/],

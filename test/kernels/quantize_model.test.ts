@@ -29,23 +29,24 @@ beforeAll(() => {
   ds = loadNamedData('fashion-mnist') as SampleDataset;
 });
 
-async function run(scheme: QuantScheme) {
+async function run(schemes: QuantScheme[]) {
   const rt = gpu();
   const live = rt.ledger.liveBytes;
   const firstEntry = rt.ledger.entries.length;
-  const report = await quantizeModel(rt, tiny, ds, { scheme, calibrate: 20, evalImages: 24, trainSteps: 0, batch: 12 });
+  const report = await quantizeModel(rt, tiny, ds, { schemes, calibrate: 20, evalImages: 24, trainSteps: 0, batch: 12 });
   await rt.submit();
   const labels = new Set(rt.ledger.entries.slice(firstEntry).map((e) => e.label));
   return { report, labels, leaked: rt.ledger.liveBytes - live };
 }
 
 describe('nnx quantize on a tiny CNN', () => {
-  test('int8: every non-view layer, sizes by hand, symmetric qint8 weights, the kernel ran', async () => {
-    const { report, labels, leaked } = await run('int8');
-    expect(report.layers.map((l) => [l.name, l.type])).toEqual([['conv', 'Conv2d'], ['relu', 'ReLU'], ['fc', 'Linear']]);
+  test('int8 and int8-per-channel after one training: every non-view layer, sizes by hand, observer scales, the kernel ran', async () => {
+    const { report, labels, leaked } = await run(['int8', 'int8-per-channel']);
+    const [perTensor, perChannel] = report.schemes;
+    expect(perTensor.layers.map((l) => [l.name, l.type])).toEqual([['conv', 'Conv2d'], ['relu', 'ReLU'], ['fc', 'Linear']]);
     // conv 2·1·3·3 + 2, fc 338·10 + 10 = 3,410 values; int8 keeps the two weights as bytes plus 8 bytes of qparams each.
     expect(report.size_bytes).toEqual({ fp32: 13640, fp16: 6820, bf16: 6820, int8: 18 + 3380 + 16 + 4 * 12, 'int8-per-channel': 18 + 3380 + 8 * 12 + 4 * 12 });
-    for (const l of [report.layers[0], report.layers[2]]) {
+    for (const l of [perTensor.layers[0], perTensor.layers[2]]) {
       const [w] = l.weights;
       expect(w.zero_point).toEqual([0]);
       const maxAbs = Math.max(-w.histogram.min, w.histogram.max);
@@ -53,30 +54,30 @@ describe('nnx quantize on a tiny CNN', () => {
       // Half a step, plus float32 rounding of the largest weight (the clipped code 127.5 → 127).
       expect(w.max_abs_error).toBeLessThanOrEqual((w.scale![0] / 2) * (1 + 2 ** -14));
     }
-    const relu = report.layers[1].activation;
+    const relu = perTensor.layers[1].activation;
     expect(relu.zero_point).toEqual([0]);
     expect(relu.histogram.clip_min).toBe(0);
-    expect(report.accuracy.drop).toBeCloseTo(report.accuracy.float32 - report.accuracy.quantized, 12);
+    expect(perTensor.accuracy.drop).toBeCloseTo(perTensor.accuracy.float32 - perTensor.accuracy.quantized, 12);
     expect(report.data).toMatchObject({ calibration_images: 20, eval_images: 24, per_layer_images: 12 });
+    // Per channel starts again from the float32 weights: the same weight histograms, one scale per output channel.
+    expect(perChannel.accuracy.float32).toBe(perTensor.accuracy.float32);
+    const values = (h: { min: number; max: number; counts: number[] }) => [h.min, h.max, h.counts];
+    expect(values(perChannel.layers[2].weights[0].histogram)).toEqual(values(perTensor.layers[2].weights[0].histogram));
+    expect(perChannel.layers[0].weights[0].scale).toHaveLength(2);
+    expect(perChannel.layers[2].weights[0].scale).toHaveLength(10);
+    expect(perChannel.layers[2].weights[0].zero_point).toEqual(new Array(10).fill(0));
     expect(labels.has('quantize.q') && labels.has('fake_quantize.qparams')).toBe(true);
     expect(leaked).toBe(0);
   });
 
-  test('int8-per-channel: one scale per output channel', async () => {
-    const { report } = await run('int8-per-channel');
-    expect(report.layers[0].weights[0].scale).toHaveLength(2);
-    expect(report.layers[2].weights[0].scale).toHaveLength(10);
-    expect(report.layers[2].weights[0].zero_point).toEqual(new Array(10).fill(0));
-  });
-
   test('fp16: casts on the GPU, errors at float16 precision, no integer parameters', async () => {
-    const { report, labels, leaked } = await run('fp16');
+    const { report, labels, leaked } = await run(['fp16']);
     expect(labels.has('quantize.output') && !labels.has('quantize.q')).toBe(true);
-    for (const l of report.layers) {
+    for (const l of report.schemes[0].layers) {
       expect(l.activation.scale).toBeNull();
       expect(l.relative_rms_error).toBeLessThan(2e-3);
     }
-    expect(report.layers[0].weights[0].histogram.clip_max).toBe(65504);
+    expect(report.schemes[0].layers[0].weights[0].histogram.clip_max).toBe(65504);
     expect(leaked).toBe(0);
   });
 });
