@@ -22,7 +22,7 @@ interface OnnxCase {
   file: string;
   opset: number;
   params: number;
-  input: { shape: number[]; data: number[] };
+  input: { shape: number[]; data: number[]; dtype?: string };
   output: { shape: number[]; data: number[] };
 }
 
@@ -46,6 +46,20 @@ describe('nnx infer: PyTorch-exported ONNX on the GPU', () => {
 });
 
 describe('nnx export: our ONNX files in onnxruntime-web (CPU/wasm) and back through the importer', () => {
+  it('every PyTorch export, imported and written again by our exporter, runs in ORT with PyTorch\'s output', async () => {
+    const ort = await import('onnxruntime-web');
+    ort.env.wasm.numThreads = 1;
+    for (const c of CASES) {
+      const model = importOnnx(new Uint8Array(readFileSync(new URL(c.file, DIR))), { input: c.input.shape }, c.file);
+      const session = await ort.InferenceSession.create(exportOnnx(model.spec), { executionProviders: ['wasm'] });
+      const input = c.input.dtype
+        ? new ort.Tensor('int64', BigInt64Array.from(c.input.data.map((v) => BigInt(v))), c.input.shape)
+        : new ort.Tensor('float32', Float32Array.from(c.input.data), c.input.shape);
+      const result = await session.run({ input });
+      expectValuesClose(result.output.data as Float32Array, c.output, `${c.file} re-exported, in ORT`);
+    }
+  });
+
   const gpu = useGpu();
   const manifest = readOnnxManifest();
   // fashion_cnn (residual blocks, BatchNorm) runs in ORT only: its convolutions on SwiftShader would cost ~30 s.

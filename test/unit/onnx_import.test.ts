@@ -48,6 +48,8 @@ describe('ONNX import of PyTorch exports', () => {
       expect(graph.output.shape).toEqual(c.output.shape);
       expect(imported.spec.layers.map((l) => l.type)).toEqual(LAYERS[c.name]);
       expect(imported.outputName).toBe('y');
+      const again = importOnnx(exportOnnx(imported.spec), { input: c.input.shape }, 'again.onnx');
+      expect(analyzeModel(again.spec).layers.reduce((sum, l) => sum + l.paramCount, 0), 'exported and imported again').toBe(c.params);
     });
   }
 
@@ -110,7 +112,8 @@ describe('ONNX export', () => {
   }
 
   it('layers without a writer and weights of the wrong shape are one-line errors', () => {
-    expect(() => exportOnnx({ input: [5, 2, 3], layers: [{ type: 'LSTM', name: 'rnn', input_size: 3, hidden_size: 4 }] })).toThrow(/^export: layer "rnn" \(LSTM\) has no ONNX writer yet/);
+    expect(() => exportOnnx({ input: [5, 3], layers: [{ type: 'LSTM', name: 'rnn', input_size: 3, hidden_size: 4 }] })).toThrow(/^export: layer "rnn" \(LSTM\): only batched 3-D input is written$/);
+    expect(() => exportOnnx({ input: [2, 4], layers: [{ type: 'GroupNorm', name: 'gn', num_groups: 2, num_channels: 4 }] })).toThrow(/^export: layer "gn" \(GroupNorm\) has no ONNX writer yet/);
     const spec = { input: [1, 4], layers: [{ type: 'Linear', name: 'fc', in_features: 4, out_features: 2 }] };
     expect(() => exportOnnx(spec, { 'fc.weight': { shape: [4, 2], data: new Array(8).fill(0) } })).toThrow(/^export: weights "fc\.weight" has shape \[4, 2\], the model expects \[2, 4\]$/);
   });

@@ -4,7 +4,8 @@
  * BatchNormalization with the running statistics, LayerNormalization, pools, activations (GELU as
  * the Erf pattern), Flatten/Reshape/Transpose, Gather for Embedding and Select, ReduceMean,
  * Add/Mul/Concat/MatMul. Parameters are initializers named by their PyTorch state_dict names.
- * Recurrent layers and attention are not written yet: they give a one-line error naming the layer.
+ * Recurrent layers become ONNX LSTM/GRU/RNN nodes (gates reordered), self-attention the packed
+ * projection, per-head softmax(QKᵀ/√d)V and out_proj; a layer without a writer is a one-line error.
  */
 import onnxProto from 'onnx-proto';
 import type * as OnnxTypes from 'onnx-proto';
@@ -37,14 +38,15 @@ function int64Tensor(name: string, shape: number[], data: number[]): TensorProto
 }
 
 /** An attribute value: an int, a float (`{ f }`, so 1.0 stays a float), ints or a string. */
-type Attr = number | { f: number } | number[] | string;
+type Attr = number | { f: number } | number[] | string | string[];
 
 const float = (f: number): { f: number } => ({ f });
 
 function attribute(name: string, value: Attr): OnnxTypes.onnx.IAttributeProto {
   const T = onnx.AttributeProto.AttributeType;
   if (typeof value === 'string') return { name, type: T.STRING, s: new TextEncoder().encode(value) };
-  if (Array.isArray(value)) return { name, type: T.INTS, ints: value };
+  if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return { name, type: T.STRINGS, strings: (value as string[]).map((v) => new TextEncoder().encode(v)) };
+  if (Array.isArray(value)) return { name, type: T.INTS, ints: value as number[] };
   if (typeof value === 'object') return { name, type: T.FLOAT, f: value.f };
   return { name, type: T.INT, i: value };
 }
@@ -98,8 +100,8 @@ class OnnxWriter {
     return id;
   }
 
-  /** A parameter or buffer of a layer as an initializer named `path.local`, transposed when asked (2-D only). */
-  param(path: string, local: string, transpose = false): string {
+  /** A parameter's or buffer's values (given, else defaultValues) with its declared shape. */
+  values(path: string, local: string): { shape: number[]; data: ArrayLike<number> } {
     const node = this.byPath.get(path);
     const decl = [...(node?.params ?? []), ...(node?.buffers ?? [])].find((p) => p.name === local);
     if (!decl) throw new InputError(`export: layer "${path}" has no parameter "${local}"`);
@@ -108,20 +110,23 @@ class OnnxWriter {
     if (given && (given.shape.length !== decl.shape.length || given.shape.some((s, i) => s !== decl.shape[i]))) {
       throw new InputError(`export: weights "${full}" has shape [${given.shape.join(', ')}], the model expects [${decl.shape.join(', ')}]`);
     }
-    let data: ArrayLike<number> = given ? given.data : defaultValues(local, decl.shape, this.seed);
-    let shape = decl.shape;
-    if (data.length !== numel(shape)) throw new InputError(`export: weights "${full}" has ${data.length} values for shape [${shape.join(', ')}]`);
-    let name = full;
-    if (transpose) {
-      const [r, c] = shape;
-      const t = new Array<number>(r * c);
-      for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) t[j * r + i] = data[i * c + j];
-      data = t;
-      shape = [c, r];
-      name = this.fresh(`onnx::MatMul_${full}`);
+    const data = given ? given.data : defaultValues(local, decl.shape, this.seed);
+    if (data.length !== numel(decl.shape)) throw new InputError(`export: weights "${full}" has ${data.length} values for shape [${decl.shape.join(', ')}]`);
+    return { shape: decl.shape, data };
+  }
+
+  /** A parameter or buffer of a layer as an initializer named `path.local`, transposed when asked (2-D only). */
+  param(path: string, local: string, transpose = false): string {
+    const { shape, data } = this.values(path, local);
+    const full = path ? `${path}.${local}` : local;
+    if (!transpose) {
+      this.initializers.push(floatTensor(full, shape, data));
+      return full;
     }
-    this.initializers.push(floatTensor(name, shape, data));
-    return name;
+    const [r, c] = shape;
+    const t = new Array<number>(r * c);
+    for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) t[j * r + i] = data[i * c + j];
+    return this.floats(`onnx::MatMul_${full}`, t, [c, r]);
   }
 
   layerNode(path: string): LayerNode {
@@ -140,6 +145,76 @@ function batchFreeShape(node: LayerNode): number[] {
 
 function pair(layer: LayerSpec, key: string, fallback: [number, number], min: number): [number, number] {
   return pairAttr('export', key, layer[key], fallback, min);
+}
+
+/** PyTorch gate blocks → ONNX's order: LSTM i,f,g,o → i,o,f,c; GRU r,z,n → z,r,h. */
+const ONNX_GATES: Record<string, number[]> = { LSTM: [0, 3, 1, 2], GRU: [1, 0, 2], RNN: [0] };
+
+function gateRows(t: { data: ArrayLike<number> }, cell: string, hidden: number, width: number, offset = 0): number[] {
+  const out: number[] = [];
+  for (const g of ONNX_GATES[cell]) {
+    for (let i = (offset + g * hidden) * width; i < (offset + (g + 1) * hidden) * width; i++) out.push(t.data[i]);
+  }
+  return out;
+}
+
+/** nn.RNN/LSTM/GRU as one ONNX node per layer (zero initial states), Y reshaped to [T, N, D·H] as torch does. */
+function writeRecurrent(w: OnnxWriter, layer: LayerSpec, x: string, path: string, node: LayerNode): string {
+  const cell = layer.type;
+  const hidden = layer.hidden_size as number;
+  const layers = (layer.num_layers as number | undefined) ?? 1;
+  const dirs = layer.bidirectional ? 2 : 1;
+  const gates = { LSTM: 4, GRU: 3, RNN: 1 }[cell]!;
+  if (node.inputShapes[0].length !== 3) throw new InputError(`export: layer "${path}" (${cell}): only batched 3-D input is written`);
+  if (((layer.proj_size as number | undefined) ?? 0) > 0) throw new InputError(`export: layer "${path}" (LSTM): proj_size is not written`);
+  const hasBias = layer.bias !== false;
+  let y = layer.batch_first ? w.node('Transpose', [x], path, { perm: [1, 0, 2] }) : x;
+  for (let k = 0; k < layers; k++) {
+    const width = k === 0 ? (layer.input_size as number) : dirs * hidden;
+    const wData: number[] = [];
+    const rData: number[] = [];
+    const bData: number[] = [];
+    for (let d = 0; d < dirs; d++) {
+      const sfx = `l${k}${d === 1 ? '_reverse' : ''}`;
+      wData.push(...gateRows(w.values(path, `weight_ih_${sfx}`), cell, hidden, width));
+      rData.push(...gateRows(w.values(path, `weight_hh_${sfx}`), cell, hidden, hidden));
+      if (hasBias) bData.push(...gateRows(w.values(path, `bias_ih_${sfx}`), cell, hidden, 1), ...gateRows(w.values(path, `bias_hh_${sfx}`), cell, hidden, 1));
+    }
+    const inputs = [y, w.floats(`${path}.W_l${k}`, wData, [dirs, gates * hidden, width]), w.floats(`${path}.R_l${k}`, rData, [dirs, gates * hidden, hidden])];
+    if (hasBias) inputs.push(w.floats(`${path}.B_l${k}`, bData, [dirs, 2 * gates * hidden]));
+    const attrs: Record<string, Attr | undefined> = { hidden_size: hidden, direction: dirs === 2 ? 'bidirectional' : 'forward' };
+    if (cell === 'GRU') attrs.linear_before_reset = 1;
+    if (cell === 'RNN' && layer.nonlinearity === 'relu') attrs.activations = dirs === 2 ? ['Relu', 'Relu'] : ['Relu'];
+    const out = w.node(cell, inputs, path, attrs);
+    y = dirs === 1
+      ? w.node('Squeeze', [out, w.ints('axes', [1])], path)
+      : w.node('Reshape', [w.node('Transpose', [out], path, { perm: [0, 2, 1, 3] }), w.ints('shape', [0, 0, -1])], path);
+  }
+  return layer.batch_first ? w.node('Transpose', [y], path, { perm: [1, 0, 2] }) : y;
+}
+
+/** Self-attention as F.multi_head_attention_forward computes it: packed projection, per-head softmax(QKᵀ/√d)V, out_proj. */
+function writeAttention(w: OnnxWriter, layer: LayerSpec, ins: string[], path: string, node: LayerNode): string {
+  const e = layer.embed_dim as number;
+  const heads = layer.num_heads as number;
+  const d = e / heads;
+  const unsupported = ['add_bias_kv', 'add_zero_attn'].filter((k) => layer[k]);
+  if (ins.length !== 1 || node.inputShapes[0].length !== 3 || unsupported.length || node.params.some((p) => p.name === 'q_proj_weight')) {
+    throw new InputError(`export: layer "${path}" (MultiheadAttention): only batched self-attention with a packed projection is written`);
+  }
+  const hasBias = node.params.some((p) => p.name === 'in_proj_bias');
+  let x = layer.batch_first ? w.node('Transpose', [ins[0]], path, { perm: [1, 0, 2] }) : ins[0];
+  let qkv = w.node('MatMul', [x, w.param(path, 'in_proj_weight', true)], path);
+  if (hasBias) qkv = w.node('Add', [w.param(path, 'in_proj_bias'), qkv], path);
+  const split = w.node('Transpose', [w.node('Reshape', [qkv, w.ints('shape', [0, 0, 3, heads, d])], path)], path, { perm: [2, 1, 3, 0, 4] });
+  const part = (i: number) => w.node('Gather', [split, w.ints('index', [i], [])], path, { axis: 0 });
+  const q = w.node('Mul', [part(0), w.floats('scale', [1 / Math.sqrt(d)], [])], path);
+  const scores = w.node('MatMul', [q, w.node('Transpose', [part(1)], path, { perm: [0, 1, 3, 2] })], path);
+  const mixed = w.node('MatMul', [w.node('Softmax', [scores], path, { axis: -1 }), part(2)], path);
+  const merged = w.node('Reshape', [w.node('Transpose', [mixed], path, { perm: [2, 0, 1, 3] }), w.ints('shape', [0, 0, e])], path);
+  x = w.node('MatMul', [merged, w.param(path, 'out_proj.weight', true)], path);
+  if (hasBias) x = w.node('Add', [w.param(path, 'out_proj.bias'), x], path);
+  return layer.batch_first ? w.node('Transpose', [x], path, { perm: [1, 0, 2] }) : x;
 }
 
 /** Writes one leaf layer; returns its output value name. */
@@ -239,8 +314,12 @@ function writeLeaf(w: OnnxWriter, layer: LayerSpec, ins: string[], path: string)
       return ins.slice(1).reduce((acc, other) => w.node(t, [acc, other], path), x);
     case 'Concat':
       return w.node('Concat', ins, path, { axis: (layer.dim as number | undefined) ?? 0 });
+    case 'LSTM': case 'GRU': case 'RNN':
+      return writeRecurrent(w, layer, x, path, node);
+    case 'MultiheadAttention':
+      return writeAttention(w, layer, ins, path, node);
     default:
-      throw new InputError(`export: layer "${path}" (${t}) has no ONNX writer yet (written: Conv2d, ConvTranspose2d, Linear, activations, pools, norms, Embedding, shape layers, Add, Mul, MatMul, Concat)`);
+      throw new InputError(`export: layer "${path}" (${t}) has no ONNX writer yet (written: Conv2d, ConvTranspose2d, Linear, activations, pools, norms, Embedding, shape layers, Add, Mul, MatMul, Concat, RNN/LSTM/GRU, MultiheadAttention)`);
   }
 }
 
