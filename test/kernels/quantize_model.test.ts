@@ -4,7 +4,11 @@
  * quantized pass really ran the fake-quant and cast kernels on the GPU (their buffers in the ledger)
  * and gave every buffer back.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
+import { readWeights } from '../../src/cli/quantize.ts';
 import type { ModelSpec } from '../../src/analysis/model_spec.ts';
 import type { SampleDataset } from '../../src/data/dataset.ts';
 import { loadNamedData } from '../../src/data/files_node.ts';
@@ -79,5 +83,20 @@ describe('nnx quantize on a tiny CNN', () => {
     }
     expect(report.schemes[0].layers[0].weights[0].histogram.clip_max).toBe(65504);
     expect(leaked).toBe(0);
+  });
+
+  test('--weights: a state_dict file is loaded instead of training; zero weights and a one-hot fc bias predict class 7 for every image', async () => {
+    const zeros = (shape: number[]) => ({ shape, data: new Array(shape.reduce((a, b) => a * b, 1)).fill(0) });
+    const file = join(mkdtempSync(join(tmpdir(), 'nnx-quantize-')), 'weights.json');
+    writeFileSync(file, JSON.stringify({
+      'conv.weight': zeros([2, 1, 3, 3]), 'conv.bias': zeros([2]), 'fc.weight': zeros([10, 338]),
+      'fc.bias': { shape: [10], data: Array.from({ length: 10 }, (_, k) => (k === 7 ? 1 : 0)) },
+    }));
+    const rt = gpu();
+    const report = await quantizeModel(rt, tiny, ds, { schemes: ['int8', 'bf16'], calibrate: 12, evalImages: 24, trainSteps: 5, batch: 12, weights: readWeights(file) });
+    expect(report.training).toEqual({ weights: 'given' });
+    const sevens = Array.from(ds.test.targets.subarray(0, 24)).filter((y) => y === 7).length / 24;
+    expect(sevens).toBeGreaterThan(0);
+    for (const s of report.schemes) expect([s.scheme, s.accuracy.float32, s.accuracy.quantized]).toEqual([s.scheme, sevens, sevens]);
   });
 });
