@@ -1,11 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { InputError } from '../analysis/errors.ts';
+import { decodeOnnx } from '../analysis/onnx/onnx_graph.ts';
+import { importOnnxGraph } from '../analysis/onnx/onnx_import.ts';
 import { formatShape } from '../analysis/tensor.ts';
 import { loadFashionMnist } from '../data/files_node.ts';
 import { GpuRuntime } from '../kernels/runtime.ts';
 import { inferOnnx } from '../ops/onnx_infer.ts';
 import { parseTensor } from '../ops/spec.ts';
-import { loadOnnxModel } from './onnx_files.ts';
+import { readOnnxFile } from './onnx_files.ts';
 import { writeStdout } from './run.ts';
 
 const INFER_USAGE = `usage: nnx infer MODEL.onnx --input FILE|fashion-mnist:N [--json]
@@ -15,13 +17,19 @@ Imports an ONNX model (as torch.onnx.export writes it) and runs it forward on th
   --input fashion-mnist:N  test image N of the shipped Fashion-MNIST subset, shape [1, 1, 28, 28]
   --json                   {"outputs": {name: tensor}, "adapter", "memory", "timings"}`;
 
-function readInput(text: string): { shape: number[]; data: number[] | Float32Array | Int32Array } {
+/**
+ * The input tensor: a JSON file, or a Fashion-MNIST test image laid out as the model's input
+ * wants it ([1, 1, 28, 28], or [1, 784] and the like when the model's other dims hold 784 values).
+ */
+function readInput(text: string, modelDims: (number | null)[] | null): { shape: number[]; data: number[] | Float32Array | Int32Array } {
   const sample = /^fashion-mnist:(\d+)$/.exec(text);
   if (sample) {
     const test = loadFashionMnist().test;
     const i = Number(sample[1]);
     if (i >= test.count) throw new InputError(`infer: --input fashion-mnist:${i} is past the ${test.count} test images`);
-    return { shape: [1, 1, 28, 28], data: test.inputs.subarray(i * 784, (i + 1) * 784) };
+    const rest = modelDims?.slice(1) ?? [];
+    const flat = rest.length > 0 && rest.every((d) => d !== null) && rest.reduce((a, d) => a! * d!, 1) === 784;
+    return { shape: flat ? [1, ...(rest as number[])] : [1, 1, 28, 28], data: test.inputs.subarray(i * 784, (i + 1) * 784) };
   }
   let value: unknown;
   try {
@@ -55,8 +63,10 @@ export async function inferCommand(argv: string[]): Promise<number> {
   }
   if (!model) throw new InputError('infer: missing MODEL.onnx (nnx infer --help)');
   if (!inputArg) throw new InputError('infer: missing --input FILE|fashion-mnist:N');
-  const input = readInput(inputArg);
-  const imported = loadOnnxModel(model, input.shape);
+  const bytes = readOnnxFile(model);
+  const graph = decodeOnnx(bytes, model);
+  const input = readInput(inputArg, graph.inputs[0]?.dims ?? null);
+  const imported = importOnnxGraph(graph, { input: input.shape }, model);
   const rt = await GpuRuntime.create();
   try {
     const run = await inferOnnx(rt, imported, input);

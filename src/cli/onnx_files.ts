@@ -7,13 +7,16 @@ export function isOnnxPath(path: string): boolean {
   return /\.onnx$/i.test(path);
 }
 
-/** Reads an ONNX file into a ModelSpec with weights for the given input shape (symbolic dims default to 1). */
-export function loadOnnxModel(path: string, input?: number[]): OnnxImport {
-  let bytes: Uint8Array;
+/** The bytes of an ONNX file, with a one-line error when it cannot be read. */
+export function readOnnxFile(path: string): Uint8Array {
   try {
-    bytes = new Uint8Array(readFileSync(path));
+    return new Uint8Array(readFileSync(path));
   } catch (error) {
     throw new InputError(`cannot read "${path}": ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
   }
-  return importOnnx(bytes, { input }, path);
+}
+
+/** Reads an ONNX file into a ModelSpec with weights for the given input shape (symbolic dims default to 1). */
+export function loadOnnxModel(path: string, input?: number[]): OnnxImport {
+  return importOnnx(readOnnxFile(path), { input }, path);
 }
