@@ -47,6 +47,8 @@ describe('Layer Lab fake quantization in headless Chromium', () => {
     expect(await role('recomputed')).toBe(ref.output.data[flatIndex]);
     expect(await role('output')).toBe(ref.output.data[flatIndex]);
     expect(await role('q')).toBe(ref.q.data[flatIndex]);
+    expect(await page.locator('[data-role="histogram"] rect').count()).toBe(48);
+    expect(await page.locator('[data-role="histogram"] line').count()).toBe(op === 'fake_quantize_per_tensor_affine' ? 2 : 6);
     await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: join(RESULTS, `layer-lab-fake-quantize-${label.replace(' ', '-')}.png`), fullPage: true });
     expect(consoleErrors).toEqual([]);

@@ -4,7 +4,8 @@
  * form) from the input itself, optionally from a shrunk range so that the outer values clip. Shows
  * the input, the output, the integer codes, the in-range mask and the error x_q − x.
  */
-import { html } from 'lit';
+import { html, svg } from 'lit';
+import { histogram } from '../../analysis/quant_stats.ts';
 import { MinMaxObserver, PerChannelMinMaxObserver, type QParams, type QScheme, type QuantDtype } from '../../analysis/quant_observers.ts';
 import { roundHalfEven } from '../../analysis/reference/quantize.ts';
 import { numel } from '../../analysis/tensor.ts';
@@ -13,7 +14,7 @@ import { formatCount, formatFloat32, formatIndex, formatShape } from '../format.
 import { MAX_ELEMENTS } from './conv2d.ts';
 import { at, checkInts, figures, GRAD_ROW, gradValues, int, invalid, SEED_ROW } from './common.ts';
 import { checkInput, inputRows, makeInput, stream, uniform } from './data.ts';
-import { num, type LabConfig, type LabOp, type RunTensors, type Validation } from './types.ts';
+import { num, type LabConfig, type LabOp, type LabRunData, type RunTensors, type Validation } from './types.ts';
 
 function read(config: LabConfig) {
   return {
@@ -127,6 +128,7 @@ function fakeQuantizeLab(perChannel: boolean): LabOp {
     ],
     explainSlot: 'output',
     padding: () => ({}),
+    section: (run) => histogramSection(run, perChannel),
 
     focus(_config, index) {
       return { highlights: { x: [index], q: [index], mask: [index], error: [index], grad_output: [index], 'grad.x': [index] } };
@@ -178,6 +180,40 @@ function fakeQuantizeLab(perChannel: boolean): LabOp {
     },
   };
   return lab;
+}
+
+const BINS = 48;
+
+/** The float ranges the codes [quant_min, quant_max] map back to: one per tensor, or one per channel. */
+function clipRanges(spec: RunSpec, perChannel: boolean): [number, number][] {
+  const a = spec.attrs as Record<string, number>;
+  const scales = perChannel ? spec.inputs.scale.data : [a.scale];
+  const zeroPoints = perChannel ? spec.inputs.zero_point.data : [a.zero_point];
+  return scales.map((s, c) => [(a.quant_min - zeroPoints[c]) * s, (a.quant_max - zeroPoints[c]) * s]);
+}
+
+/** A histogram of x with the clipping range (per channel: every channel's) drawn over it. */
+function histogramSection(run: LabRunData, perChannel: boolean) {
+  const x = run.tensors['inputs.x'].data;
+  const ranges = clipRanges(run.spec, perChannel);
+  const h = histogram(x, BINS, [Math.min(...ranges.map((r) => r[0])), Math.max(...ranges.map((r) => r[1]))]);
+  const width = 560;
+  const height = 140;
+  const peak = Math.max(...h.counts, 1);
+  const span = h.max - h.min || 1;
+  const xAt = (v: number) => Math.min(width, Math.max(0, ((v - h.min) / span) * width));
+  const barWidth = width / BINS;
+  return html`<section>
+    <div class="section-title"><h2>Histogram</h2><span>x in ${BINS} bins over [${formatFloat32(h.min)}, ${formatFloat32(h.max)}]; the dashed lines bound what the codes represent${perChannel ? ' (one pair per channel)' : ''}: values outside clip</span></div>
+    <div class="card" data-role="histogram">
+      <svg viewBox="0 0 ${width} ${height + 16}" width="100%" style="max-width: ${width}px" role="img" aria-label="histogram of x">
+        ${h.counts.map((n, b) => svg`<rect x=${b * barWidth + 0.5} y=${height - (n / peak) * height} width=${barWidth - 1} height=${(n / peak) * height} fill="var(--nnx-accent, #4f46e5)" opacity="0.75"></rect>`)}
+        ${ranges.flatMap(([lo, hi]) => [lo, hi]).map((v) => svg`<line x1=${xAt(v)} x2=${xAt(v)} y1="0" y2=${height} stroke="var(--nnx-danger, #dc2626)" stroke-dasharray="4 3" stroke-width="1.5"></line>`)}
+        <text x="0" y=${height + 13} font-size="11" fill="currentColor">${formatFloat32(h.min)}</text>
+        <text x=${width} y=${height + 13} font-size="11" text-anchor="end" fill="currentColor">${formatFloat32(h.max)}</text>
+      </svg>
+    </div>
+  </section>`;
 }
 
 /** `torch.fake_quantize_per_tensor_affine` in the lab. */
