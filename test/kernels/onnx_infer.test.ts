@@ -1,6 +1,6 @@
 /**
  * ONNX models exported by PyTorch 1.13 (test/fixtures/generate_onnx_import.py: CNN with
- * BatchNorm and pooling, MLP with GELU, LSTM both layouts, bidirectional GRU, Transformer encoder
+ * BatchNorm and pooling, MLP with GELU, LSTM both layouts and via h_n, bidirectional GRU, Transformer encoder
  * layers post- and pre-norm, Embedding; opsets 11, 13, 17, folded or not, dynamic batch or not)
  * imported and run forward on the GPU: outputs equal PyTorch's float64 forward within
  * 2e-4 + 2e-3·|expected|, and the ledger is back to 0 live bytes. One opset per model keeps the
@@ -28,7 +28,7 @@ interface OnnxCase {
 
 const DIR = new URL('../fixtures/onnx_import/', import.meta.url);
 const CASES = JSON.parse(readFileSync(new URL('cases.json', DIR), 'utf8')) as OnnxCase[];
-const GPU_FILES = ['cnn_bn_op11.onnx', 'mlp_op13.onnx', 'lstm_bf_op17.onnx', 'lstm_seq_op13.onnx', 'gru_bidir_op11.onnx', 'encoder_post_op11.onnx', 'encoder_pre_bf_op17.onnx', 'embedding_op13.onnx'];
+const GPU_FILES = ['cnn_bn_op11.onnx', 'mlp_op13.onnx', 'lstm_bf_op17.onnx', 'lstm_seq_op13.onnx', 'gru_bidir_op11.onnx', 'lstm_hn_op13.onnx', 'encoder_post_op11.onnx', 'encoder_pre_bf_op17.onnx', 'embedding_op13.onnx'];
 
 describe('nnx infer: PyTorch-exported ONNX on the GPU', () => {
   const gpu = useGpu();

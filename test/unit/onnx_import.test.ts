@@ -2,7 +2,7 @@
  * ONNX import without a GPU: every PyTorch export in test/fixtures/onnx_import (CNN with folded
  * BatchNorm, MLP with the Erf GELU, LSTM in both layouts, bidirectional GRU, Transformer encoder
  * layers, Embedding; opsets 11/13/17, constant folding on and off, dynamic batch) gives
- * PyTorch's parameter count and the layers the model is made of; corrupt files, unmappable ops
+ * PyTorch's parameter count and the layers the model is made of (h_n[-1] as the last time step); corrupt files, unmappable ops
  * and wrong input shapes are one-line errors; exported specs import back with the same counts.
  */
 import { readFileSync } from 'node:fs';
@@ -25,6 +25,8 @@ const LAYERS: Record<string, string[]> = {
   lstm_seq: ['LSTM', 'Select', 'Linear'],
   lstm_bf: ['Permute', 'LSTM', 'Permute', 'Select', 'Linear'],
   gru_bidir: ['Permute', 'GRU', 'Permute'],
+  lstm_hn: ['Permute', 'LSTM', 'Select', 'Linear'],
+  gru_hn: ['GRU', 'Select', 'Linear'],
   encoder_post: ['MultiheadAttention', 'Add', 'LayerNorm', 'Linear', 'ReLU', 'Linear', 'Add', 'LayerNorm'],
   encoder_pre_bf: ['LayerNorm', 'Permute', 'MultiheadAttention', 'Permute', 'Add', 'LayerNorm', 'Linear', 'GELU', 'Linear', 'Add'],
   embedding: ['Embedding', 'Linear'],

@@ -91,6 +91,8 @@ class Importer {
   private readonly claimed = new Map<OnnxNode, { emit: () => void }>();
   private readonly done = new Set<OnnxNode>();
   private readonly names = new Set<string>(['input']);
+  /** h_n outputs of forward recurrent layers → the sequence value whose last time step they are. */
+  private readonly lastStep = new Map<string, string>();
   private readonly namedInitializers: boolean;
 
   constructor(private readonly g: OnnxGraph) {
@@ -484,13 +486,19 @@ class Importer {
     let nonlinearity = 'tanh';
     if (acts && cell === 'RNN' && acts[0] === 'relu') nonlinearity = 'relu';
     else if (acts && acts.some((a, i) => a !== expected[i % expected.length])) fail(`activations ${JSON.stringify(node.attrs.activations)} differ from PyTorch's`);
-    for (const o of node.outputs.slice(1)) if (o && this.users(o).length) fail(`reads output "${o}" (h_n/c_n), which a ModelSpec layer does not pass on`);
     const dirs = direction === 'bidirectional' ? 2 : 1;
+    const [, yh, yc] = node.outputs;
+    if (yc && this.users(yc).length) fail(`reads output "${yc}" (c_n), which a ModelSpec layer does not pass on`);
+    if (yh && this.users(yh).length && dirs === 2) fail(`reads output "${yh}" (h_n) of a bidirectional layer, which a ModelSpec layer does not pass on`);
     const hidden = intAttr(node, 'hidden_size', 0);
     const nodes = [node];
     let out = node.outputs[0];
     const first = this.only(out);
-    if (dirs === 1 && first && first.opType === 'Squeeze') {
+    if (!this.users(out).length) {
+      // Only h_n is read: the sequence output gets a name of its own.
+      out = `${node.outputs[0]}#sequence`;
+      this.values.set(out, { kind: 'runtime', shape: [this.shape(node.inputs[0])[0], this.shape(node.inputs[0])[1], hidden], int: false });
+    } else if (dirs === 1 && first && first.opType === 'Squeeze') {
       nodes.push(first);
       out = first.outputs[0];
     } else if (dirs === 2 && first && first.opType === 'Transpose' && intsAttr(first, 'perm')?.join() === '0,2,1,3') {
@@ -501,6 +509,8 @@ class Importer {
     } else fail('its output Y is not squeezed (or transposed and reshaped) to [T, N, directions·hidden] as torch exports it');
     if (this.shape(out).join() !== [this.shape(node.inputs[0])[0], this.shape(node.inputs[0])[1], dirs * hidden].join()) fail(`its output reshapes to [${this.shape(out).join(', ')}], not [T, N, ${dirs * hidden}]`);
     const output = out;
+    // h_n of a forward layer is its last time step: Select(dim 0, index -1) of the sequence output.
+    if (yh && this.users(yh).length) this.lastStep.set(yh, output);
     this.claim(nodes, () => {
       const x = node.inputs[0];
       const inputSize = this.shape(x)[2];
@@ -571,6 +581,7 @@ class Importer {
       return [pads[0], pads[1]];
     };
     const pair = (name: string, fallback: number[]) => intsAttr(node, name) ?? fallback;
+    if (this.mapLastStep(node)) return;
     if (xs.length !== 4 && ['Conv', 'ConvTranspose', 'MaxPool', 'AveragePool', 'GlobalAveragePool'].includes(op)) unmappable(`a ${xs.length}-D input [${xs.join(', ')}]: only 2-D images [N, C, H, W] map to *2d layers`);
     switch (op) {
       case 'Identity': case 'Dropout': return void alias();
@@ -680,6 +691,34 @@ class Importer {
       default:
         unmappable(`no layer runs ${op}`);
     }
+  }
+
+  /**
+   * h_n read as torch writes h_n[-1] / h_n.squeeze(0): Concat of the layers' h_n then Gather(last),
+   * or Squeeze/Gather of a one-layer h_n. Maps to Select(dim 0, index -1) of the last layer's output.
+   */
+  private mapLastStep(node: OnnxNode): boolean {
+    const hn = node.inputs.filter((i) => this.lastStep.has(i));
+    if (!hn.length) return false;
+    const unmappable = (): never => {
+      throw nodeError(node, 'reads h_n in a way other than h_n[-1] or h_n.squeeze(0), which has no ModelSpec layer');
+    };
+    let pick = node;
+    let last = hn[hn.length - 1];
+    if (node.opType === 'Concat') {
+      const gather = this.only(node.outputs[0]);
+      const index = gather && gather.opType === 'Gather' ? this.scalar(gather.inputs[1]) : null;
+      if (hn.length !== node.inputs.length || intAttr(node, 'axis', 0) !== 0 || !gather || intAttr(gather, 'axis', 0) !== 0 || (index !== -1 && index !== hn.length - 1)) unmappable();
+      this.done.add(gather!);
+      pick = gather!;
+      last = node.inputs[node.inputs.length - 1];
+    } else if (!(node.opType === 'Squeeze' && (this.constOf(node.inputs[1] ?? '')?.data ?? intsAttr(node, 'axes') ?? [0]).join() === '0')
+      && !(node.opType === 'Gather' && intAttr(node, 'axis', 0) === 0 && [0, -1].includes(this.scalar(node.inputs[1]) ?? NaN))) unmappable();
+    const sequence = this.lastStep.get(last)!;
+    const layer = this.layers.find((l) => l.name === this.layerOf.get(sequence));
+    if (!layer || this.layerOf.get(sequence) !== this.layerOf.get(this.lastStep.get(hn[0])!) || (node.opType !== 'Concat' && (layer.num_layers as number) > 1)) unmappable();
+    this.emit({ type: 'Select', name: this.nameFor(node, 'h_n'), dim: 0, index: -1 }, [sequence], pick.outputs[0], {}, node);
+    return true;
   }
 
   /** Pad(zeros) right before an AveragePool: torch's AvgPool2d(padding=p, count_include_pad=True). */
