@@ -565,6 +565,11 @@ class Importer {
 
   // ----- single ops -----
 
+  /** A Reshape target with dim 0 as -1 when it keeps the input's dim 0 (the batch), so `--batch` can change it. */
+  batchFreeTarget(input: number[], out: number[]): number[] {
+    return out.length > 1 && input.length > 0 && out[0] === input[0] ? [-1, ...out.slice(1)] : out;
+  }
+
   mapSingle(node: OnnxNode): void {
     const op = node.opType;
     const x = node.inputs[0];
@@ -651,9 +656,9 @@ class Importer {
       case 'GlobalAveragePool': return void simple('AdaptiveAvgPool2d', { output_size: 1 });
       case 'Flatten':
         if (intAttr(node, 'axis', 1) === 1) return void simple('Flatten');
-        return void simple('Reshape', { shape: this.shape(out) });
+        return void simple('Reshape', { shape: this.batchFreeTarget(xs, this.shape(out)) });
       case 'Reshape': case 'Squeeze': case 'Unsqueeze':
-        return void simple('Reshape', { shape: this.shape(out) });
+        return void simple('Reshape', { shape: this.batchFreeTarget(xs, this.shape(out)) });
       case 'Transpose': {
         const perm = intsAttr(node, 'perm') ?? xs.map((_, i) => xs.length - 1 - i);
         return void simple('Permute', { dims: perm });
