@@ -150,7 +150,7 @@ const fashionCnn: ModelBuilder = (tf, state, stats) => {
 };
 
 /**
- * The comparison lab's ViT (torchvision's VisionTransformer): 4×4 patch conv, class token and
+ * The comparison lab's ViT (torchvision's VisionTransformer): 7×7 patch conv, class token and
  * position embedding, pre-norm encoder blocks with multi-head self-attention written from
  * tf.matMul and tf.softmax (tfjs-layers has no MultiHeadAttention), LayerNorm from tf.moments,
  * exact (erf) GELU, the class token's row into the head.

@@ -32,7 +32,7 @@ const PARAM_MOVED: Record<string, Record<string, (m: TorchModel) => number>> = {
   // torchvision holds pos_embedding on `encoder`; our PatchEmbedding holds it (patch_embed.tokens).
   vit_b_16: { encoder: () => 197 * 768 },
   vit_tiny: { encoder: () => 197 * 192 },
-  fashion_vit: { encoder: () => 50 * 48 },
+  fashion_vit: { encoder: () => 17 * 48 },
 };
 
 /** torchvision's documented GFLOPS (= GMACs) at 224×224 (each model's weights table). */

@@ -28,7 +28,7 @@ export const ZOO: Record<string, ZooEntry> = {
   vit_tiny: { description: 'ViT-Tiny/16 (dim 192, depth 12, 3 heads), 224×224', build: vitTiny },
   lenet5: { description: 'LeNet-5 on 28×28 digits', build: lenet5 },
   fashion_cnn: { description: 'comparison lab CNN: ResNet-8 (16/32/64) on 1×28×28, 10 classes', build: fashionCnn },
-  fashion_vit: { description: 'comparison lab ViT: patch 4, dim 48, depth 4, 3 heads on 1×28×28, 10 classes', build: fashionVit },
+  fashion_vit: { description: 'comparison lab ViT: patch 7, dim 48, depth 4, 3 heads on 1×28×28, 10 classes', build: fashionVit },
   lstm_lm: { description: 'LSTM language model (PyTorch word_language_model defaults)', build: lstmLm },
   gru_classifier: { description: 'Embedding + bidirectional GRU sentence classifier', build: gruClassifier },
   transformer_encoder: { description: '4-layer nn.TransformerEncoder text classifier', build: transformerEncoder },
