@@ -105,6 +105,10 @@ describe('MoE model in the Executor', () => {
     const ex = await Executor.create(gpu(), spec);
     try {
       expect(ex.params.map((p) => p.name)).toContain('moe.experts.2.fc2.bias');
+      // nn.Linear's default init per module: U(±1/√in_features) of that Linear, not of the router.
+      const init = Object.fromEntries(ex.params.map((p) => [p.name, p.init]));
+      const bound = (fanIn: number) => `U(${-Number((1 / Math.sqrt(fanIn)).toPrecision(4))}, ${Number((1 / Math.sqrt(fanIn)).toPrecision(4))})`;
+      expect([init['moe.gate.weight'], init['moe.experts.1.fc1.weight'], init['moe.experts.1.fc2.weight'], init['moe.experts.2.fc2.bias']]).toEqual([bound(5), bound(5), bound(7), bound(7)]);
       const first = await ex.step();
       const second = await ex.step();
       expect(Number.isFinite(first.loss)).toBe(true);

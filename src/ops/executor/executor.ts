@@ -440,10 +440,13 @@ export class Executor {
     const buffers: Record<string, ExecParam> = {};
     const isNorm = impl.module === 'norm';
     const effective: InitObject = isNorm && layer.init === undefined ? { scheme: 'pytorch' } : init;
-    const weightShape = node.params.find((p) => p.shape.length >= 2)?.shape ?? node.params[0]?.shape ?? [1];
+    const layerWeight = node.params.find((p) => p.shape.length >= 2)?.shape ?? node.params[0]?.shape ?? [1];
+    const shapes = new Map(node.params.map((p) => [p.name, p.shape]));
+    // A module inside the layer (an MoE expert's Linear, say) sizes its parameters by its own weight.
+    const weightOf = (name: string) => (name.includes('.') ? shapes.get(name.replace(/[^.]+$/, 'weight')) : undefined) ?? layerWeight;
     const hidden = typeof layer.hidden_size === 'number' ? layer.hidden_size : 1;
     for (const decl of node.params) {
-      const draw = initDistribution(effective, impl.module, decl.name, decl.shape, weightShape, hidden);
+      const draw = initDistribution(effective, impl.module, decl.name, decl.shape, weightOf(decl.name), hidden);
       const values = drawParameter(draw, numel(decl.shape), this.seed, `${path}.${decl.name}`);
       // nn.Embedding zeroes its padding row at initialization.
       if (layer.type === 'Embedding' && typeof layer.padding_idx === 'number') {
