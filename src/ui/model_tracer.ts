@@ -11,15 +11,15 @@
  * In: `runtime`, `gpuError`, `params` (URL: model, spec, input, sample, seed). Out:
  * `nnx-params-change`. Reflects `data-state` (idle, running, done, error).
  */
-import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
+import { css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { parseModelSpec, type ModelSpec } from '../analysis/model_spec.ts';
 import { numel } from '../analysis/tensor.ts';
 import { ZOO, zooModel } from '../analysis/zoo/index.ts';
+import { NnxRoutedPage } from './routed_page.ts';
 import { gatherBatch, type SampleDataset } from '../data/dataset.ts';
 import { loadShippedFashionMnist } from '../data/fashion_browser.ts';
 import { FASHION_CLASSES } from '../data/fashion_mnist.ts';
-import type { GpuRuntime } from '../kernels/runtime.ts';
 import { Executor } from '../ops/executor/executor.ts';
 import { parseTensor } from '../ops/spec.ts';
 import { EXPLAINED_TYPES, explainTraceNeuron, liveBuffersAt, traceStep, type ModelTrace, type TraceExplanation, type TraceLayer, type TraceTensor } from '../ops/tracer.ts';
@@ -53,7 +53,7 @@ function takesImages(spec: ModelSpec): boolean {
 }
 
 @customElement('nnx-model-tracer')
-export class NnxModelTracer extends LitElement {
+export class NnxModelTracer extends NnxRoutedPage {
   static styles = [tokens, base, css`
     :host { display: block; }
     .page { display: grid; grid-template-columns: 300px minmax(0, 1fr); gap: 18px; align-items: start; }
@@ -91,39 +91,25 @@ export class NnxModelTracer extends LitElement {
     .summary b { font: 600 13.5px var(--_mono); color: var(--_text); }
   `];
 
-  @property({ attribute: false }) runtime: GpuRuntime | null = null;
-  @property({ attribute: false }) gpuError: string | null = null;
-  @property({ attribute: false }) params: Record<string, string> = {};
   @property({ reflect: true, attribute: 'data-state' }) tracerState: TracerState = 'idle';
 
   /** The latest trace (read by the e2e test). */
   @state() trace: ModelTrace | null = null;
   /** Position of the step control: 0 (nothing yet), 1..L (forward through layer p − 1), L+1..2L (backward down to layer 2L − p). */
   @state() position = 0;
-  @state() private p: Record<string, string> = { ...DEFAULTS };
   @state() private error: string | null = null;
   @state() private status = '';
   @state() private neuron: number[] | null = null;
   @state() private label: string | null = null;
   private fashion: Promise<SampleDataset> | null = null;
-  private autoRan = false;
 
-  protected willUpdate(changed: PropertyValues<this>): void {
-    if (changed.has('params')) this.p = { ...DEFAULTS, ...this.params };
-  }
+  protected readonly defaults = DEFAULTS;
 
-  protected updated(changed: PropertyValues<this>): void {
-    if (changed.has('runtime') && this.runtime && !this.autoRan) {
-      this.autoRan = true;
-      void Promise.resolve().then(() => this.run());
-    }
-  }
-
-  private set(key: string, value: string): void {
-    this.p = { ...this.p, [key]: value };
-    const params: Record<string, string> = {};
-    for (const [k, v] of Object.entries(this.p)) if (v !== DEFAULTS[k] && !(k === 'spec' && this.p.model !== 'custom')) params[k] = v;
-    this.dispatchEvent(new CustomEvent('nnx-params-change', { detail: { params }, bubbles: true, composed: true }));
+  /** The non-default settings, less the pasted spec unless the model is the custom one. */
+  protected urlParams(): Record<string, string> {
+    const params = super.urlParams();
+    if (this.p.model !== 'custom') delete params.spec;
+    return params;
   }
 
   /** Runs the traced training step on the GPU for the current model and input. */

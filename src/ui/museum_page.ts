@@ -8,11 +8,11 @@
  * In: `runtime`, `gpuError`, `params` (URL: exhibit). Out: `nnx-params-change`.
  * Reflects `data-state` (idle, running, done, error) of the exhibit run.
  */
-import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
+import { css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
+import { NnxRoutedPage } from './routed_page.ts';
 import type { SampleDataset } from '../data/dataset.ts';
 import { loadShippedFashionMnist } from '../data/fashion_browser.ts';
-import type { GpuRuntime } from '../kernels/runtime.ts';
 import type { FlowRow } from '../ops/museum/exhibit.ts';
 import { EXHIBITS, findExhibit, type MuseumExhibit, type MuseumSide, type MuseumVerdictKind } from '../ops/museum/index.ts';
 import { NORMS_DEFAULTS, runNormsStudy, type NormsStudyReport } from '../ops/studies/norms.ts';
@@ -54,7 +54,7 @@ function pairChart(broken: (number | null)[], fixed: (number | null)[]): ChartDa
 }
 
 @customElement('nnx-museum-page')
-export class NnxMuseumPage extends LitElement {
+export class NnxMuseumPage extends NnxRoutedPage {
   static styles = [tokens, base, css`
     :host { display: block; }
     .page { display: flex; flex-direction: column; gap: 16px; }
@@ -93,9 +93,6 @@ export class NnxMuseumPage extends LitElement {
     .error { border: 1px solid #f3c1bb; background: var(--_danger-soft); color: #8f1d14; border-radius: var(--_radius); padding: 12px 16px; font-size: 13px; }
   `];
 
-  @property({ attribute: false }) runtime: GpuRuntime | null = null;
-  @property({ attribute: false }) gpuError: string | null = null;
-  @property({ attribute: false }) params: Record<string, string> = {};
   @property({ reflect: true, attribute: 'data-state' }) museumState: MuseumState = 'idle';
 
   /** The last exhibit run (read by the e2e test). */
@@ -104,28 +101,11 @@ export class NnxMuseumPage extends LitElement {
   @state() norms: NormsStudyReport | null = null;
   @state() private studyStatus = '';
   @state() private studyBusy = false;
-  @state() private p: Record<string, string> = { ...DEFAULTS };
   @state() private status = '';
   @state() private error: string | null = null;
   private fashion: Promise<SampleDataset> | null = null;
-  private autoRan = false;
 
-  protected willUpdate(changed: PropertyValues<this>): void {
-    if (changed.has('params')) this.p = { ...DEFAULTS, ...this.params };
-  }
-
-  protected updated(changed: PropertyValues<this>): void {
-    if (changed.has('runtime') && this.runtime && !this.autoRan) {
-      this.autoRan = true;
-      void Promise.resolve().then(() => this.run());
-    }
-  }
-
-  private choose(exhibit: string): void {
-    this.p = { ...this.p, exhibit };
-    const params = exhibit === DEFAULTS.exhibit ? {} : { exhibit };
-    this.dispatchEvent(new CustomEvent('nnx-params-change', { detail: { params }, bubbles: true, composed: true }));
-  }
+  protected readonly defaults = DEFAULTS;
 
   /** Runs the chosen exhibit (broken, then fixed) on the GPU. */
   async run(): Promise<void> {
@@ -172,13 +152,13 @@ export class NnxMuseumPage extends LitElement {
   private renderTop() {
     return html`<section class="card top">
       <h2>Failure-case museum</h2>
-      <label>exhibit <select name="exhibit" @change=${(e: Event) => this.choose((e.target as HTMLSelectElement).value)}>
+      <label>exhibit <select name="exhibit" @change=${(e: Event) => this.set('exhibit', (e.target as HTMLSelectElement).value)}>
         ${EXHIBITS.map((x) => html`<option value=${x.name} ?selected=${this.p.exhibit === x.name}>${x.title}</option>`)}
       </select></label>
       <button class="primary" data-role="run" ?disabled=${!this.runtime || this.museumState === 'running'} @click=${() => this.run()}>Run on the GPU</button>
       <p>Each exhibit is a classic mistake, run for real: the broken model and its fix train (or compute) on this GPU, the gradient-health rules of the Gradient Lab judge both,
         and the numbers that prove each verdict are shown beside it. The 100-layer exhibits take a while on a software GPU.</p>
-      <div class="list">${EXHIBITS.map((x) => html`<button data-exhibit=${x.name} aria-pressed=${this.p.exhibit === x.name ? 'true' : 'false'} @click=${() => this.choose(x.name)}>${x.title}</button>`)}</div>
+      <div class="list">${EXHIBITS.map((x) => html`<button data-exhibit=${x.name} aria-pressed=${this.p.exhibit === x.name ? 'true' : 'false'} @click=${() => this.set('exhibit', x.name)}>${x.title}</button>`)}</div>
       <div class="status" data-role="status">${this.status}</div>
     </section>`;
   }

@@ -33,10 +33,14 @@ export abstract class NnxRoutedPage extends LitElement {
     }
   }
 
-  /** Changes one setting and reports the non-default settings for the URL. */
+  /** The settings the URL keeps: those that differ from the defaults. */
+  protected urlParams(): Record<string, string> {
+    return Object.fromEntries(Object.entries(this.p).filter(([k, v]) => v !== this.defaults[k]));
+  }
+
+  /** Changes one setting and reports the settings the URL keeps. */
   protected set(key: string, value: string): void {
     this.p = { ...this.p, [key]: value };
-    const params = Object.fromEntries(Object.entries(this.p).filter(([k, v]) => v !== this.defaults[k]));
-    this.dispatchEvent(new CustomEvent('nnx-params-change', { detail: { params }, bubbles: true, composed: true }));
+    this.dispatchEvent(new CustomEvent('nnx-params-change', { detail: { params: this.urlParams() }, bubbles: true, composed: true }));
   }
 }
