@@ -44,5 +44,7 @@ export default defineConfig({
       formats: ['es'],
       fileName: () => 'nnx.js',
     },
+    // The Model Inspector loads the ONNX reader and writer on demand: in the library they stay inside nnx.js.
+    rollupOptions: { output: { inlineDynamicImports: true } },
   },
 });
