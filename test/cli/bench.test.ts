@@ -57,7 +57,7 @@ describe('nnx bench', () => {
     expect(await kernelsOf(['--attention', 'fused'])).toEqual({
       trace: false, dispatches: 4, kernels: ['attention_fused_forward', 'attention_fused_backward_query', 'attention_fused_backward_key', 'attention_fused_backward_value'],
     });
-    expect(await kernelsOf(['--attention', 'fused', '--trace'])).toEqual({ trace: true, dispatches: 8, kernels: ['matmul', 'attention_softmax', 'attention_softmax_backward'] });
+    expect(await kernelsOf(['--attention', 'fused', '--trace'])).toEqual({ trace: true, dispatches: 8, kernels: ['matmul_direct', 'attention_softmax', 'attention_softmax_backward'] });
     expect((await cli(['bench', '--attention', 'flash'])).stderr).toMatch(/--attention must be fused, unfused or auto, got flash/);
   }, TIMEOUT_MS);
 

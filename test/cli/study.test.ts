@@ -97,7 +97,7 @@ describe('nnx study', () => {
     const r = nnx(['study', 'residuals']);
     expect(r.status).toBe(1);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toBe('nnx: study: unknown study "residuals" (studies: data-efficiency, sequence-length, graph-scale)');
+    expect(r.stderr).toBe('nnx: study: unknown study "residuals" (studies: data-efficiency, sequence-length, graph-scale, residual, norms)');
     await expectRefused(['graph-scale', '--epochs', '3'], /^study graph-scale: unknown option --epochs/);
     await expectRefused(['graph-scale', '--sizes', '1000,x'], /^study graph-scale: --sizes takes comma-separated integers >= 8, got "1000,x"/);
     await expectRefused(['graph-scale', '--sizes', '4'], /--sizes takes comma-separated integers >= 8, got "4"/);

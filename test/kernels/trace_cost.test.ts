@@ -55,9 +55,10 @@ function extraLabels(less: string[], more: string[]): string[] | null {
 }
 
 /** What an untraced run recomputes in backward that a traced run keeps (less memory, as PyTorch): a kernel and its buffer. */
-const RECOMPUTED: Record<string, { kernel: string; buffer: string }> = Object.fromEntries(
-  ['batch_norm', 'layer_norm', 'group_norm'].map((op) => [op, { kernel: 'norm_normalize', buffer: `${op}.xhat` }]),
-);
+const RECOMPUTED: Record<string, { kernel: string; buffer: string }> = {
+  ...Object.fromEntries(['batch_norm', 'layer_norm', 'group_norm'].map((op) => [op, { kernel: 'norm_normalize', buffer: `${op}.xhat` }])),
+  conv_bn_relu2d: { kernel: 'norm_normalize', buffer: 'batch_norm.xhat' },
+};
 
 const kernels = (r: RunResult) => r.timings.dispatches.map((d) => d.kernel);
 const labels = (r: RunResult) => r.memory.buffers.map((b) => b.label).filter((l) => l !== 'readback staging');
