@@ -97,6 +97,30 @@ export interface LayerSpec {
   [arg: string]: unknown;
 }
 
+/**
+ * Walks a layer list the way every ModelSpec reader does: `"input"` names the list's input, a
+ * layer reads its `inputs` by name (else the previous layer's output), and its `id` or `name`
+ * names its output for the layers after it. `visit` gives a layer's output from its inputs;
+ * `path` is the layer's dotted PyTorch module path. Returns the last layer's output.
+ */
+export function walkLayerList<T>(
+  layers: LayerSpec[], input: T, parentPath: string, outer: Map<string, T>,
+  visit: (layer: LayerSpec, ins: T[], path: string, scope: Map<string, T>) => T,
+): T {
+  const scope = new Map(outer);
+  scope.set('input', input);
+  let prev = input;
+  layers.forEach((layer, i) => {
+    const name = layer.name ?? layer.id ?? String(i);
+    const path = parentPath ? `${parentPath}.${name}` : name;
+    const ins = layer.inputs?.map((ref) => scope.get(ref)!) ?? [prev];
+    prev = visit(layer, ins, path, scope);
+    const key = layer.id ?? layer.name;
+    if (key) scope.set(key, prev);
+  });
+  return prev;
+}
+
 /** Graph size for graph layers (GCNConv, GATConv, SAGEConv): the input is [num_nodes, features]. */
 export interface GraphSpec {
   num_nodes?: number;

@@ -13,7 +13,7 @@ import { pairAttr } from '../conv_shapes.ts';
 import { InputError } from '../errors.ts';
 import { analyzeModel, type LayerNode } from '../graph.ts';
 import { COMPOSITES } from '../layers/index.ts';
-import type { LayerSpec, ModelSpec } from '../model_spec.ts';
+import { walkLayerList, type LayerSpec, type ModelSpec } from '../model_spec.ts';
 import { numel } from '../tensor.ts';
 import { ONNX_DTYPE } from './onnx_graph.ts';
 
@@ -324,18 +324,7 @@ function writeLeaf(w: OnnxWriter, layer: LayerSpec, ins: string[], path: string)
 }
 
 function writeSequence(w: OnnxWriter, layers: LayerSpec[], input: string, parentPath: string, outer: Map<string, string>): string {
-  const scope = new Map(outer);
-  scope.set('input', input);
-  let prev = input;
-  layers.forEach((layer, i) => {
-    const name = layer.name ?? layer.id ?? String(i);
-    const path = parentPath ? `${parentPath}.${name}` : name;
-    const ins = layer.inputs?.map((ref) => scope.get(ref)!) ?? [prev];
-    prev = writeLayer(w, layer, ins, path, scope);
-    const key = layer.id ?? layer.name;
-    if (key) scope.set(key, prev);
-  });
-  return prev;
+  return walkLayerList(layers, input, parentPath, outer, (layer, ins, path, scope) => writeLayer(w, layer, ins, path, scope));
 }
 
 function writeLayer(w: OnnxWriter, layer: LayerSpec, ins: string[], path: string, scope: Map<string, string>): string {

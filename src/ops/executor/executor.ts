@@ -17,7 +17,7 @@ import { InputError } from '../../analysis/errors.ts';
 import { analyzeModel, type LayerNode, type ModelGraph } from '../../analysis/graph.ts';
 import { COMPOSITES } from '../../analysis/layers/index.ts';
 import type { LayerFlow, ParamFlow, TensorFlowStats } from '../../analysis/gradient_health.ts';
-import { parseInit, parseOptimizer, type InitObject, type LayerSpec, type LossName, type ModelSpec, type OptimizerObject } from '../../analysis/model_spec.ts';
+import { parseInit, parseOptimizer, type InitObject, type LayerSpec, type LossName, type ModelSpec, type OptimizerObject, walkLayerList } from '../../analysis/model_spec.ts';
 import { numel } from '../../analysis/tensor.ts';
 import { accumulate } from '../../kernels/add.ts';
 import { adamStep, sgdStep } from '../../kernels/optimizer.ts';
@@ -396,18 +396,7 @@ export class Executor {
   }
 
   private walkSequence(layers: LayerSpec[], input: number, parentPath: string, outer: Map<string, number>, _parent: null, init: InitObject, trainable: boolean): number {
-    const scope = new Map(outer);
-    scope.set('input', input);
-    let prev = input;
-    layers.forEach((layer, i) => {
-      const name = layer.name ?? layer.id ?? String(i);
-      const path = parentPath ? `${parentPath}.${name}` : name;
-      const ins = layer.inputs?.map((ref) => scope.get(ref)!) ?? [prev];
-      prev = this.walkLayer(layer, ins, path, scope, init, trainable);
-      const key = layer.id ?? layer.name;
-      if (key) scope.set(key, prev);
-    });
-    return prev;
+    return walkLayerList(layers, input, parentPath, outer, (layer, ins, path, scope) => this.walkLayer(layer, ins, path, scope, init, trainable));
   }
 
   private walkLayer(layer: LayerSpec, ins: number[], path: string, scope: Map<string, number>, parentInit: InitObject, parentTrainable: boolean): number {
