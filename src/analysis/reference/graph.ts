@@ -98,17 +98,23 @@ export function gcnBackwardRef(x: Tensor64, edgeIndex: ArrayLike<number>, weight
   };
 }
 
+/** In-degree of every node and the mean of its in-neighbours' features (zero where it has none). */
+function neighbourMean(x: Float64Array, src: number[], dst: number[], v: number, inF: number): { count: Float64Array; mean: Float64Array } {
+  const count = new Float64Array(v);
+  for (const t of dst) count[t]++;
+  const mean = new Float64Array(v * inF);
+  src.forEach((s, k) => {
+    for (let f = 0; f < inF; f++) mean[dst[k] * inF + f] += x[s * inF + f] / count[dst[k]];
+  });
+  return { count, mean };
+}
+
 /** SAGEConv (mean) forward: out = mean_{j→i} x_j · W_lᵀ + b_l + x_i · W_rᵀ. */
 export function sageForwardRef(x: Tensor64, edgeIndex: ArrayLike<number>, weightL: Tensor64, biasL: Tensor64 | null, weightR: Tensor64 | null): Tensor64 {
   const [v, inF] = x.shape;
   const outF = weightL.shape[0];
   const [src, dst] = edgesOf(edgeIndex);
-  const count = new Float64Array(v);
-  for (const t of dst) count[t]++;
-  const mean = new Float64Array(v * inF);
-  src.forEach((s, k) => {
-    for (let f = 0; f < inF; f++) mean[dst[k] * inF + f] += x.data[s * inF + f] / count[dst[k]];
-  });
+  const { mean } = neighbourMean(x.data, src, dst, v, inF);
   const out = matmulT(mean, weightL.data, v, inF, outF);
   if (biasL) for (let i = 0; i < v; i++) for (let f = 0; f < outF; f++) out[i * outF + f] += biasL.data[f];
   if (weightR) {
@@ -123,12 +129,7 @@ export function sageBackwardRef(x: Tensor64, edgeIndex: ArrayLike<number>, weigh
   const [v, inF] = x.shape;
   const outF = weightL.shape[0];
   const [src, dst] = edgesOf(edgeIndex);
-  const count = new Float64Array(v);
-  for (const t of dst) count[t]++;
-  const mean = new Float64Array(v * inF);
-  src.forEach((s, k) => {
-    for (let f = 0; f < inF; f++) mean[dst[k] * inF + f] += x.data[s * inF + f] / count[dst[k]];
-  });
+  const { count, mean } = neighbourMean(x.data, src, dst, v, inF);
   const [dMean, dwl] = matmulTBackward(mean, weightL.data, g.data, v, inF, outF);
   const dx = new Float64Array(v * inF);
   src.forEach((s, k) => {

@@ -41,15 +41,8 @@ export interface RecurrentForward {
   h: Tensor64;
 }
 
-/** Gradients of every input that was given, and ‖dL/dh_t‖ per step. */
-export interface RecurrentGrads {
-  x: Tensor64;
-  h0: Tensor64 | null;
-  c0: Tensor64 | null;
-  weightIh: Tensor64;
-  weightHh: Tensor64;
-  biasIh: Tensor64 | null;
-  biasHh: Tensor64 | null;
+/** Gradients of every input that was given (null where the input was absent), and ‖dL/dh_t‖ per step. */
+export interface RecurrentGrads extends RecurrentInputs {
   /** Euclidean norm over [N, H] of the total gradient dL/dh_t, per step t. */
   gradHNorm: Tensor64;
 }
