@@ -14,6 +14,7 @@
 import { css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { parseModelSpec, type ModelSpec } from '../analysis/model_spec.ts';
+import { importOnnx } from '../analysis/onnx/onnx_import.ts';
 import { numel } from '../analysis/tensor.ts';
 import { ZOO, zooModel } from '../analysis/zoo/index.ts';
 import { NnxRoutedPage } from './routed_page.ts';
@@ -30,8 +31,8 @@ import './tensor_view.ts';
 import './tracer_column.ts';
 import './webgpu_missing.ts';
 
-/** Zoo models small enough to trace in a browser tab, and a custom spec. */
-const MODELS = ['lenet5', 'fashion_cnn', 'fashion_vit', 'gcn_karate', 'custom'];
+/** Zoo models small enough to trace in a browser tab, a custom spec, and an imported .onnx file with its weights. */
+const MODELS = ['lenet5', 'fashion_cnn', 'fashion_vit', 'gcn_karate', 'custom', 'onnx'];
 
 const DEFAULT_SPEC = JSON.stringify({
   name: 'small_resnet', input: [1, 1, 28, 28], layers: [
@@ -101,6 +102,9 @@ export class NnxModelTracer extends NnxRoutedPage {
   @state() private status = '';
   @state() private neuron: number[] | null = null;
   @state() private label: string | null = null;
+  /** The picked .onnx file as a ModelSpec with its initializers as `weights` (kept in the page, not in the URL). */
+  @state() private onnx: { file: string; spec: ModelSpec; note: string } | null = null;
+  @state() private onnxError: string | null = null;
   private fashion: Promise<SampleDataset> | null = null;
 
   protected readonly defaults = DEFAULTS;
@@ -112,6 +116,31 @@ export class NnxModelTracer extends NnxRoutedPage {
     return params;
   }
 
+  /** Imports a picked .onnx file, weights included, as the model to trace. */
+  async loadOnnx(file: File | undefined): Promise<void> {
+    if (!file) return;
+    try {
+      const imported = importOnnx(new Uint8Array(await file.arrayBuffer()), {}, file.name);
+      const weights = Object.values(imported.spec.weights ?? {}).reduce((s, t) => s + numel(t.shape), 0);
+      const note = `${file.name}: ${imported.spec.layers.length} layers from ONNX opset ${imported.opset}, input ${JSON.stringify(imported.spec.input)}, ${formatCount(weights)} weights from its initializers`;
+      this.onnx = { file: file.name, spec: imported.spec, note: [note, ...imported.notes].join('; ') };
+      this.onnxError = null;
+    } catch (e) {
+      this.onnx = null;
+      this.onnxError = errorMessage(e);
+    }
+  }
+
+  /** The model the settings name: a zoo model, the pasted spec or the imported file. */
+  private model(): ModelSpec {
+    if (this.p.model === 'custom') return parseModelSpec(this.p.spec, 'pasted spec');
+    if (this.p.model === 'onnx') {
+      if (!this.onnx) throw new Error('Model Tracer: pick an .onnx file to trace (its weights come with it)');
+      return this.onnx.spec;
+    }
+    return zooModel(this.p.model);
+  }
+
   /** Runs the traced training step on the GPU for the current model and input. */
   async run(): Promise<void> {
     const rt = this.runtime;
@@ -120,7 +149,7 @@ export class NnxModelTracer extends NnxRoutedPage {
     this.error = null;
     this.status = 'Running one training step on the GPU…';
     try {
-      const spec = this.p.model === 'custom' ? parseModelSpec(this.p.spec, 'pasted spec') : zooModel(this.p.model);
+      const spec = this.model();
       const seed = Number(this.p.seed) || 0;
       const ex = await Executor.create(rt, spec, { seed, batch: spec.batch_dim === null || spec.graph ? undefined : 1, flowStats: false });
       try {
@@ -192,7 +221,7 @@ export class NnxModelTracer extends NnxRoutedPage {
     const p = this.p;
     let images = true;
     try {
-      images = takesImages(p.model === 'custom' ? parseModelSpec(p.spec, 'pasted spec') : zooModel(p.model));
+      images = takesImages(this.model());
     } catch {
       images = false;
     }
@@ -200,8 +229,12 @@ export class NnxModelTracer extends NnxRoutedPage {
       <h2>Model Tracer</h2>
       <p>One sample through every layer: one training step on your GPU keeps each layer's output and gradient; step through it forward, then backward.</p>
       <label>model <select name="model" @change=${(e: Event) => this.set('model', (e.target as HTMLSelectElement).value)}>
-        ${MODELS.map((m) => html`<option value=${m} ?selected=${p.model === m}>${m === 'custom' ? 'custom ModelSpec (paste below)' : `${m} — ${ZOO[m]?.description ?? ''}`}</option>`)}
+        ${MODELS.map((m) => html`<option value=${m} ?selected=${p.model === m}>${m === 'custom' ? 'custom ModelSpec (paste below)' : m === 'onnx' ? 'an .onnx file with its weights (pick below)' : `${m} — ${ZOO[m]?.description ?? ''}`}</option>`)}
       </select></label>
+      ${p.model === 'onnx' ? html`<label>ONNX file (as torch.onnx.export or nnx export writes it)
+          <input type="file" name="onnx" accept=".onnx" @change=${(e: Event) => this.loadOnnx((e.target as HTMLInputElement).files?.[0])} /></label>
+        ${this.onnx ? html`<p data-role="onnx-note">${this.onnx.note}</p>` : nothing}
+        ${this.onnxError ? html`<p class="error" data-role="onnx-error">${this.onnxError}</p>` : nothing}` : nothing}
       ${p.model === 'custom' ? html`<label>ModelSpec JSON <textarea name="spec" spellcheck="false" .value=${p.spec} @change=${(e: Event) => this.set('spec', (e.target as HTMLTextAreaElement).value)}></textarea></label>` : nothing}
       <div class="row2">
         <label>input <select name="input" @change=${(e: Event) => this.set('input', (e.target as HTMLSelectElement).value)}>
@@ -213,7 +246,7 @@ export class NnxModelTracer extends NnxRoutedPage {
           : html`<label>seed <input name="seed" type="number" min="0" .value=${p.seed} @change=${(e: Event) => this.set('seed', (e.target as HTMLInputElement).value)}></label>`}
       </div>
       ${images ? nothing : html`<p>Fashion-MNIST needs a model reading [N, 1, 28, 28]; this one takes the executor's seeded data.</p>`}
-      <button class="run primary" data-role="trace" ?disabled=${!this.runtime || this.tracerState === 'running'} @click=${() => this.run()}>Trace one step</button>
+      <button class="run primary" data-role="trace" ?disabled=${!this.runtime || this.tracerState === 'running' || (p.model === 'onnx' && !this.onnx)} @click=${() => this.run()}>Trace one step</button>
       <div class="status" data-role="status">${this.status}</div>
     </aside>`;
   }

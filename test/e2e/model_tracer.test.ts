@@ -6,12 +6,14 @@
  * to the GPU's output, a BatchNorm neuron shows its statistics, the residual edge is drawn, and
  * the console stays clean. Screenshots go to test-results/.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import type { NnxModelTracer } from '../../src/ui/model_tracer.ts';
 import type { NnxTensorView } from '../../src/ui/tensor_view.ts';
-import { RESULTS, useBrowser } from './harness.ts';
+import { importOnnx } from '../../src/analysis/onnx/onnx_import.ts';
+import { RESULTS, ROOT, useBrowser } from './harness.ts';
 
 const browser = useBrowser('model-tracer');
 
@@ -94,6 +96,34 @@ describe('Model Tracer in headless Chromium', () => {
     await page.locator('[data-role="explanation"]').waitFor({ timeout: 5_000 });
     expect(await page.locator('[data-role="explanation"]').innerText()).toMatch(/statistics of channel 2 over the batch \(784 values\)[\s\S]*invstd/);
     await page.screenshot({ path: join(RESULTS, 'model-tracer-custom.png'), fullPage: true });
+    expect(consoleErrors).toEqual([]);
+  });
+
+  it('an imported .onnx file traces with its own weights, and a conv neuron explains itself', async () => {
+    const { page, baseUrl, consoleErrors } = browser();
+    if (!page.url().includes('#/model-tracer')) await page.goto(`${baseUrl}?t=${Date.now()}#/model-tracer`);
+    await page.locator('select[name="model"]').selectOption('onnx');
+    expect(await page.locator('[data-role="trace"]').isDisabled()).toBe(true);
+    const file = join(ROOT, 'examples/fashion_small_cnn.onnx');
+    await page.locator('input[name="onnx"]').setInputFiles(file);
+    await page.locator('[data-role="onnx-note"]', { hasText: '9 layers from ONNX opset 17' }).waitFor({ timeout: 10_000 });
+    await page.locator('[data-role="trace"]').click();
+    await page.locator('[data-role="status"]', { hasText: '9 layers kept' }).waitFor({ timeout: 120_000 });
+    expect(await traced(page)).toBe(9);
+    const expected = importOnnx(new Uint8Array(readFileSync(file))).spec.weights!['conv1.weight'].data as number[];
+    const traced1 = await page.locator('nnx-model-tracer').evaluate((el) => Array.from((el as NnxModelTracer).trace!.params['conv1.weight'].value.data));
+    expect(traced1).toEqual(expected.map(Math.fround));
+    await page.locator('[data-role="step"]').click();
+    expect(await phase(page)).toContain('forward 1/9 · conv1 (Conv2d)');
+    const output = page.locator('[data-role="layer"] nnx-tensor-view[data-name="output"]');
+    const at = await output.evaluate((el) => (el as NnxTensorView).cellCenter([0, 5, 14, 3]));
+    await page.mouse.click(at.x, at.y);
+    const panel = page.locator('[data-role="explanation"] nnx-neuron-panel');
+    await panel.waitFor({ timeout: 10_000 });
+    const recomputed = Number(await panel.locator('[data-role="recomputed"]').getAttribute('data-value'));
+    const gpu = Number(await panel.locator('[data-role="output"]').getAttribute('data-value'));
+    expect(Math.abs(recomputed - gpu)).toBeLessThanOrEqual(2e-4 + 2e-3 * Math.abs(gpu));
+    await page.screenshot({ path: join(RESULTS, 'model-tracer-onnx.png'), fullPage: true });
     expect(consoleErrors).toEqual([]);
   });
 });
