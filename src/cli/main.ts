@@ -1,5 +1,14 @@
 import { NnxError } from '../analysis/errors.ts';
 import { runCommand } from './run.ts';
+import { DeviceLostError } from '../kernels/errors.ts';
+import { deviceLossReason } from '../kernels/runtime.ts';
+
+/** "GPU device lost (reason)" when a device of this process was lost, after letting `device.lost` settle. */
+async function lostDeviceMessage(): Promise<string | null> {
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  const reason = deviceLossReason();
+  return reason === null ? null : `GPU device lost (${reason})`;
+}
 
 const USAGE = `usage: nnx <command> [options]
 
@@ -114,7 +123,13 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   // Exit once stdout has flushed: a pipe takes 64 KiB at a time, and exiting at once cut longer JSON there.
   (code) => process.stdout.write('', () => process.exit(code)),
-  (error: unknown) => {
+  async (error: unknown) => {
+    // Work on a lost device fails in many ways (a readback, a validation error, a pipeline); they all mean the same.
+    const lost = error instanceof DeviceLostError ? error.message : await lostDeviceMessage();
+    if (lost) {
+      console.error(`nnx: ${lost}; rerun the command`);
+      process.exit(1);
+    }
     if (error instanceof NnxError) console.error(`nnx: ${error.message}`);
     else console.error(`nnx: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     process.exit(error instanceof NnxError ? 1 : 2);

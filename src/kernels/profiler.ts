@@ -68,6 +68,13 @@ export class Profiler {
     };
   }
 
+  /** Forgets the dispatches recorded since the last `collect` (work dropped before it was submitted). */
+  discard(): void {
+    for (const set of this.sets) this.spareSets.push(set.querySet);
+    this.sets = [];
+    this.records = [];
+  }
+
   /** Resolves every pending timestamp and returns the report; the profiler starts empty again. */
   async collect(): Promise<TimingReport> {
     const records = this.records;
@@ -88,12 +95,18 @@ export class Profiler {
         temporaries.push(resolve, read);
       }
       this.device.queue.submit([encoder.finish()]);
-      await Promise.all(staging.map((b) => b.mapAsync(GPUMapMode.READ)));
-      const values = staging.map((b) => {
-        const copy = new BigUint64Array(b.getMappedRange(0, b.size).slice(0));
-        b.unmap();
-        return copy;
-      });
+      let values: BigUint64Array[];
+      try {
+        await Promise.all(staging.map((b) => b.mapAsync(GPUMapMode.READ)));
+        values = staging.map((b) => {
+          const copy = new BigUint64Array(b.getMappedRange(0, b.size).slice(0));
+          b.unmap();
+          return copy;
+        });
+      } catch (e) {
+        for (const b of temporaries) this.destroyBuffer(b);
+        throw e;
+      }
       for (const r of records) {
         const begin = values[r.set][r.index];
         const end = values[r.set][r.index + 1];

@@ -68,6 +68,28 @@ const POOL_IDLE_LIMIT = 512 * 1024 * 1024;
 const UNIFORM_CACHE_LIMIT = 8192;
 const BIND_GROUP_CACHE_LIMIT = 8192;
 
+/**
+ * Why the last device this process lost went away ("destroyed", "unknown: …"), or null: set when
+ * a runtime's device is lost by anything but that runtime's own `destroy()`. The CLI reads it to
+ * report a lost device in one line whatever error the lost work raised.
+ */
+let processDeviceLoss: string | null = null;
+
+/** Why a device of this process was lost while in use, or null (see `processDeviceLoss`). */
+export function deviceLossReason(): string | null {
+  return processDeviceLoss;
+}
+
+/**
+ * Test hook, Node only: with NNX_TEST_DESTROY_DEVICE_AFTER=N in the environment, every runtime
+ * destroys its own device after its N-th dispatch, as a driver reset would mid-run.
+ */
+function destroyDeviceAfter(): number | null {
+  const value = typeof process === 'undefined' ? undefined : process.env?.NNX_TEST_DESTROY_DEVICE_AFTER;
+  const n = value === undefined ? NaN : Number(value);
+  return Number.isInteger(n) && n >= 0 ? n : null;
+}
+
 /** Finds the line of a WGSL error message offset when the compiler gives no line. */
 function lineOfOffset(code: string, offset: number): number {
   return code.slice(0, offset).split('\n').length;
@@ -85,6 +107,12 @@ export class GpuRuntime {
   /** The op that owns buffers and dispatches created now (shown in the ledger). */
   owner = 'runtime';
   private lostReason: string | null = null;
+  private disposed = false;
+  private destroyedByTestHook = false;
+  private dispatches = 0;
+  private readonly destroyAfter = destroyDeviceAfter();
+  /** Buffers created inside each open `releasingOnError` scope, innermost last. */
+  private readonly scopes: Set<GPUBuffer>[] = [];
   private encoder: GPUCommandEncoder | null = null;
   private afterSubmit: GPUBuffer[] = [];
   private readonly physical = new WeakMap<GPUBuffer, PhysicalBuffer>();
@@ -115,6 +143,7 @@ export class GpuRuntime {
     );
     device.lost.then((info) => {
       this.lostReason = `${info.reason}${info.message ? `: ${info.message}` : ''}`;
+      if (!this.disposed || this.destroyedByTestHook) processDeviceLoss = this.lostReason;
     });
   }
 
@@ -129,8 +158,57 @@ export class GpuRuntime {
     return this.device.limits;
   }
 
+  /** Whether the device was lost (destroyed included); such a runtime only throws DeviceLostError. */
+  get lost(): boolean {
+    return this.lostReason !== null;
+  }
+
   private checkAlive(): void {
-    if (this.lostReason !== null) throw new DeviceLostError(`GPU device lost (${this.lostReason}); create a new runtime`);
+    if (this.lostReason !== null) throw new DeviceLostError(`GPU device lost (${this.lostReason})`);
+  }
+
+  /**
+   * Throws DeviceLostError when the device turns out lost: work failing on a destroyed device
+   * can reject before `device.lost` resolves, so this waits a moment for it.
+   */
+  private async checkAliveAfterFailure(): Promise<void> {
+    await Promise.race([this.device.lost, new Promise((resolve) => setTimeout(resolve, 50))]);
+    this.checkAlive();
+  }
+
+  /**
+   * Refuses tensors that would not fit this adapter's buffer limits, before anything is
+   * allocated: the error names the tensor, its bytes and the limit (as `createBuffer` would).
+   */
+  checkFits(tensors: { label: string; elements: number }[]): void {
+    for (const t of tensors) this.checkBufferSize(t.label, Math.max(4, t.elements * 4), GPUBufferUsage.STORAGE);
+  }
+
+  private checkBufferSize(label: string, size: number, usage: number): void {
+    if (size > this.limits.maxBufferSize) {
+      throw new BufferLimitError(`buffer "${label}" needs ${size.toLocaleString('en-US')} bytes, above this adapter's maxBufferSize of ${this.limits.maxBufferSize.toLocaleString('en-US')} bytes`);
+    }
+    if (usage & GPUBufferUsage.STORAGE && size > this.limits.maxStorageBufferBindingSize) {
+      throw new BufferLimitError(`buffer "${label}" needs ${size.toLocaleString('en-US')} bytes, above this adapter's maxStorageBufferBindingSize of ${this.limits.maxStorageBufferBindingSize.toLocaleString('en-US')} bytes`);
+    }
+  }
+
+  /**
+   * Runs `fn`; when it throws, every buffer it created and did not release is released, so a
+   * failed op (bad input found mid-run, a lost device) leaves the ledger as it found it.
+   */
+  async releasingOnError<T>(fn: () => Promise<T>): Promise<T> {
+    const created = new Set<GPUBuffer>();
+    this.scopes.push(created);
+    try {
+      return await fn();
+    } catch (e) {
+      await this.discardPending();
+      for (const b of created) this.destroyBuffer(b);
+      throw e;
+    } finally {
+      this.scopes.splice(this.scopes.lastIndexOf(created), 1);
+    }
   }
 
   /** Runs `fn` with `owner` recorded on every buffer and dispatch it makes. */
@@ -152,15 +230,11 @@ export class GpuRuntime {
   createBuffer(label: string, bytes: number, usage: number, owner = this.owner): GPUBuffer {
     this.checkAlive();
     const size = Math.max(4, Math.ceil(bytes / 4) * 4);
-    if (size > this.limits.maxBufferSize) {
-      throw new BufferLimitError(`buffer "${label}" needs ${size.toLocaleString('en-US')} bytes, above this adapter's maxBufferSize of ${this.limits.maxBufferSize.toLocaleString('en-US')} bytes`);
-    }
-    if (usage & GPUBufferUsage.STORAGE && size > this.limits.maxStorageBufferBindingSize) {
-      throw new BufferLimitError(`buffer "${label}" needs ${size.toLocaleString('en-US')} bytes, above this adapter's maxStorageBufferBindingSize of ${this.limits.maxStorageBufferBindingSize.toLocaleString('en-US')} bytes`);
-    }
+    this.checkBufferSize(label, size, usage);
     const { buffer, hit } = this.acquire(label, size, usage);
     const record = this.physical.get(buffer)!;
     record.ledgerId = this.ledger.create(label, owner, size, usage, hit);
+    for (const scope of this.scopes) scope.add(buffer);
     return buffer;
   }
 
@@ -201,6 +275,7 @@ export class GpuRuntime {
       return;
     }
     if (record.idle) return;
+    for (const scope of this.scopes) scope.delete(buffer);
     if (record.ledgerId !== null) this.ledger.destroy(record.ledgerId);
     record.ledgerId = null;
     record.idle = true;
@@ -339,6 +414,10 @@ export class GpuRuntime {
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(...workgroups);
     pass.end();
+    if (++this.dispatches === this.destroyAfter) {
+      this.destroyedByTestHook = true;
+      this.device.destroy();
+    }
   }
 
   /**
@@ -389,6 +468,22 @@ export class GpuRuntime {
     return this.encoder;
   }
 
+  /**
+   * Drops the work encoded and not submitted (a failed op's), with its error scopes, and
+   * returns the buffers waiting on that submit to the pool: that work must not run later and
+   * write into buffers handed to the next op.
+   */
+  private async discardPending(): Promise<void> {
+    if (this.encoder) {
+      this.encoder = null;
+      this.profiler.discard();
+      await this.device.popErrorScope().catch(() => null);
+      await this.device.popErrorScope().catch(() => null);
+    }
+    for (const b of this.afterSubmit) this.destroyBuffer(b);
+    this.afterSubmit = [];
+  }
+
   /** Encodes a buffer-to-buffer copy into the pending work. */
   copy(source: GPUBuffer, target: GPUBuffer, bytes: number, sourceOffset = 0, targetOffset = 0): void {
     this.pendingEncoder().copyBufferToBuffer(source, sourceOffset, target, targetOffset, bytes);
@@ -402,12 +497,20 @@ export class GpuRuntime {
     this.encoder = null;
     this.submits += 1;
     this.device.queue.submit([encoder.finish()]);
-    const validation = await this.device.popErrorScope();
-    const memory = await this.device.popErrorScope();
-    for (const b of this.afterSubmit) this.destroyBuffer(b);
-    this.afterSubmit = [];
+    let validation: GPUError | null = null;
+    let memory: GPUError | null = null;
+    try {
+      validation = await this.device.popErrorScope();
+      memory = await this.device.popErrorScope();
+    } finally {
+      for (const b of this.afterSubmit) this.destroyBuffer(b);
+      this.afterSubmit = [];
+    }
     const error = validation ?? memory;
-    if (error) throw new KernelError(`GPU rejected the work of ${encoder.label || 'an op'}: ${error.message.split('\n')[0]}`);
+    if (error) {
+      await this.checkAliveAfterFailure();
+      throw new KernelError(`GPU rejected the work of ${encoder.label || 'an op'}: ${error.message.split('\n')[0]}`);
+    }
   }
 
   /** Reads many tensors back in one encoder, through pooled staging buffers. */
@@ -424,7 +527,8 @@ export class GpuRuntime {
     try {
       await Promise.all(staged.map((s) => s.staging?.mapAsync(GPUMapMode.READ, 0, s.bytes)));
     } catch (e) {
-      this.checkAlive();
+      for (const s of staged) if (s.staging) this.destroyBuffer(s.staging);
+      await this.checkAliveAfterFailure();
       throw new KernelError(`readback failed: ${(e as Error).message.split('\n')[0]}`);
     }
     return staged.map(({ t, bytes, staging }) => {
@@ -470,6 +574,7 @@ export class GpuRuntime {
 
   /** Destroys the device; in Node this lets the process exit. */
   destroy(): void {
+    this.disposed = true;
     this.device.destroy();
   }
 }

@@ -1,5 +1,5 @@
 import { InputError } from '../analysis/errors.ts';
-import type { Tensor } from '../analysis/tensor.ts';
+import { numel, type Tensor } from '../analysis/tensor.ts';
 import type { AdapterReport } from '../kernels/adapter.ts';
 import type { LedgerEntry } from '../kernels/ledger.ts';
 import type { TimingReport } from '../kernels/profiler.ts';
@@ -50,12 +50,16 @@ export async function runSpec(rt: GpuRuntime, spec: unknown, options: { trace?: 
   const prepared = op.prepare(attrs as Record<string, unknown>, hostInputs);
   const hostGrads: Record<string, ParsedTensor> | null = raw.grad_output === undefined ? null : parseGradOutputs(op, raw.grad_output, prepared.outputShapes);
 
+  rt.checkFits([
+    ...Object.entries(hostInputs).map(([name, t]) => ({ label: name, elements: t.data.length })),
+    ...Object.entries(prepared.outputShapes).map(([name, shape]) => ({ label: `${op.name}.${name}`, elements: numel(shape) })),
+  ]);
   const started = performance.now();
   rt.ledger.resetPeak();
   const firstEntry = rt.ledger.entries.length;
   const created: GpuTensor[] = [];
   try {
-    return await rt.withOwner(op.name, async () => {
+    return await rt.releasingOnError(() => rt.withOwner(op.name, async () => {
       const inputs: Record<string, GpuTensor> = {};
       for (const [name, t] of Object.entries(hostInputs)) created.push((inputs[name] = rt.tensor(name, t.shape, t.dtype, t.data)));
       const run = await prepared.forward(rt, inputs, { trace: options.trace ?? false });
@@ -107,7 +111,7 @@ export async function runSpec(rt: GpuRuntime, spec: unknown, options: { trace?: 
         buffers: entries.map(({ id: _id, ...rest }) => rest),
       };
       return { result, readback };
-    });
+    }));
   } finally {
     rt.release(...created);
   }
