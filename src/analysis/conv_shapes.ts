@@ -1,4 +1,4 @@
-import { InputError } from './errors.ts';
+import { checkExactInteger, InputError } from './errors.ts';
 import { formatShape } from './tensor.ts';
 
 /** A PyTorch int-or-pair attribute, as `F.conv2d` and `F.max_pool2d` accept it. */
@@ -37,6 +37,7 @@ export function pairAttr(op: string, name: string, value: unknown, fallback: [nu
   if (pair[0] < min || pair[1] < min) {
     throw new InputError(`${op}: ${name} must be >= ${min}, got ${JSON.stringify(value)}`);
   }
+  for (const v of pair) checkExactInteger(`${op}: ${name}`, v);
   return pair;
 }
 

@@ -167,7 +167,7 @@ class Walker {
       throw new LayerInputError(path, layer.type, detail);
     };
     try {
-      if ((CONTAINER_TYPES as readonly string[]).includes(layer.type) || COMPOSITES[layer.type]) {
+      if ((CONTAINER_TYPES as readonly string[]).includes(layer.type) || Object.hasOwn(COMPOSITES, layer.type)) {
         if (inputs.length !== 1) fail(`takes one input, got ${inputs.length}`);
         const x = inputs[0];
         const index = this.containerNode(layer.type, inputs, path, depth, parent, trainable);
@@ -189,8 +189,8 @@ class Walker {
         node.outputStorage = out.storage;
         return out;
       }
-      const rule = LAYER_RULES[layer.type];
-      if (!rule) fail(`unknown layer type "${layer.type}"${suggestType(layer.type)}`);
+      // Own keys only: a type named "constructor" or "toString" is unknown, not Object.prototype's.
+      const rule = Object.hasOwn(LAYER_RULES, layer.type) ? LAYER_RULES[layer.type] : fail(`unknown layer type "${layer.type}"${suggestType(layer.type)}`);
       const [min, max] = rule.arity ?? [1, 1];
       if (inputs.length < min || inputs.length > max) {
         fail(min === max ? `takes ${min} input${min > 1 ? 's' : ''}, got ${inputs.length}` : `takes ${min} to ${max} inputs, got ${inputs.length}`);

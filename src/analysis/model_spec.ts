@@ -1,4 +1,4 @@
-import { InputError } from './errors.ts';
+import { checkExactInteger, InputError } from './errors.ts';
 
 /**
  * ModelSpec: a JSON description of a model, shared by the analysis engine and the GPU executor.
@@ -164,7 +164,13 @@ export function checkShape(value: unknown, where: string): number[] {
   if (!Array.isArray(value) || value.length === 0 || value.some((v) => typeof v !== 'number' || !Number.isInteger(v) || v < 1)) {
     throw new InputError(`${where} must be a non-empty list of positive integers, got ${JSON.stringify(value)}`);
   }
+  for (const v of value as number[]) checkExactInteger(where, v);
   return value as number[];
+}
+
+/** A value as JSON for an error message; "nothing" for a missing one. */
+function given(v: unknown): string {
+  return v === undefined ? 'nothing' : JSON.stringify(v);
 }
 
 function finiteNumber(v: unknown): v is number {
@@ -246,7 +252,7 @@ function checkLayerTree(layers: unknown, where: string): void {
   layers.forEach((layer, i) => {
     const at = `${where}[${i}]`;
     if (!isObject(layer)) throw new InputError(`${at} must be an object with a "type", got ${JSON.stringify(layer)}`);
-    if (typeof layer.type !== 'string' || layer.type === '') throw new InputError(`${at} needs a "type" (a PyTorch module name such as "Conv2d"), got ${JSON.stringify(layer.type)}`);
+    if (typeof layer.type !== 'string' || layer.type === '') throw new InputError(`${at} needs a "type" (a PyTorch module name such as "Conv2d"), got ${given(layer.type)}`);
     for (const key of ['name', 'id'] as const) {
       if (layer[key] !== undefined && (typeof layer[key] !== 'string' || layer[key] === '' || (layer[key] as string).includes('.'))) {
         throw new InputError(`${at} (${layer.type}): ${key} must be a non-empty string without dots, got ${JSON.stringify(layer[key])}`);
@@ -294,7 +300,7 @@ export function validateModelSpec(value: unknown): ModelSpec {
       if (key !== 'num_nodes' && key !== 'num_edges') throw new InputError(`spec: graph: unknown key "${key}" (known: num_nodes, num_edges)`);
     }
     if (typeof g.num_edges !== 'number' || !Number.isInteger(g.num_edges) || g.num_edges < 0) {
-      throw new InputError(`spec: graph.num_edges must be an integer >= 0, got ${JSON.stringify(g.num_edges)}`);
+      throw new InputError(`spec: graph.num_edges must be an integer >= 0, got ${given(g.num_edges)}`);
     }
     if (g.num_nodes !== undefined) {
       if (typeof g.num_nodes !== 'number' || !Number.isInteger(g.num_nodes) || g.num_nodes < 1) {

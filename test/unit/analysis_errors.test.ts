@@ -189,7 +189,7 @@ const SPEC_CASES: [string, unknown, string][] = [
   ['graph num_nodes', { input: [2, 3], graph: { num_edges: 1, num_nodes: 0 }, layers: [{ type: 'ReLU' }] }, 'spec: graph.num_nodes must be an integer >= 1, got 0'],
   ['layers empty', { input: [2], layers: [] }, 'spec: layers must be a non-empty list of layers'],
   ['layer not an object', { input: [2], layers: [3] }, 'spec: layers[0] must be an object with a "type", got 3'],
-  ['layer type missing', { input: [2], layers: [{ name: 'x' }] }, 'spec: layers[0] needs a "type" (a PyTorch module name such as "Conv2d"), got undefined'],
+  ['layer type missing', { input: [2], layers: [{ name: 'x' }] }, 'spec: layers[0] needs a "type" (a PyTorch module name such as "Conv2d"), got nothing'],
   ['layer name with a dot', { input: [2], layers: [{ type: 'ReLU', name: 'a.b' }] }, 'spec: layers[0] (ReLU): name must be a non-empty string without dots, got "a.b"'],
   ['layer inputs', { input: [2], layers: [{ type: 'ReLU', inputs: 'input' }] }, 'spec: layers[0] (ReLU): inputs must be a non-empty list of layer names, got "input"'],
   ['layer trainable', { input: [2], layers: [{ type: 'ReLU', trainable: 1 }] }, 'spec: layers[0] (ReLU): trainable must be true or false, got 1'],

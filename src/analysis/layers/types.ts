@@ -1,5 +1,5 @@
 import { pairAttr } from '../conv_shapes.ts';
-import { InputError } from '../errors.ts';
+import { checkExactInteger, InputError } from '../errors.ts';
 import { COMMON_LAYER_KEYS, type LayerSpec } from '../model_spec.ts';
 import { formatShape } from '../tensor.ts';
 
@@ -112,6 +112,7 @@ export class Args {
     if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
       throw new InputError(`${name} must be an integer >= ${min}, got ${JSON.stringify(v)}`);
     }
+    checkExactInteger(name, v);
     return v;
   }
 
@@ -123,6 +124,7 @@ export class Args {
       return fallback;
     }
     if (typeof v !== 'number' || !Number.isInteger(v)) throw new InputError(`${name} must be an integer, got ${JSON.stringify(v)}`);
+    checkExactInteger(name, v);
     return v;
   }
 
@@ -167,6 +169,7 @@ export class Args {
     if (!Array.isArray(arr) || arr.length === 0 || arr.some((x) => typeof x !== 'number' || !Number.isInteger(x) || x < 1)) {
       throw new InputError(`${name} must be a positive integer or a list of them, got ${JSON.stringify(v)}`);
     }
+    for (const x of arr as number[]) checkExactInteger(name, x);
     return arr as number[];
   }
 }
