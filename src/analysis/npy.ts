@@ -40,7 +40,7 @@ export function npyHeader(shape: readonly number[], descr: string): string {
 }
 
 /** Encodes a tensor as a .npy file (version 1.0). */
-export function encodeNpy(t: Tensor): Uint8Array {
+export function encodeNpy(t: Tensor): Uint8Array<ArrayBuffer> {
   if (t.shape.some((s) => !Number.isInteger(s) || s < 0)) throw new InputError(`npy: shape must hold whole numbers >= 0, got ${formatShape(t.shape)}`);
   const count = numel(t.shape);
   if (t.data.length !== count) throw new InputError(`npy: ${t.data.length} values for shape ${formatShape(t.shape)}, which has ${count} elements`);

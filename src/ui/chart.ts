@@ -5,11 +5,15 @@
  *
  * In: `data` ({ x, series: [{ label, values, color? }] }), `categories` (x tick labels for
  * bars), `bars`, `logY`, `spanGaps`, `xLabel`, `yLabel`, `height`, `format` (y tick text).
+ * Two buttons under the plot download it as PNG (uPlot's canvas on white) or SVG (a vector
+ * plot of the same data, see chart_svg.ts), named after the y label.
  */
-import { LitElement, css, html, unsafeCSS, type PropertyValues } from 'lit';
+import { LitElement, css, html, nothing, unsafeCSS, type PropertyValues } from 'lit';
 import { customElement, property, query } from 'lit/decorators.js';
 import uPlot from 'uplot';
 import uplotCss from 'uplot/dist/uPlot.min.css?inline';
+import { chartSvg } from './chart_svg.ts';
+import { downloadBlob, fileNameFor } from './download.ts';
 import { formatShort } from './format.ts';
 import { tokens } from './theme.ts';
 
@@ -33,6 +37,8 @@ export class NnxChart extends LitElement {
     .plot { width: 100%; }
     .u-legend { font-size: 11px; font-family: var(--_font); }
     .u-legend .u-value { font-family: var(--_mono); }
+    .export { display: flex; justify-content: flex-end; align-items: center; gap: 4px; font-size: 10.5px; color: var(--_muted); }
+    .export button { font: 10.5px var(--_mono); padding: 1px 6px; border-radius: 5px; border: 1px solid var(--_border); background: var(--_surface); color: inherit; cursor: pointer; }
   `];
 
   @property({ attribute: false }) data: ChartData | null = null;
@@ -62,6 +68,37 @@ export class NnxChart extends LitElement {
   /** The uPlot instance (tests read its data). */
   get uplot(): uPlot | null {
     return this.plot;
+  }
+
+  /** The plot as drawn (axes, ticks, lines) on a white background, as PNG; null before it is drawn. */
+  async pngBlob(): Promise<Blob | null> {
+    const drawn = this.plot?.ctx.canvas;
+    if (!drawn) return null;
+    const canvas = document.createElement('canvas');
+    canvas.width = drawn.width;
+    canvas.height = drawn.height;
+    const ctx = canvas.getContext('2d')!;
+    ctx.fillStyle = '#ffffff';
+    ctx.fillRect(0, 0, canvas.width, canvas.height);
+    ctx.drawImage(drawn, 0, 0);
+    return new Promise((resolve) => canvas.toBlob(resolve, 'image/png'));
+  }
+
+  /** The data as a standalone SVG vector plot at the chart's current size; null without data. */
+  svgText(): string | null {
+    if (!this.data) return null;
+    return chartSvg(this.data, {
+      width: this.plot?.width ?? 480, height: this.height, logY: this.logY, bars: this.bars, categories: this.categories,
+      spanGaps: this.spanGaps, xLabel: this.xLabel, yLabel: this.yLabel, format: this.format ?? formatShort, palette: PALETTE,
+    });
+  }
+
+  /** Downloads the chart as PNG or SVG. */
+  async download(format: 'png' | 'svg'): Promise<void> {
+    const fileName = fileNameFor(this.yLabel || 'chart', format);
+    const svg = format === 'svg' ? this.svgText() : null;
+    const blob = svg !== null ? new Blob([svg], { type: 'image/svg+xml' }) : format === 'png' ? await this.pngBlob() : null;
+    if (blob) downloadBlob(blob, fileName);
   }
 
   protected updated(changed: PropertyValues<this>): void {
@@ -123,7 +160,15 @@ export class NnxChart extends LitElement {
   }
 
   render() {
-    return html`<div class="plot" role="img" aria-label=${this.yLabel || 'chart'}></div>`;
+    const label = this.yLabel || 'chart';
+    return html`<div class="plot" role="img" aria-label=${label}></div>
+      ${this.data
+        ? html`<div class="export" data-role="chart-export">
+            <span>download</span>
+            <button data-format="png" aria-label=${`download ${label} chart as PNG`} @click=${() => this.download('png')}>PNG</button>
+            <button data-format="svg" aria-label=${`download ${label} chart as SVG`} @click=${() => this.download('svg')}>SVG</button>
+          </div>`
+        : nothing}`;
   }
 }
 

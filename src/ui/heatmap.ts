@@ -1,15 +1,22 @@
 /**
- * <nnx-heatmap>: a tensor drawn as a grid of 2-D planes on one canvas with a diverging colour
- * map. Rank 4 [A, B, H, W] gives A rows × B columns of H×W planes; rank 3 one row; rank 2 one
- * plane; rank 1 one strip. Hover shows the exact value; a click fires `nnx-cell-click`.
- * `zoom` multiplies the cell size (ctrl/cmd + wheel over the canvas steps it through
- * `HEATMAP_ZOOMS` and fires `nnx-zoom-change`); a zoomed canvas scrolls inside its frame.
+ * <nnx-heatmap>: a tensor drawn as a grid of 2-D planes on one canvas, with a colour bar below.
+ * Rank 4 [A, B, H, W] gives A rows × B columns of H×W planes; rank 3 one row; rank 2 one plane;
+ * rank 1 one strip. Signed tensors use the diverging map (−scale, 0, +scale), tensors with no
+ * negative value the sequential one (0 to scale), unless `colormap` names one. Hover shows the
+ * exact value; a click fires `nnx-cell-click`. `zoom` multiplies the cell size (ctrl/cmd + wheel
+ * over the canvas steps it through `HEATMAP_ZOOMS` and fires `nnx-zoom-change`); a zoomed canvas
+ * scrolls inside its frame.
+ *
+ * Keyboard: the frame takes focus; arrow keys move a cursor cell within its plane, Home/End go to
+ * the first/last column (with ctrl/cmd: the first/last cell of the plane), Page Up/Page Down to
+ * the previous/next plane. A live region announces "row i, column j: value"; on a clickable
+ * heatmap every move fires the same `nnx-cell-click` a click does.
  */
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
 import type { Tensor } from '../analysis/tensor.ts';
-import { divergingRgb } from './colormap.ts';
-import { formatFloat32, formatIndex } from './format.ts';
+import { colormapGradient, colormapRgb, type ColormapName } from './colormap.ts';
+import { formatFloat32, formatIndex, formatShape, formatShort } from './format.ts';
 import { tokens } from './theme.ts';
 
 export interface ZoomChangeDetail {
@@ -82,8 +89,14 @@ export class NnxHeatmap extends LitElement {
     :host { display: block; position: relative; }
     .scroll { overflow: auto; max-width: 100%; }
     .scroll.zoomed { max-height: var(--nnx-heatmap-max-height, 70vh); }
+    .scroll:focus-visible { outline: 2px solid var(--_accent); outline-offset: 2px; border-radius: 2px; }
     canvas { display: block; }
     canvas.clickable { cursor: crosshair; }
+    .legend { display: flex; align-items: center; gap: 6px; margin-top: 8px; font: 10.5px var(--_mono); color: var(--_muted); }
+    .bar { height: 7px; width: 96px; border-radius: 4px; border: 1px solid var(--_border); flex: none; }
+    .bar-scale { display: flex; flex-direction: column; gap: 1px; }
+    .ticks { display: flex; justify-content: space-between; width: 96px; }
+    .announce { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); clip-path: inset(50%); white-space: nowrap; }
     .tip {
       position: absolute; pointer-events: none; z-index: 5; white-space: nowrap;
       background: #151a2d; color: #fff; border-radius: 6px; padding: 4px 8px;
@@ -117,14 +130,20 @@ export class NnxHeatmap extends LitElement {
   @property({ attribute: false }) describe: ((index: number[]) => string) | null = null;
   /** Cell size multiplier (1, 2, 4, 8); lowered when the canvas would grow past what browsers draw. */
   @property({ type: Number }) zoom = 1;
+  /** The colour map; `auto` picks sequential when no value is negative, diverging otherwise. */
+  @property() colormap: ColormapName | 'auto' = 'auto';
 
   @state() private tip: { text: string; value: string | null; x: number; y: number } | null = null;
+  /** What the live region last announced (a keyboard move). */
+  @state() private announcement = '';
   @query('canvas') private canvas!: HTMLCanvasElement;
   private geometry: Geometry | null = null;
   private hover: number[] | null = null;
   private base: HTMLCanvasElement | null = null;
   private wheel = 0;
   private pointer: { clientX: number; clientY: number } | null = null;
+  /** The keyboard cursor cell (full index); follows `selected` and clicks. */
+  private cursor: number[] | null = null;
 
   disconnectedCallback(): void {
     super.disconnectedCallback();
@@ -148,6 +167,12 @@ export class NnxHeatmap extends LitElement {
     }
     const box = this.canvas.getBoundingClientRect();
     return { x: box.left + x, y: box.top + y };
+  }
+
+  /** The drawn planes as a PNG (without the hover outline), or null before anything is drawn. */
+  pngBlob(): Promise<Blob | null> {
+    const base = this.base;
+    return base ? new Promise((resolve) => base.toBlob(resolve, 'image/png')) : Promise.resolve(null);
   }
 
   /** A cell's centre in canvas (CSS pixel) coordinates. */
@@ -206,8 +231,20 @@ export class NnxHeatmap extends LitElement {
     return m || 1;
   }
 
+  /** The map drawn: `colormap`, or for `auto` sequential when no finite value is negative. */
+  get activeColormap(): ColormapName {
+    if (this.colormap !== 'auto') return this.colormap;
+    for (const v of this.tensor?.data ?? []) if (v < 0) return 'diverging';
+    return 'sequential';
+  }
+
+  protected willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has('selected') && this.selected) this.cursor = this.selected;
+    if (changed.has('tensor')) this.cursor = this.selected;
+  }
+
   protected updated(changed: PropertyValues): void {
-    if (changed.has('tip') && changed.size === 1) return;
+    if ((changed.has('tip') || changed.has('announcement')) && [...changed.keys()].every((k) => k === 'tip' || k === 'announcement')) return;
     this.drawBase();
     this.present();
   }
@@ -228,6 +265,7 @@ export class NnxHeatmap extends LitElement {
     ctx.clearRect(0, 0, g.width, g.height);
     const colors = this.colors();
     const scale = this.maxAbs();
+    const colormap = this.activeColormap;
     const data = this.tensor.data;
     const rank = this.tensor.shape.length;
     const { rows, cols, h, w, cell } = g;
@@ -270,7 +308,7 @@ export class NnxHeatmap extends LitElement {
         const first = (r * cols + c) * h * w;
         for (let y = 0; y < h; y++) {
           for (let x = 0; x < w; x++) {
-            const [cr, cg, cb] = divergingRgb(data[first + y * w + x] / scale);
+            const [cr, cg, cb] = colormapRgb(colormap, data[first + y * w + x] / scale);
             ctx.fillStyle = `rgb(${cr},${cg},${cb})`;
             ctx.fillRect(ox + x * cell, oy + y * cell, cell, cell);
           }
@@ -433,13 +471,91 @@ export class NnxHeatmap extends LitElement {
     if (!this.clickable) return;
     const hit = this.cellAt(ev);
     if (!hit || hit.padded) return;
-    const detail: CellClickDetail = { name: this.name, index: hit.index, value: this.valueAt(hit.index) };
+    this.cursor = hit.index;
+    this.fireCellClick(hit.index);
+  }
+
+  private fireCellClick(index: number[]): void {
+    const detail: CellClickDetail = { name: this.name, index, value: this.valueAt(index) };
     this.dispatchEvent(new CustomEvent('nnx-cell-click', { detail, bubbles: true, composed: true }));
   }
 
+  /** The cell a key moves the cursor to, or null when the key is not a navigation key. */
+  private keyTarget(ev: KeyboardEvent, g: Geometry, from: [number, number, number, number]): [number, number, number, number] | null {
+    let [r, c, y, x] = from;
+    const clamp = (v: number, n: number) => Math.max(0, Math.min(n - 1, v));
+    switch (ev.key) {
+      case 'ArrowLeft': x = clamp(x - 1, g.w); break;
+      case 'ArrowRight': x = clamp(x + 1, g.w); break;
+      case 'ArrowUp': y = clamp(y - 1, g.h); break;
+      case 'ArrowDown': y = clamp(y + 1, g.h); break;
+      case 'Home':
+        x = 0;
+        if (ev.ctrlKey || ev.metaKey) y = 0;
+        break;
+      case 'End':
+        x = g.w - 1;
+        if (ev.ctrlKey || ev.metaKey) y = g.h - 1;
+        break;
+      case 'PageUp':
+      case 'PageDown': {
+        const plane = clamp(r * g.cols + c + (ev.key === 'PageUp' ? -1 : 1), g.rows * g.cols);
+        r = Math.floor(plane / g.cols);
+        c = plane % g.cols;
+        break;
+      }
+      default: return null;
+    }
+    return [r, c, y, x];
+  }
+
+  /** Keyboard navigation: moves the cursor, shows and announces its value, selects it when clickable. */
+  private onKey(ev: KeyboardEvent): void {
+    const g = this.geometry;
+    const t = this.tensor;
+    if (!g || !t || t.data.length === 0) return;
+    const rank = t.shape.length;
+    const to = this.keyTarget(ev, g, gridPosition(rank, this.cursor ?? fullIndex(rank, 0, 0, 0, 0)));
+    if (!to) return;
+    ev.preventDefault();
+    const index = fullIndex(rank, ...to);
+    this.cursor = index;
+    const { x, y } = this.cellCenter(index);
+    const host = this.getBoundingClientRect();
+    const label = this.describe?.(index) ?? formatIndex(this.name, index);
+    const value = formatFloat32(this.valueAt(index));
+    this.tip = { text: label, value, x: x - host.left + 14, y: y - host.top + 14 };
+    this.announcement = `${label}, row ${to[2]}, column ${to[3]}: ${value}`;
+    this.hover = index;
+    this.present();
+    if (this.clickable) this.fireCellClick(index);
+  }
+
+  private onBlur(): void {
+    if (this.pointer) return;
+    this.tip = null;
+    this.hover = null;
+    this.present();
+  }
+
+  private renderLegend() {
+    const scale = this.maxAbs();
+    const diverging = this.activeColormap === 'diverging';
+    const ticks = diverging ? [`−${formatShort(scale)}`, '0', `+${formatShort(scale)}`] : ['0', formatShort(scale / 2), formatShort(scale)];
+    return html`<div class="legend" data-role="legend" data-colormap=${this.activeColormap}>
+      <span class="bar-scale">
+        <span class="bar" role="img" aria-label=${`colour scale: ${diverging ? 'blue negative, white zero, red positive' : 'purple zero to yellow largest'}, from ${ticks[0]} to ${ticks[2]}`} style="background:${colormapGradient(this.activeColormap)}"></span>
+        <span class="ticks" aria-hidden="true">${ticks.map((v) => html`<span>${v}</span>`)}</span>
+      </span>
+    </div>`;
+  }
+
   render() {
+    const t = this.tensor;
+    const label = t ? `${this.name}, shape ${formatShape(t.shape)}: heatmap; arrow keys move between cells, Home and End to the row's ends, Page Up and Page Down between planes` : this.name;
     return html`
-      <div class="scroll ${this.zoom > 1 ? 'zoomed' : ''}" @scroll=${this.refreshHover}>
+      <div class="scroll ${this.zoom > 1 ? 'zoomed' : ''}" tabindex="0" role="application" aria-label=${label}
+        @scroll=${this.refreshHover} @keydown=${this.onKey} @blur=${this.onBlur}>
         <canvas
           class=${this.clickable ? 'clickable' : ''}
           @mousemove=${this.onMove}
@@ -448,6 +564,8 @@ export class NnxHeatmap extends LitElement {
           @wheel=${this.onWheel}
         ></canvas>
       </div>
+      ${t ? this.renderLegend() : nothing}
+      <div class="announce" role="status" data-role="announce">${this.announcement}</div>
       ${this.tip
         ? html`<div class="tip" style="left:${this.tip.x}px;top:${this.tip.y}px">${this.tip.text}${this.tip.value !== null ? html` = <span class="v">${this.tip.value}</span>` : nothing}</div>`
         : nothing}

@@ -1,15 +1,25 @@
 /**
  * <nnx-tensor-view>: one named tensor as per-channel heatmaps, with its shape, value range and
- * colour legend. The `tensor` property holds exactly the values drawn (read back from the GPU).
+ * colour legend (drawn by the heatmap). The `tensor` property holds exactly the values drawn (read back from the GPU).
+ * The tensor downloads as .npy (numpy.load reads it) or CSV (see analysis/csv.ts for the layout
+ * of rank ≥ 3), and the heatmaps as PNG; the file is named after `name`.
  */
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, query } from 'lit/decorators.js';
+import { encodeCsv } from '../analysis/csv.ts';
+import { encodeNpy } from '../analysis/npy.ts';
 import type { Tensor } from '../analysis/tensor.ts';
-import { divergingGradient } from './colormap.ts';
+import { downloadBlob, fileNameFor } from './download.ts';
 import { formatShape, formatShort } from './format.ts';
 import './heatmap.ts';
 import { HEATMAP_ZOOMS, type NnxHeatmap, type ZoomChangeDetail } from './heatmap.ts';
 import { base, tokens } from './theme.ts';
+
+const EXPORT_TITLES = {
+  npy: 'the exact float32 values as a NumPy .npy file (numpy.load)',
+  csv: 'the values as CSV, C order; rank ≥ 3: rows over the last axis after a # shape line',
+  png: 'the heatmaps as a PNG image',
+};
 
 @customElement('nnx-tensor-view')
 export class NnxTensorView extends LitElement {
@@ -20,10 +30,10 @@ export class NnxTensorView extends LitElement {
     h3 { font-size: 13.5px; }
     .shape { font-family: var(--_mono); font-size: 11.5px; color: var(--_muted); }
     .help { font-size: 11.5px; color: var(--_muted); margin: 0 0 8px; max-width: 230px; line-height: 1.35; }
-    .legend { display: flex; align-items: center; gap: 6px; margin-top: 8px; font: 10.5px var(--_mono); color: var(--_muted); }
-    .bar { height: 7px; width: 64px; border-radius: 4px; border: 1px solid var(--_border); flex: none; }
     .range { font: 10.5px var(--_mono); color: var(--_muted); margin-top: 2px; }
     .empty { color: var(--_muted); font-size: 12px; padding: 18px 0; }
+    .export { display: flex; align-items: center; gap: 4px; margin-top: 6px; font-size: 10.5px; color: var(--_muted); }
+    .export button { font: 10.5px var(--_mono); padding: 1px 6px; border-radius: 5px; }
     .zoom { margin-left: auto; font: 11px var(--_mono); color: var(--_muted); padding: 1px 3px; border-radius: 6px; border: 1px solid var(--_border); background: var(--_surface); }
   `];
 
@@ -55,6 +65,19 @@ export class NnxTensorView extends LitElement {
 
   private onZoomChange(e: CustomEvent<ZoomChangeDetail>): void {
     this.zoom = e.detail.zoom;
+  }
+
+  /** Downloads the tensor as .npy, CSV, or its heatmaps as PNG. */
+  async download(format: 'npy' | 'csv' | 'png'): Promise<void> {
+    const t = this.tensor;
+    if (!t) return;
+    const fileName = fileNameFor(this.name || this.heading, format);
+    if (format === 'npy') downloadBlob(new Blob([encodeNpy(t)], { type: 'application/octet-stream' }), fileName);
+    else if (format === 'csv') downloadBlob(new Blob([encodeCsv(t)], { type: 'text/csv' }), fileName);
+    else {
+      const png = await this.heatmap?.pngBlob();
+      if (png) downloadBlob(png, fileName);
+    }
   }
 
   private range(): { min: number; max: number; scale: number } {
@@ -101,12 +124,11 @@ export class NnxTensorView extends LitElement {
                 @nnx-zoom-change=${this.onZoomChange}
                 ?clickable=${this.clickable}
               ></nnx-heatmap>
-              <div class="legend">
-                <span>−${formatShort(r.scale)}</span>
-                <span class="bar" style="background:${divergingGradient()}"></span>
-                <span>+${formatShort(r.scale)}</span>
-              </div>
               <div class="range">min ${formatShort(r.min)} · max ${formatShort(r.max)}</div>
+              <div class="export" data-role="export">
+                <span>download</span>
+                ${(['npy', 'csv', 'png'] as const).map((f) => html`<button data-format=${f} title=${EXPORT_TITLES[f]} aria-label=${`download ${this.heading || this.name} as ${f}`} @click=${() => this.download(f)}>.${f}</button>`)}
+              </div>
             `
           : html`<div class="empty">not computed yet</div>`}
       </div>
