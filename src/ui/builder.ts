@@ -312,7 +312,7 @@ export class NnxBuilder extends LitElement {
       groups.set(g, [...(groups.get(g) ?? []), t]);
     }
     const order = [...GROUPS.map(([g]) => g), 'other'].filter((g) => groups.has(g));
-    return html`<aside class="card palette" data-role="palette" @dblclick=${(e: Event) => {
+    return html`<aside class="card palette" data-role="palette" tabindex="0" aria-label="layer palette" @dblclick=${(e: Event) => {
       const type = (e.target as HTMLElement).closest<HTMLElement>('li[data-type]')?.dataset.type;
       if (type) this.addToTop(type);
     }}>

@@ -66,7 +66,7 @@ export class NnxGradFlowTable extends LitElement {
     const recurrent = layers.some((l) => l.grad_h_norm);
     const verdictOf = new Map<string, Verdict>();
     for (const v of this.verdicts) if (!verdictOf.has(v.layer)) verdictOf.set(v.layer, v);
-    return html`<div class="wrap"><table data-role="flow-table">
+    return html`<div class="wrap" tabindex="0" role="region" aria-label="per-layer gradient flow"><table data-role="flow-table">
       <thead>
         <tr>
           <th colspan="3"></th>

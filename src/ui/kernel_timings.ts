@@ -33,7 +33,7 @@ export class NnxKernelTimings extends LitElement {
         <span>wall clock <b>${t.wall_ms.toLocaleString('en-US', { maximumFractionDigits: 1 })} ms</b></span>
         <span>dispatches <b>${formatCount(t.dispatches.length)}</b></span>
       </div>
-      <div class="scroll"><table>
+      <div class="scroll" tabindex="0" role="region" aria-label="kernel dispatches"><table>
         <thead><tr><th>kernel</th><th class="num">GPU <span style="text-transform:none">µs</span></th><th class="num">FLOPs</th><th class="num">bytes</th><th class="num">GFLOP/s</th></tr></thead>
         <tbody>
           ${t.dispatches.map(

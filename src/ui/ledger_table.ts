@@ -45,7 +45,7 @@ export class NnxLedgerTable extends LitElement {
       </div>
       <nnx-memory-timeline .memory=${m}></nnx-memory-timeline>
       </div>
-      <div class="table">
+      <div class="table" tabindex="0" role="region" aria-label="GPU buffers in creation order">
         <table>
           <thead><tr><th class="num">#</th><th>label</th><th>owner</th><th class="num">bytes</th><th>usage</th><th>lifetime (ledger events)</th></tr></thead>
           <tbody>

@@ -69,7 +69,7 @@ export class NnxNeuronPanel extends LitElement {
               : nothing}
           </p>
         </div>
-        <div class="terms">
+        <div class="terms" tabindex="0" role="region" aria-label="terms of the sum">
           <table>
             <thead>
               <tr><th class="num">#</th><th>input index</th><th>weight index</th><th class="num">x</th><th class="num">w</th><th class="num">x·w</th><th></th></tr>

@@ -102,7 +102,7 @@ export class NnxRecurrentPanel extends LitElement {
         <span class="muted small">click a row to select that step; click y to pick another unit</span></div>
       <div class="layout">
         <div>
-          <div class="steps">
+          <div class="steps" tabindex="0" role="region" aria-label="gates and state per time step">
             <table>
               <thead><tr><th class="num">t</th>${cols.map((c) => html`<th class="num" title=${GATE_TITLE[c.slice(6)] ?? ''}>${c.replace('gates.', '')}</th>`)}${norms ? html`<th class="num">‖∂L/∂h_t‖</th>` : nothing}</tr></thead>
               <tbody>${steps.map((s) => html`<tr class="step ${s === t ? 'sel' : ''}" data-step=${s} @click=${() => this.pick(s)}>

@@ -11,7 +11,7 @@ export const tokens = css`
     --_surface: var(--nnx-surface, #ffffff);
     --_surface-2: var(--nnx-surface-2, #f8f9fc);
     --_text: var(--nnx-text, #1b2130);
-    --_muted: var(--nnx-muted, #667085);
+    --_muted: var(--nnx-muted, #5b6477);
     --_border: var(--nnx-border, #e2e5ee);
     --_accent: var(--nnx-accent, #4f46e5);
     --_accent-soft: var(--nnx-accent-soft, #eef0ff);
