@@ -179,8 +179,10 @@ function tensorText(t: JsonTensor, dtype: string): string {
 }
 
 function torchDtype(t: JsonTensor, int32: boolean): string {
-  if ((t.dtype as string) === 'bool') return 'torch.bool';
-  if (t.dtype === 'int32' || t.dtype === 'int64') return int32 ? 'torch.int32' : 'torch.int64';
+  // JSON may say "bool" or "int64" (spec.ts accepts both) though the parsed DType has neither.
+  const dtype = t.dtype as string | undefined;
+  if (dtype === 'bool') return 'torch.bool';
+  if (dtype === 'int32' || dtype === 'int64') return int32 ? 'torch.int32' : 'torch.int64';
   return 'torch.float32';
 }
 
