@@ -10,6 +10,15 @@ export function writeStdout(text: string): Promise<void> {
   return new Promise((resolve, reject) => process.stdout.write(text, (e) => (e ? reject(e) : resolve())));
 }
 
+/**
+ * JSON text of a command's result. NaN and ±Infinity (a float32 overflow, a diverged loss), which
+ * JSON cannot carry and JSON.stringify would silently turn into null, are written as the strings
+ * "NaN", "Infinity" and "-Infinity" (Number() reads them back).
+ */
+export function resultJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v));
+}
+
 /** Parses `--explain 0,3,2,1` into an output index. */
 function parseIndex(text: string | undefined): number[] {
   if (!text || !/^\d+(,\d+)*$/.test(text)) throw new InputError(`--explain needs an output index like 0,3,2,1, got ${JSON.stringify(text ?? '')}`);
@@ -41,7 +50,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   try {
     const { result, readback } = await runSpec(rt, spec, { trace });
     const output = explain ? { ...result, explain: explainNeuron(result.op, ((spec as Record<string, unknown>).attrs ?? {}) as Record<string, unknown>, readback, explain) } : result;
-    await writeStdout(`${JSON.stringify(output)}\n`);
+    await writeStdout(`${resultJson(output)}\n`);
   } finally {
     rt.destroy();
   }

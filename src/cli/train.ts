@@ -10,7 +10,7 @@ import type { BatchLayout, Dataset } from '../data/dataset.ts';
 import { DATA_NAMES, isNamedData, loadNamedData } from '../data/files_node.ts';
 import { DataFeeder, fitSpecToDataset, type EvalRow } from '../data/training.ts';
 import { parseSpecText, parseTensor, type ParsedTensor } from '../ops/spec.ts';
-import { writeStdout } from './run.ts';
+import { resultJson, writeStdout } from './run.ts';
 import { loadModel } from './summary.ts';
 
 export const TRAIN_USAGE = `usage: nnx train SPEC.json|MODEL [options]
@@ -304,7 +304,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const rt = await GpuRuntime.create();
   try {
     const report = await runTraining(rt, prepared, steps, options.seed);
-    await writeStdout(json ? `${JSON.stringify(report)}\n` : `${formatTraining(report, printEvery)}\n`);
+    await writeStdout(json ? `${resultJson(report)}\n` : `${formatTraining(report, printEvery)}\n`);
   } finally {
     rt.destroy();
   }

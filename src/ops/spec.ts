@@ -66,6 +66,9 @@ export function parseTensor(name: string, value: unknown, dtype: DType, acceptsB
     if (typeof v !== 'number' || !Number.isFinite(v)) {
       throw new InputError(`${name}: value at flat index ${i} is ${JSON.stringify(v) ?? String(v)}, not a finite number (NaN and infinities are not accepted)`);
     }
+    if (dtype === 'float32' && !Number.isFinite(Math.fround(v))) {
+      throw new InputError(`${name}: value at flat index ${i} is ${v}, outside the float32 range (magnitude at most 3.4028234663852886e38)`);
+    }
     if (dtype === 'int32' && (!Number.isInteger(v) || v < -2147483648 || v > 2147483647)) {
       throw new InputError(`${name}: value at flat index ${i} is ${v}, not an int32`);
     }
