@@ -65,6 +65,31 @@ fn forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) g
   y[index] = select(r, v, v != v);
 }
 
+// d activation / dx from the saved value s (the output for tanh and sigmoid, the input for the others).
+fn derivative(s: f32) -> f32 {
+  switch params.kind {
+    case 0u: { return 1.0 - s * s; }
+    case 1u: { return s * (1.0 - s); }
+    case 2u: {
+      let cdf = 0.5 * (1.0 + erf_approx(s * 0.70710678));
+      let pdf = 0.39894228 * exp(-0.5 * s * s);
+      return cdf + s * pdf;
+    }
+    case 3u: {
+      let sg = sigmoid(s);
+      return sg * (1.0 + s * (1.0 - sg));
+    }
+    case 5u: {
+      let t = stable_tanh(gelu_tanh_inner(s));
+      return 0.5 * (1.0 + t) + 0.5 * s * (1.0 - t * t) * GELU_BETA * (1.0 + 3.0 * GELU_KAPPA * s * s);
+    }
+    // PyTorch's kinks: relu6 passes the gradient for 0 < x < 6 only; elu takes the α·eˣ branch at 0.
+    case 6u: { return select(0.0, 1.0, s > 0.0 && s < 6.0); }
+    case 7u: { return select(params.slope * exp(min(s, 0.0)), 1.0, s > 0.0); }
+    default: { return select(params.slope, 1.0, s > 0.0); }
+  }
+}
+
 @group(0) @binding(1) var<storage, read> saved: array<f32>;
 @group(0) @binding(2) var<storage, read> gradY: array<f32>;
 @group(0) @binding(3) var<storage, read_write> gradX: array<f32>;
@@ -72,32 +97,7 @@ fn forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) g
 @compute @workgroup_size(64)
 fn backward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
   let index = gid.x + gid.y * groups.x * 64u;
-  if (index >= params.count) {
-    return;
+  if (index < params.count) {
+    gradX[index] = gradY[index] * derivative(saved[index]);
   }
-  let s = saved[index];
-  let g = gradY[index];
-  var d = 1.0;
-  switch params.kind {
-    case 0u: { d = 1.0 - s * s; }
-    case 1u: { d = s * (1.0 - s); }
-    case 2u: {
-      let cdf = 0.5 * (1.0 + erf_approx(s * 0.70710678));
-      let pdf = 0.39894228 * exp(-0.5 * s * s);
-      d = cdf + s * pdf;
-    }
-    case 3u: {
-      let sg = sigmoid(s);
-      d = sg * (1.0 + s * (1.0 - sg));
-    }
-    case 5u: {
-      let t = stable_tanh(gelu_tanh_inner(s));
-      d = 0.5 * (1.0 + t) + 0.5 * s * (1.0 - t * t) * GELU_BETA * (1.0 + 3.0 * GELU_KAPPA * s * s);
-    }
-    // PyTorch's kinks: relu6 passes the gradient for 0 < x < 6 only; elu takes the α·eˣ branch at 0.
-    case 6u: { d = select(0.0, 1.0, s > 0.0 && s < 6.0); }
-    case 7u: { d = select(params.slope * exp(min(s, 0.0)), 1.0, s > 0.0); }
-    default: { d = select(params.slope, 1.0, s > 0.0); }
-  }
-  gradX[index] = g * d;
 }

@@ -18,54 +18,52 @@ fn windowEnd(i: u32, inSize: u32, outSize: u32) -> u32 {
   return ((i + 1u) * inSize + outSize - 1u) / outSize;
 }
 
+/** Input rows [start, end) that output row i averages. */
+fn windowRows(i: u32) -> vec2u {
+  return vec2u(windowStart(i, params.inHeight, params.outHeight), windowEnd(i, params.inHeight, params.outHeight));
+}
+
+/** Input columns [start, end) that output column i averages. */
+fn windowCols(i: u32) -> vec2u {
+  return vec2u(windowStart(i, params.inWidth, params.outWidth), windowEnd(i, params.inWidth, params.outWidth));
+}
+
 @compute @workgroup_size(64)
 fn forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let p = params;
-  let index = gid.x + gid.y * groups.x * 64u;
-  if (index >= p.planes * p.outHeight * p.outWidth) {
+  let o = outputElement(gid, groups);
+  if (!o.inside) {
     return;
   }
-  let ow = index % p.outWidth;
-  let oh = (index / p.outWidth) % p.outHeight;
-  let plane = index / (p.outWidth * p.outHeight);
-  let h0 = windowStart(oh, p.inHeight, p.outHeight);
-  let h1 = windowEnd(oh, p.inHeight, p.outHeight);
-  let w0 = windowStart(ow, p.inWidth, p.outWidth);
-  let w1 = windowEnd(ow, p.inWidth, p.outWidth);
+  let rows = windowRows(o.y);
+  let cols = windowCols(o.x);
   var acc = 0.0;
-  for (var h = h0; h < h1; h++) {
-    for (var w = w0; w < w1; w++) {
-      acc += source[(plane * p.inHeight + h) * p.inWidth + w];
+  for (var h = rows.x; h < rows.y; h++) {
+    for (var w = cols.x; w < cols.y; w++) {
+      acc += source[(o.plane * params.inHeight + h) * params.inWidth + w];
     }
   }
-  destination[index] = acc / f32((h1 - h0) * (w1 - w0));
+  destination[o.index] = acc / f32((rows.y - rows.x) * (cols.y - cols.x));
 }
 
 // source: ∂L/∂y [planes, outHeight, outWidth]; destination: ∂L/∂x [planes, inHeight, inWidth].
 @compute @workgroup_size(64)
 fn backward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let p = params;
-  let index = gid.x + gid.y * groups.x * 64u;
-  if (index >= p.planes * p.inHeight * p.inWidth) {
+  let e = inputElement(gid, groups);
+  if (!e.inside) {
     return;
   }
-  let w = index % p.inWidth;
-  let h = (index / p.inWidth) % p.inHeight;
-  let plane = index / (p.inWidth * p.inHeight);
   var acc = 0.0;
-  for (var oh = 0u; oh < p.outHeight; oh++) {
-    let h0 = windowStart(oh, p.inHeight, p.outHeight);
-    let h1 = windowEnd(oh, p.inHeight, p.outHeight);
-    if (h < h0 || h >= h1) {
+  for (var oh = 0u; oh < params.outHeight; oh++) {
+    let rows = windowRows(oh);
+    if (e.y < rows.x || e.y >= rows.y) {
       continue;
     }
-    for (var ow = 0u; ow < p.outWidth; ow++) {
-      let w0 = windowStart(ow, p.inWidth, p.outWidth);
-      let w1 = windowEnd(ow, p.inWidth, p.outWidth);
-      if (w >= w0 && w < w1) {
-        acc += source[(plane * p.outHeight + oh) * p.outWidth + ow] / f32((h1 - h0) * (w1 - w0));
+    for (var ow = 0u; ow < params.outWidth; ow++) {
+      let cols = windowCols(ow);
+      if (e.x >= cols.x && e.x < cols.y) {
+        acc += source[(e.plane * params.outHeight + oh) * params.outWidth + ow] / f32((rows.y - rows.x) * (cols.y - cols.x));
       }
     }
   }
-  destination[index] = acc;
+  destination[e.index] = acc;
 }

@@ -5,8 +5,7 @@
 // softmax_forward: adds the causal mask and up to two masks to the row of scores in place
 // (what enters the softmax; −inf where masked), then writes the probabilities with the row
 // max subtracted. A mask element sits at b1·s1 + b2·s2 + i·row + j·col of its buffer; its
-// mode says how it acts: 1 bool, nonzero = takes part (F.scaled_dot_product_attention);
-// 2 bool, nonzero = masked out (nn.MultiheadAttention); 3 float, added to the score.
+// mode says how it acts (common/attention_mask.wgsl).
 // softmax_backward: dS = P ⊙ (dP − Σ_j dP_j·P_j), in place over dP.
 // gather_heads: copies a strided [width]-wide slice of every row into a contiguous
 // [batch1, batch2, queries, width] tensor (multi-head attention's traced q, k, v).
@@ -19,26 +18,6 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
-
-const MODE_NONE = 0u;
-const MODE_KEEP = 1u;
-const MODE_DROP = 2u;
-const MODE_ADD = 3u;
-
-// −inf cannot be a constant expression in WGSL, so its bits go through a variable.
-fn negInf() -> f32 {
-  var bits = 0xff800000u;
-  return bitcast<f32>(bits);
-}
-
-fn applyMask(mode: u32, value: f32, score: f32) -> f32 {
-  switch mode {
-    case MODE_KEEP: { return select(negInf(), score, value != 0.0); }
-    case MODE_DROP: { return select(score, negInf(), value != 0.0); }
-    case MODE_ADD: { return score + value; }
-    default: { return score; }
-  }
-}
 
 fn rowIndex(gid: vec3u, groups: vec3u) -> u32 {
   return gid.x + gid.y * groups.x * 64u;

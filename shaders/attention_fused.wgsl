@@ -3,7 +3,7 @@
 // multi-head attention b1 is the sample and b2 the head); q, k, v and the output are strided
 // views (row i of batch (b1, b2) at offset + b1·stride1 + b2·stride2 + i·row); the gradients
 // share the layouts of q, k, v and the output gradient that of the output. Masks act as in
-// attention.wgsl (1 keep, 2 drop, 3 add; causal masks j > i).
+// common/attention_mask.wgsl (1 keep, 2 drop, 3 add; causal masks j > i).
 //
 // forward: one invocation per query row, one pass over the keys with an online softmax (the
 // running max m, the running sum l and the output rescaled by exp(m_old − m_new) when m
@@ -32,26 +32,6 @@ struct Params {
 @group(0) @binding(6) var<storage, read> gradOut: array<f32>;
 @group(0) @binding(7) var<storage, read_write> stats: array<f32>;
 @group(0) @binding(8) var<storage, read_write> result: array<f32>;
-
-const MODE_NONE = 0u;
-const MODE_KEEP = 1u;
-const MODE_DROP = 2u;
-const MODE_ADD = 3u;
-
-// −inf cannot be a constant expression in WGSL, so its bits go through a variable.
-fn negInf() -> f32 {
-  var bits = 0xff800000u;
-  return bitcast<f32>(bits);
-}
-
-fn applyMask(mode: u32, value: f32, score: f32) -> f32 {
-  switch mode {
-    case MODE_KEEP: { return select(negInf(), score, value != 0.0); }
-    case MODE_DROP: { return select(score, negInf(), value != 0.0); }
-    case MODE_ADD: { return score + value; }
-    default: { return score; }
-  }
-}
 
 // One (query, key) pair of batch (b1, b2): where its rows start and where its mask rows start.
 struct Pair {
@@ -187,35 +167,39 @@ fn backward_query(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgr
   }
 }
 
-// Key row j of batch b: where dK_j (in k's layout) or dV_j (in v's layout) starts.
-fn keyRow(gid: vec3u, groups: vec3u) -> vec2u {
+// Key row j of batch b, and where dK_j (in k's layout) and dV_j (in v's layout) start.
+struct KeyRow {
+  b: u32, j: u32, kBase: u32, vBase: u32,
+}
+
+fn keyRowOf(gid: vec3u, groups: vec3u) -> KeyRow {
   let index = invocationIndex(gid, groups);
-  return vec2u(index / params.keys, index % params.keys);
+  let b = index / params.keys;
+  let j = index % params.keys;
+  let first = pairOf(b, 0u);
+  return KeyRow(b, j, keyBase(first, j), valueBase(first, j));
 }
 
 @compute @workgroup_size(64)
 fn backward_key(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
   let p = params;
-  let bj = keyRow(gid, groups);
-  if (bj.x * p.queries >= p.rows) {
+  let key = keyRowOf(gid, groups);
+  if (key.b * p.queries >= p.rows) {
     return;
   }
-  let first = pairOf(bj.x, 0u);
-  let kBase = keyBase(first, bj.y);
-  let vBase = valueBase(first, bj.y);
   for (var e = 0u; e < p.dim; e++) {
-    result[kBase + e] = 0.0;
+    result[key.kBase + e] = 0.0;
   }
   for (var i = 0u; i < p.queries; i++) {
-    let x = pairOf(bj.x, i);
-    let s = score(x, bj.y, kBase);
+    let x = pairOf(key.b, i);
+    let s = score(x, key.j, key.kBase);
     if (s == negInf()) {
       continue;
     }
-    let r = bj.x * p.queries + i;
-    let ds = p.scale * exp(s - stats[r]) * (gradDot(x, vBase) - stats[p.rows + r]);
+    let r = key.b * p.queries + i;
+    let ds = p.scale * exp(s - stats[r]) * (gradDot(x, key.vBase) - stats[p.rows + r]);
     for (var e = 0u; e < p.dim; e++) {
-      result[kBase + e] += ds * q[x.qBase + e];
+      result[key.kBase + e] += ds * q[x.qBase + e];
     }
   }
 }
@@ -223,25 +207,22 @@ fn backward_key(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgrou
 @compute @workgroup_size(64)
 fn backward_value(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
   let p = params;
-  let bj = keyRow(gid, groups);
-  if (bj.x * p.queries >= p.rows) {
+  let key = keyRowOf(gid, groups);
+  if (key.b * p.queries >= p.rows) {
     return;
   }
-  let first = pairOf(bj.x, 0u);
-  let kBase = keyBase(first, bj.y);
-  let vBase = valueBase(first, bj.y);
   for (var c = 0u; c < p.valueDim; c++) {
-    result[vBase + c] = 0.0;
+    result[key.vBase + c] = 0.0;
   }
   for (var i = 0u; i < p.queries; i++) {
-    let x = pairOf(bj.x, i);
-    let s = score(x, bj.y, kBase);
+    let x = pairOf(key.b, i);
+    let s = score(x, key.j, key.kBase);
     if (s == negInf()) {
       continue;
     }
-    let weight = exp(s - stats[bj.x * p.queries + i]);
+    let weight = exp(s - stats[key.b * p.queries + i]);
     for (var c = 0u; c < p.valueDim; c++) {
-      result[vBase + c] += weight * gradOut[x.oBase + c];
+      result[key.vBase + c] += weight * gradOut[x.oBase + c];
     }
   }
 }

@@ -39,22 +39,18 @@ fn window(oy: u32, ox: u32) -> Window {
 
 @compute @workgroup_size(64)
 fn forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let index = gid.x + gid.y * groups.x * 64u;
-  let p = params;
-  if (index >= p.planes * p.outHeight * p.outWidth) {
+  let o = outputElement(gid, groups);
+  if (!o.inside) {
     return;
   }
-  let ox = index % p.outWidth;
-  let oy = (index / p.outWidth) % p.outHeight;
-  let plane = index / (p.outWidth * p.outHeight);
-  let w = window(oy, ox);
+  let w = window(o.y, o.x);
   var acc = 0.0;
   for (var iy = w.y0; iy < w.y1; iy++) {
     for (var ix = w.x0; ix < w.x1; ix++) {
-      acc += x[(plane * p.inHeight + u32(iy)) * p.inWidth + u32(ix)];
+      acc += x[(o.plane * params.inHeight + u32(iy)) * params.inWidth + u32(ix)];
     }
   }
-  y[index] = acc / w.divisor;
+  y[o.index] = acc / w.divisor;
 }
 
 @group(0) @binding(1) var<storage, read> gradY: array<f32>;
@@ -62,14 +58,13 @@ fn forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) g
 
 @compute @workgroup_size(64)
 fn backward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let index = gid.x + gid.y * groups.x * 64u;
-  let p = params;
-  if (index >= p.planes * p.inHeight * p.inWidth) {
+  let e = inputElement(gid, groups);
+  if (!e.inside) {
     return;
   }
-  let ix = i32(index % p.inWidth);
-  let iy = i32((index / p.inWidth) % p.inHeight);
-  let plane = index / (p.inWidth * p.inHeight);
+  let ix = i32(e.x);
+  let iy = i32(e.y);
+  let p = params;
   let oyFirst = max(0, (iy + i32(p.padH) - i32(p.kernelH) + i32(p.strideH)) / i32(p.strideH));
   let oyLast = min(i32(p.outHeight) - 1, (iy + i32(p.padH)) / i32(p.strideH));
   let oxFirst = max(0, (ix + i32(p.padW) - i32(p.kernelW) + i32(p.strideW)) / i32(p.strideW));
@@ -79,9 +74,9 @@ fn backward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) 
     for (var ox = oxFirst; ox <= oxLast; ox++) {
       let w = window(u32(oy), u32(ox));
       if (iy >= w.y0 && iy < w.y1 && ix >= w.x0 && ix < w.x1) {
-        acc += gradY[(plane * p.outHeight + u32(oy)) * p.outWidth + u32(ox)] / w.divisor;
+        acc += gradY[(e.plane * p.outHeight + u32(oy)) * p.outWidth + u32(ox)] / w.divisor;
       }
     }
   }
-  gradX[index] = acc;
+  gradX[e.index] = acc;
 }

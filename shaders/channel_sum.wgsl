@@ -13,16 +13,10 @@ const WORKGROUP = 64u;
 @group(0) @binding(1) var<storage, read> values: array<f32>;
 @group(0) @binding(2) var<storage, read_write> sums: array<f32>;
 
-var<workgroup> partial: array<f32, WORKGROUP>;
-
 @compute @workgroup_size(WORKGROUP)
-fn main(
-  @builtin(workgroup_id) wid: vec3u,
-  @builtin(local_invocation_index) lid: u32,
-  @builtin(num_workgroups) groups: vec3u,
-) {
+fn main(at: WorkgroupItem, @builtin(local_invocation_index) lid: u32) {
   let p = params;
-  let c = wid.x + wid.y * groups.x;
+  let c = itemIndex(at);
   var acc = 0.0;
   if (c < p.channels) {
     for (var j = lid; j < p.outer * p.inner; j += WORKGROUP) {
@@ -30,16 +24,9 @@ fn main(
       acc += values[(o * p.channels + c) * p.inner + j % p.inner];
     }
   }
-  partial[lid] = acc;
-  workgroupBarrier();
-  for (var stride = WORKGROUP / 2u; stride > 0u; stride /= 2u) {
-    if (lid < stride) {
-      partial[lid] += partial[lid + stride];
-    }
-    workgroupBarrier();
-  }
+  let total = workgroupSum(lid, acc);
   if (lid == 0u && c < p.channels) {
-    sums[c] = partial[0];
+    sums[c] = total;
   }
 }
 

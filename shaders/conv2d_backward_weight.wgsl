@@ -1,31 +1,16 @@
 // Gradient of conv2d with respect to its weight: one workgroup per weight element sums
 // gradY · x over batch and output positions, then reduces across the workgroup.
 
-struct Params {
-  batch: u32, inChannels: u32, inHeight: u32, inWidth: u32,
-  outChannels: u32, outHeight: u32, outWidth: u32,
-  kernelH: u32, kernelW: u32, strideH: u32, strideW: u32,
-  padTop: u32, padLeft: u32, dilationH: u32, dilationW: u32,
-  groups: u32, hasBias: u32,
-}
-
 const WORKGROUP = 64u;
 
-@group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> gradY: array<f32>;
 @group(0) @binding(2) var<storage, read> x: array<f32>;
 @group(0) @binding(3) var<storage, read_write> gradWeight: array<f32>;
 
-var<workgroup> partial: array<f32, WORKGROUP>;
-
 @compute @workgroup_size(WORKGROUP)
-fn main(
-  @builtin(workgroup_id) wid: vec3u,
-  @builtin(local_invocation_index) lid: u32,
-  @builtin(num_workgroups) groups: vec3u,
-) {
+fn main(at: WorkgroupItem, @builtin(local_invocation_index) lid: u32) {
   let p = params;
-  let index = wid.x + wid.y * groups.x;
+  let index = itemIndex(at);
   let inPerGroup = p.inChannels / p.groups;
   let total = p.outChannels * inPerGroup * p.kernelH * p.kernelW;
   let kx = index % p.kernelW;
@@ -49,15 +34,8 @@ fn main(
       }
     }
   }
-  partial[lid] = acc;
-  workgroupBarrier();
-  for (var stride = WORKGROUP / 2u; stride > 0u; stride /= 2u) {
-    if (lid < stride) {
-      partial[lid] += partial[lid + stride];
-    }
-    workgroupBarrier();
-  }
+  let sum = workgroupSum(lid, acc);
   if (lid == 0u && index < total) {
-    gradWeight[index] = partial[0];
+    gradWeight[index] = sum;
   }
 }

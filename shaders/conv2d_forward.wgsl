@@ -1,15 +1,6 @@
 // Direct 2-D convolution, NCHW, weight [outChannels, inChannels/groups, kernelH, kernelW].
 // One invocation computes one output element.
 
-struct Params {
-  batch: u32, inChannels: u32, inHeight: u32, inWidth: u32,
-  outChannels: u32, outHeight: u32, outWidth: u32,
-  kernelH: u32, kernelW: u32, strideH: u32, strideW: u32,
-  padTop: u32, padLeft: u32, dilationH: u32, dilationW: u32,
-  groups: u32, hasBias: u32,
-}
-
-@group(0) @binding(0) var<uniform> params: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read> weight: array<f32>;
 @group(0) @binding(3) var<storage, read> bias: array<f32>;

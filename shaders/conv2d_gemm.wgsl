@@ -11,14 +11,6 @@
 //   1 input gradient   m = (batch, iy, ix)  n = in channel              k = (out channel, ky, kx)
 //   2 weight gradient  m = out channel      n = (in channel, ky, kx)    k = (batch, oy, ox)
 
-struct Params {
-  batch: u32, inChannels: u32, inHeight: u32, inWidth: u32,
-  outChannels: u32, outHeight: u32, outWidth: u32,
-  kernelH: u32, kernelW: u32, strideH: u32, strideW: u32,
-  padTop: u32, padLeft: u32, dilationH: u32, dilationW: u32,
-  groups: u32, hasBias: u32,
-}
-
 override MODE: u32 = 0u;
 override RELU: u32 = 0u;
 override TILE_M: u32 = 64u;
@@ -31,7 +23,6 @@ override TILE_B: u32 = TILE_N * TILE_K;
 const TILE_K = 16u;
 const THREADS = 64u;
 
-@group(0) @binding(0) var<uniform> params: Params;
 // MODE 0: x, weight · MODE 1: gradY, weight · MODE 2: gradY, x
 @group(0) @binding(1) var<storage, read> a: array<f32>;
 @group(0) @binding(2) var<storage, read> b: array<f32>;
@@ -41,26 +32,6 @@ const THREADS = 64u;
 // Row kk of a tile starts at kk·TILE_M (A) or kk·TILE_N (B).
 var<workgroup> tileA: array<f32, TILE_A>;
 var<workgroup> tileB: array<f32, TILE_B>;
-
-fn inPerGroup() -> u32 {
-  return params.inChannels / params.groups;
-}
-
-fn outPerGroup() -> u32 {
-  return params.outChannels / params.groups;
-}
-
-fn kernelArea() -> u32 {
-  return params.kernelH * params.kernelW;
-}
-
-fn outArea() -> u32 {
-  return params.outHeight * params.outWidth;
-}
-
-fn inArea() -> u32 {
-  return params.inHeight * params.inWidth;
-}
 
 /** GEMM sizes (M, N, K) of the pass. */
 fn sizes() -> vec3u {

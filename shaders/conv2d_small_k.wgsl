@@ -9,14 +9,6 @@
 //                    registers), the workgroup adds its partials and writes them to its slice
 //                    of a [slices, outChannels, K] buffer, which channel_sum adds up.
 
-struct Params {
-  batch: u32, inChannels: u32, inHeight: u32, inWidth: u32,
-  outChannels: u32, outHeight: u32, outWidth: u32,
-  kernelH: u32, kernelW: u32, strideH: u32, strideW: u32,
-  padTop: u32, padLeft: u32, dilationH: u32, dilationW: u32,
-  groups: u32, hasBias: u32,
-}
-
 const MAX_K = 32u;
 const THREADS = 64u;
 override IN_CHANNELS: u32 = 1u;
@@ -25,12 +17,6 @@ override KERNEL_W: u32 = 3u;
 override K: u32 = IN_CHANNELS * KERNEL_H * KERNEL_W;
 // Weight-gradient invocations per workgroup: their K vec4 partials fill at most 16 KiB.
 override GRAD_THREADS: u32 = 64u;
-
-@group(0) @binding(0) var<uniform> params: Params;
-
-fn outArea() -> u32 {
-  return params.outHeight * params.outWidth;
-}
 
 /** x[n, c, oy·s + ky·d − pad, ox·s + kx·d − pad], or 0 in the padding. */
 fn tapValue(n: u32, oy: u32, ox: u32, c: u32, ky: u32, kx: u32) -> f32 {

@@ -14,26 +14,13 @@ const WORKGROUP = 64u;
 @group(0) @binding(3) var<storage, read_write> probs: array<f32>;
 @group(0) @binding(4) var<storage, read_write> rowLoss: array<f32>;
 
-var<workgroup> partial: array<f32, WORKGROUP>;
-
-fn reduceMax(lid: u32) -> f32 {
+/** max of `value` over the workgroup, through workgroupSum's `partial`, left free for the next reduction. */
+fn workgroupMax(lid: u32, value: f32) -> f32 {
+  partial[lid] = value;
   workgroupBarrier();
   for (var stride = WORKGROUP / 2u; stride > 0u; stride /= 2u) {
     if (lid < stride) {
       partial[lid] = max(partial[lid], partial[lid + stride]);
-    }
-    workgroupBarrier();
-  }
-  let result = partial[0];
-  workgroupBarrier();
-  return result;
-}
-
-fn reduceSum(lid: u32) -> f32 {
-  workgroupBarrier();
-  for (var stride = WORKGROUP / 2u; stride > 0u; stride /= 2u) {
-    if (lid < stride) {
-      partial[lid] += partial[lid + stride];
     }
     workgroupBarrier();
   }
@@ -75,21 +62,15 @@ fn storeRowLoss(row: u32, base: u32, m: f32, total: f32) {
 
 // One workgroup per row (few, long rows).
 @compute @workgroup_size(WORKGROUP)
-fn rows(
-  @builtin(workgroup_id) wid: vec3u,
-  @builtin(local_invocation_index) lid: u32,
-  @builtin(num_workgroups) groups: vec3u,
-) {
+fn rows(at: WorkgroupItem, @builtin(local_invocation_index) lid: u32) {
   let p = params;
-  let row = wid.x + wid.y * groups.x;
+  let row = itemIndex(at);
   if (row >= p.rows) {
     return;
   }
   let base = row * p.classes;
-  partial[lid] = rowMaxOf(base, lid, WORKGROUP);
-  let m = reduceMax(lid);
-  partial[lid] = rowSumExpOf(base, lid, WORKGROUP, m);
-  let total = reduceSum(lid);
+  let m = workgroupMax(lid, rowMaxOf(base, lid, WORKGROUP));
+  let total = workgroupSum(lid, rowSumExpOf(base, lid, WORKGROUP, m));
   storeProbs(base, lid, WORKGROUP, m, total);
   if (lid == 0u) {
     storeRowLoss(row, base, m, total);
@@ -119,8 +100,7 @@ fn total(@builtin(local_invocation_index) lid: u32) {
   for (var r = lid; r < params.rows; r += WORKGROUP) {
     s += rowLossIn[r];
   }
-  partial[lid] = s;
-  let sum = reduceSum(lid);
+  let sum = workgroupSum(lid, s);
   if (lid == 0u) {
     loss[0] = sum * params.scale;
   }

@@ -20,6 +20,17 @@ fn linearIndex(gid: vec3u, groups: vec3u) -> u32 {
   return gid.x + gid.y * groups.x * 64u;
 }
 
+// The (node, head) pair of an invocation of the per-pair passes (scores, softmax and their
+// gradients): index = node·heads + head; `inside` is false past the last pair.
+struct NodeHead {
+  index: u32, node: u32, head: u32, inside: bool,
+}
+
+fn nodeHeadOf(gid: vec3u, groups: vec3u) -> NodeHead {
+  let index = linearIndex(gid, groups);
+  return NodeHead(index, index / params.heads, index % params.heads, index < params.nodes * params.heads);
+}
+
 // ---- scores ----
 @group(0) @binding(1) var<storage, read> sH: array<f32>;
 @group(0) @binding(2) var<storage, read> sAttSrc: array<f32>;
@@ -29,23 +40,21 @@ fn linearIndex(gid: vec3u, groups: vec3u) -> u32 {
 
 @compute @workgroup_size(64)
 fn scores(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let index = linearIndex(gid, groups);
-  let p = params;
-  if (index >= p.nodes * p.heads) {
+  let pair = nodeHeadOf(gid, groups);
+  if (!pair.inside) {
     return;
   }
-  let v = index / p.heads;
-  let h = index % p.heads;
-  let base = v * p.heads * p.channels + h * p.channels;
+  let p = params;
+  let base = pair.node * p.heads * p.channels + pair.head * p.channels;
   var accSrc = 0.0;
   var accDst = 0.0;
   for (var c = 0u; c < p.channels; c++) {
     let hv = sH[base + c];
-    accSrc += hv * sAttSrc[h * p.channels + c];
-    accDst += hv * sAttDst[h * p.channels + c];
+    accSrc += hv * sAttSrc[pair.head * p.channels + c];
+    accDst += hv * sAttDst[pair.head * p.channels + c];
   }
-  sASrc[index] = accSrc;
-  sADst[index] = accDst;
+  sASrc[pair.index] = accSrc;
+  sADst[pair.index] = accDst;
 }
 
 // ---- softmax ----
@@ -63,31 +72,29 @@ fn leaky(x: f32) -> f32 {
 
 @compute @workgroup_size(64)
 fn softmax(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let index = linearIndex(gid, groups);
-  let p = params;
-  if (index >= p.nodes * p.heads) {
+  let pair = nodeHeadOf(gid, groups);
+  if (!pair.inside) {
     return;
   }
-  let i = index / p.heads;
-  let h = index % p.heads;
-  let start = fRowPtr[i];
-  let end = fRowPtr[i + 1u];
-  let aDst = fADst[index];
+  let p = params;
+  let start = fRowPtr[pair.node];
+  let end = fRowPtr[pair.node + 1u];
+  let aDst = fADst[pair.index];
   var best = -3.0e38;
   for (var q = start; q < end; q++) {
     let m = fOrder[q];
-    let e = leaky(fASrc[fSrc[m] * p.heads + h] + aDst);
-    fLogits[m * p.heads + h] = e;
+    let e = leaky(fASrc[fSrc[m] * p.heads + pair.head] + aDst);
+    fLogits[m * p.heads + pair.head] = e;
     best = max(best, e);
   }
   var total = 0.0;
   for (var q = start; q < end; q++) {
     let m = fOrder[q];
-    total += exp(fLogits[m * p.heads + h] - best);
+    total += exp(fLogits[m * p.heads + pair.head] - best);
   }
   for (var q = start; q < end; q++) {
     let m = fOrder[q];
-    fAlpha[m * p.heads + h] = exp(fLogits[m * p.heads + h] - best) / total;
+    fAlpha[m * p.heads + pair.head] = exp(fLogits[m * p.heads + pair.head] - best) / total;
   }
 }
 
@@ -170,26 +177,24 @@ fn alpha_grad(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups
 
 @compute @workgroup_size(64)
 fn softmax_backward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let index = linearIndex(gid, groups);
-  let p = params;
-  if (index >= p.nodes * p.heads) {
+  let pair = nodeHeadOf(gid, groups);
+  if (!pair.inside) {
     return;
   }
-  let i = index / p.heads;
-  let h = index % p.heads;
-  let start = kRowPtr[i];
-  let end = kRowPtr[i + 1u];
+  let p = params;
+  let start = kRowPtr[pair.node];
+  let end = kRowPtr[pair.node + 1u];
   var dot = 0.0;
   for (var q = start; q < end; q++) {
-    let k = kOrder[q] * p.heads + h;
+    let k = kOrder[q] * p.heads + pair.head;
     dot += kAlpha[k] * kDAlpha[k];
   }
-  let aDst = kADst[index];
+  let aDst = kADst[pair.index];
   for (var q = start; q < end; q++) {
     let m = kOrder[q];
-    let k = m * p.heads + h;
+    let k = m * p.heads + pair.head;
     let de = kAlpha[k] * (kDAlpha[k] - dot);
-    let raw = kASrc[kSrc[m] * p.heads + h] + aDst;
+    let raw = kASrc[kSrc[m] * p.heads + pair.head] + aDst;
     kDScore[k] = select(de * p.negativeSlope, de, raw > 0.0);
   }
 }
@@ -205,23 +210,21 @@ fn softmax_backward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_work
 
 @compute @workgroup_size(64)
 fn score_grad(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let index = linearIndex(gid, groups);
-  let p = params;
-  if (index >= p.nodes * p.heads) {
+  let pair = nodeHeadOf(gid, groups);
+  if (!pair.inside) {
     return;
   }
-  let v = index / p.heads;
-  let h = index % p.heads;
+  let p = params;
   var accSrc = 0.0;
-  for (var q = rColPtr[v]; q < rColPtr[v + 1u]; q++) {
-    accSrc += rDScore[rOrderT[q] * p.heads + h];
+  for (var q = rColPtr[pair.node]; q < rColPtr[pair.node + 1u]; q++) {
+    accSrc += rDScore[rOrderT[q] * p.heads + pair.head];
   }
   var accDst = 0.0;
-  for (var q = rRowPtr[v]; q < rRowPtr[v + 1u]; q++) {
-    accDst += rDScore[rOrder[q] * p.heads + h];
+  for (var q = rRowPtr[pair.node]; q < rRowPtr[pair.node + 1u]; q++) {
+    accDst += rDScore[rOrder[q] * p.heads + pair.head];
   }
-  rDASrc[index] = accSrc;
-  rDADst[index] = accDst;
+  rDASrc[pair.index] = accSrc;
+  rDADst[pair.index] = accDst;
 }
 
 // ---- feature_grad ----
@@ -252,17 +255,11 @@ fn feature_grad(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgrou
 @group(0) @binding(4) var<storage, read_write> tAttSrc: array<f32>;
 @group(0) @binding(5) var<storage, read_write> tAttDst: array<f32>;
 
-var<workgroup> partial: array<f32, WORKGROUP>;
-
 @compute @workgroup_size(WORKGROUP)
-fn att_grad(
-  @builtin(workgroup_id) wid: vec3u,
-  @builtin(local_invocation_index) lid: u32,
-  @builtin(num_workgroups) groups: vec3u,
-) {
+fn att_grad(at: WorkgroupItem, @builtin(local_invocation_index) lid: u32) {
   let p = params;
   let width = p.heads * p.channels;
-  let w = wid.x + wid.y * groups.x;
+  let w = itemIndex(at);
   let isDst = w >= width;
   let hc = select(w, w - width, isDst);
   let h = hc / p.channels;
@@ -273,19 +270,12 @@ fn att_grad(
       acc += d * tH[v * width + hc];
     }
   }
-  partial[lid] = acc;
-  workgroupBarrier();
-  for (var stride = WORKGROUP / 2u; stride > 0u; stride /= 2u) {
-    if (lid < stride) {
-      partial[lid] += partial[lid + stride];
-    }
-    workgroupBarrier();
-  }
+  let total = workgroupSum(lid, acc);
   if (lid == 0u && w < 2u * width) {
     if (isDst) {
-      tAttDst[hc] = partial[0];
+      tAttDst[hc] = total;
     } else {
-      tAttSrc[hc] = partial[0];
+      tAttSrc[hc] = total;
     }
   }
 }

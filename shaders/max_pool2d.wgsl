@@ -15,28 +15,25 @@ struct Params {
 
 @compute @workgroup_size(64)
 fn forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let index = gid.x + gid.y * groups.x * 64u;
-  let p = params;
-  if (index >= p.planes * p.outHeight * p.outWidth) {
+  let o = outputElement(gid, groups);
+  if (!o.inside) {
     return;
   }
-  let ox = index % p.outWidth;
-  let oy = (index / p.outWidth) % p.outHeight;
-  let plane = index / (p.outWidth * p.outHeight);
+  let p = params;
   var best = 0.0;
   var bestIndex = -1;
   for (var ky = 0u; ky < p.kernelH; ky++) {
-    let iy = i32(oy * p.strideH + ky * p.dilationH) - i32(p.padH);
+    let iy = i32(o.y * p.strideH + ky * p.dilationH) - i32(p.padH);
     if (iy < 0 || iy >= i32(p.inHeight)) {
       continue;
     }
     for (var kx = 0u; kx < p.kernelW; kx++) {
-      let ix = i32(ox * p.strideW + kx * p.dilationW) - i32(p.padW);
+      let ix = i32(o.x * p.strideW + kx * p.dilationW) - i32(p.padW);
       if (ix < 0 || ix >= i32(p.inWidth)) {
         continue;
       }
       let flat = iy * i32(p.inWidth) + ix;
-      let v = x[plane * p.inHeight * p.inWidth + u32(flat)];
+      let v = x[o.plane * p.inHeight * p.inWidth + u32(flat)];
       // NaN wins, as in PyTorch; otherwise strictly greater keeps the first maximum.
       if (bestIndex < 0 || v > best || v != v) {
         best = v;
@@ -47,8 +44,8 @@ fn forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) g
       }
     }
   }
-  y[index] = best;
-  argmax[index] = bestIndex;
+  y[o.index] = best;
+  argmax[o.index] = bestIndex;
 }
 
 @group(0) @binding(1) var<storage, read> gradY: array<f32>;
@@ -57,30 +54,27 @@ fn forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) g
 
 @compute @workgroup_size(64)
 fn backward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let index = gid.x + gid.y * groups.x * 64u;
-  let p = params;
-  if (index >= p.planes * p.inHeight * p.inWidth) {
+  let e = inputElement(gid, groups);
+  if (!e.inside) {
     return;
   }
-  let ix = index % p.inWidth;
-  let iy = (index / p.inWidth) % p.inHeight;
-  let plane = index / (p.inWidth * p.inHeight);
-  let flat = i32(iy * p.inWidth + ix);
-  // Outputs whose window can reach iy: oy·stride ∈ [iy + pad − dilation·(k−1), iy + pad].
+  let p = params;
+  let flat = i32(e.y * p.inWidth + e.x);
+  // Outputs whose window can reach e.y: oy·stride ∈ [e.y + pad − dilation·(k−1), e.y + pad].
   let spanH = i32(p.dilationH * (p.kernelH - 1u));
   let spanW = i32(p.dilationW * (p.kernelW - 1u));
-  let oyFirst = max(0, (i32(iy + p.padH) - spanH + i32(p.strideH) - 1) / i32(p.strideH));
-  let oyLast = min(i32(p.outHeight) - 1, i32(iy + p.padH) / i32(p.strideH));
-  let oxFirst = max(0, (i32(ix + p.padW) - spanW + i32(p.strideW) - 1) / i32(p.strideW));
-  let oxLast = min(i32(p.outWidth) - 1, i32(ix + p.padW) / i32(p.strideW));
+  let oyFirst = max(0, (i32(e.y + p.padH) - spanH + i32(p.strideH) - 1) / i32(p.strideH));
+  let oyLast = min(i32(p.outHeight) - 1, i32(e.y + p.padH) / i32(p.strideH));
+  let oxFirst = max(0, (i32(e.x + p.padW) - spanW + i32(p.strideW) - 1) / i32(p.strideW));
+  let oxLast = min(i32(p.outWidth) - 1, i32(e.x + p.padW) / i32(p.strideW));
   var acc = 0.0;
   for (var oy = oyFirst; oy <= oyLast; oy++) {
     for (var ox = oxFirst; ox <= oxLast; ox++) {
-      let o = (plane * p.outHeight + u32(oy)) * p.outWidth + u32(ox);
+      let o = (e.plane * p.outHeight + u32(oy)) * p.outWidth + u32(ox);
       if (argmaxIn[o] == flat) {
         acc += gradY[o];
       }
     }
   }
-  gradX[index] = acc;
+  gradX[e.index] = acc;
 }

@@ -12,8 +12,6 @@ const WORKGROUP = 256u;
 @group(0) @binding(2) var<storage, read> goal: array<f32>;
 @group(0) @binding(3) var<storage, read_write> loss: array<f32>;
 
-var<workgroup> partial: array<f32, WORKGROUP>;
-
 @compute @workgroup_size(WORKGROUP)
 fn forward(@builtin(local_invocation_index) lid: u32) {
   var acc = 0.0;
@@ -21,16 +19,9 @@ fn forward(@builtin(local_invocation_index) lid: u32) {
     let d = x[i] - goal[i];
     acc += d * d;
   }
-  partial[lid] = acc;
-  workgroupBarrier();
-  for (var stride = WORKGROUP / 2u; stride > 0u; stride /= 2u) {
-    if (lid < stride) {
-      partial[lid] += partial[lid + stride];
-    }
-    workgroupBarrier();
-  }
+  let total = workgroupSum(lid, acc);
   if (lid == 0u) {
-    loss[0] = partial[0] * params.scale;
+    loss[0] = total * params.scale;
   }
 }
 

@@ -97,13 +97,9 @@ fn storeStats(w: u32, guess: f32, sums: vec2f, m: f32) {
 }
 
 @compute @workgroup_size(WORKGROUP)
-fn stats_partial(
-  @builtin(workgroup_id) wid: vec3u,
-  @builtin(local_invocation_index) lid: u32,
-  @builtin(num_workgroups) groups: vec3u,
-) {
+fn stats_partial(at: WorkgroupItem, @builtin(local_invocation_index) lid: u32) {
   let p = params;
-  let w = wid.x + wid.y * groups.x;
+  let w = itemIndex(at);
   if (w >= chunkCount()) {
     return;
   }
@@ -276,13 +272,9 @@ fn gradSums(j: u32, first: u32, end: u32, step: u32) -> vec2f {
 }
 
 @compute @workgroup_size(WORKGROUP)
-fn grad_partial(
-  @builtin(workgroup_id) wid: vec3u,
-  @builtin(local_invocation_index) lid: u32,
-  @builtin(num_workgroups) groups: vec3u,
-) {
+fn grad_partial(at: WorkgroupItem, @builtin(local_invocation_index) lid: u32) {
   let p = params;
-  let w = wid.x + wid.y * groups.x;
+  let w = itemIndex(at);
   if (w >= chunkCount()) {
     return;
   }
@@ -376,13 +368,9 @@ fn affineSums(k: u32, first: u32, step: u32) -> vec2f {
 
 // dweight[k] = Σ dy·xhat and dbias[k] = Σ dy over the elements of parameter k; one workgroup per k.
 @compute @workgroup_size(WORKGROUP)
-fn affine_grad(
-  @builtin(workgroup_id) wid: vec3u,
-  @builtin(local_invocation_index) lid: u32,
-  @builtin(num_workgroups) groups: vec3u,
-) {
+fn affine_grad(at: WorkgroupItem, @builtin(local_invocation_index) lid: u32) {
   let p = params;
-  let k = wid.x + wid.y * groups.x;
+  let k = itemIndex(at);
   if (k >= p.affCount) {
     return;
   }

@@ -25,7 +25,7 @@ const LOWEST = -0x1.fffffep+127f;
 @group(0) @binding(3) var<storage, read_write> rowMax: array<f32>;
 @group(0) @binding(4) var<storage, read_write> rowSumExp: array<f32>;
 
-var<workgroup> partial: array<f32, WORKGROUP>;
+// reduceState keeps the maxima here and the sums in workgroupSum's `partial`.
 var<workgroup> partialMax: array<f32, WORKGROUP>;
 
 fn rowBase(row: u32) -> u32 {
@@ -53,20 +53,6 @@ fn startState() -> vec2<f32> {
   return vec2(select(LOWEST, 0.0, params.naive != 0u), 0.0);
 }
 
-fn reduceSum(lid: u32, v: f32) -> f32 {
-  partial[lid] = v;
-  workgroupBarrier();
-  for (var stride = WORKGROUP / 2u; stride > 0u; stride /= 2u) {
-    if (lid < stride) {
-      partial[lid] += partial[lid + stride];
-    }
-    workgroupBarrier();
-  }
-  let result = partial[0];
-  workgroupBarrier();
-  return result;
-}
-
 fn reduceState(lid: u32, state: vec2<f32>) -> vec2<f32> {
   partialMax[lid] = state.x;
   partial[lid] = state.y;
@@ -92,13 +78,9 @@ fn activate(v: f32, m: f32, s: f32) -> f32 {
 }
 
 @compute @workgroup_size(WORKGROUP)
-fn forward_wide(
-  @builtin(workgroup_id) wid: vec3u,
-  @builtin(local_invocation_index) lid: u32,
-  @builtin(num_workgroups) groups: vec3u,
-) {
+fn forward_wide(at: WorkgroupItem, @builtin(local_invocation_index) lid: u32) {
   let p = params;
-  let row = wid.x + wid.y * groups.x;
+  let row = itemIndex(at);
   if (row >= p.outer * p.inner) {
     return;
   }
@@ -160,13 +142,9 @@ fn backwardValue(index: u32, s: f32) -> f32 {
 }
 
 @compute @workgroup_size(WORKGROUP)
-fn backward_wide(
-  @builtin(workgroup_id) wid: vec3u,
-  @builtin(local_invocation_index) lid: u32,
-  @builtin(num_workgroups) groups: vec3u,
-) {
+fn backward_wide(at: WorkgroupItem, @builtin(local_invocation_index) lid: u32) {
   let p = params;
-  let row = wid.x + wid.y * groups.x;
+  let row = itemIndex(at);
   if (row >= p.outer * p.inner) {
     return;
   }
@@ -175,7 +153,7 @@ fn backward_wide(
   for (var k = lid; k < p.size; k += WORKGROUP) {
     local_sum += backwardTerm(base + k * p.inner);
   }
-  let s = reduceSum(lid, local_sum);
+  let s = workgroupSum(lid, local_sum);
   for (var k = lid; k < p.size; k += WORKGROUP) {
     let index = base + k * p.inner;
     gradX[index] = backwardValue(index, s);

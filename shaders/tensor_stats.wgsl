@@ -106,13 +106,9 @@ fn stats(@builtin(local_invocation_index) lid: u32) {
 }
 
 @compute @workgroup_size(WORKGROUP)
-fn unit_max(
-  @builtin(workgroup_id) wid: vec3u,
-  @builtin(local_invocation_index) lid: u32,
-  @builtin(num_workgroups) groups: vec3u,
-) {
+fn unit_max(at: WorkgroupItem, @builtin(local_invocation_index) lid: u32) {
   let p = params;
-  let ch = wid.x + wid.y * groups.x;
+  let ch = itemIndex(at);
   var m = -BIG;
   if (ch < p.channels) {
     for (var j = lid; j < p.outer * p.inner; j += WORKGROUP) {

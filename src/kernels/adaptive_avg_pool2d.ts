@@ -1,6 +1,10 @@
-import code from '../../shaders/adaptive_avg_pool2d.wgsl?raw';
+import kernelWgsl from '../../shaders/adaptive_avg_pool2d.wgsl?raw';
+import poolPlanesWgsl from '../../shaders/common/pool_planes.wgsl?raw';
 import { grid1d, type GpuRuntime, type GpuTensor, type KernelDef } from './runtime.ts';
 import { AdaptiveAvgPool2dParams } from './schemas.ts';
+import { composeWgsl } from './compose_wgsl.ts';
+
+const code = composeWgsl(kernelWgsl, poolPlanesWgsl);
 
 const forwardKernel: KernelDef<typeof AdaptiveAvgPool2dParams> = {
   name: 'adaptive_avg_pool2d', code, entryPoint: 'forward', params: AdaptiveAvgPool2dParams, bindings: ['read', 'read_write'],

@@ -1,7 +1,11 @@
-import code from '../../shaders/attention.wgsl?raw';
+import kernelWgsl from '../../shaders/attention.wgsl?raw';
+import attentionMaskWgsl from '../../shaders/common/attention_mask.wgsl?raw';
 import { grid1d, type GpuRuntime, type GpuTensor, type KernelDef } from './runtime.ts';
 import { AttentionParams } from './schemas.ts';
 import type { ParamsOf } from './uniform.ts';
+import { composeWgsl } from './compose_wgsl.ts';
+
+const code = composeWgsl(kernelWgsl, attentionMaskWgsl);
 
 const kernel = (name: string, entryPoint: string, bindings: KernelDef['bindings']): KernelDef<typeof AttentionParams> => ({
   name, code, entryPoint, params: AttentionParams, bindings,

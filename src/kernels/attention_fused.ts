@@ -1,8 +1,12 @@
-import code from '../../shaders/attention_fused.wgsl?raw';
+import kernelWgsl from '../../shaders/attention_fused.wgsl?raw';
+import attentionMaskWgsl from '../../shaders/common/attention_mask.wgsl?raw';
 import type { AttentionMask, HeadView, ScoreLayout } from './attention.ts';
 import { grid1d, type GpuRuntime, type GpuTensor, type KernelDef } from './runtime.ts';
 import { FusedAttentionParams } from './schemas.ts';
 import type { ParamsOf } from './uniform.ts';
+import { composeWgsl } from './compose_wgsl.ts';
+
+const code = composeWgsl(kernelWgsl, attentionMaskWgsl);
 
 const BINDINGS: KernelDef['bindings'] = ['read', 'read', 'read', 'read', 'read', 'read', 'read_write', 'read_write'];
 const kernel = (name: string, entryPoint: string): KernelDef<typeof FusedAttentionParams> => ({

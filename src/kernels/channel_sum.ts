@@ -1,6 +1,11 @@
-import code from '../../shaders/channel_sum.wgsl?raw';
+import kernelWgsl from '../../shaders/channel_sum.wgsl?raw';
+import workgroupSumWgsl from '../../shaders/common/workgroup_sum.wgsl?raw';
+import workgroupItemWgsl from '../../shaders/common/workgroup_item.wgsl?raw';
 import { grid1d, type GpuRuntime, type GpuTensor, type KernelDef } from './runtime.ts';
 import { ChannelSumParams } from './schemas.ts';
+import { composeWgsl } from './compose_wgsl.ts';
+
+const code = composeWgsl(kernelWgsl, workgroupSumWgsl, workgroupItemWgsl);
 
 export const channelSumKernel: KernelDef<typeof ChannelSumParams> = {
   name: 'channel_sum', code, entryPoint: 'main', params: ChannelSumParams,

@@ -1,9 +1,13 @@
-import code from '../../shaders/conv2d_backward_input.wgsl?raw';
+import kernelWgsl from '../../shaders/conv2d_backward_input.wgsl?raw';
+import conv2dParamsWgsl from '../../shaders/common/conv2d_params.wgsl?raw';
 import type { Conv2dAttrs } from '../analysis/conv_shapes.ts';
 import { numel } from '../analysis/tensor.ts';
 import { conv2dParams } from './conv2d_forward.ts';
 import { grid1d, type GpuRuntime, type GpuTensor, type KernelDef } from './runtime.ts';
 import { Conv2dParams } from './schemas.ts';
+import { composeWgsl } from './compose_wgsl.ts';
+
+const code = composeWgsl(kernelWgsl, conv2dParamsWgsl);
 
 export const conv2dBackwardInputKernel: KernelDef<typeof Conv2dParams> = {
   name: 'conv2d_backward_input', code, entryPoint: 'main', params: Conv2dParams,

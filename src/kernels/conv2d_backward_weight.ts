@@ -1,9 +1,15 @@
-import code from '../../shaders/conv2d_backward_weight.wgsl?raw';
+import kernelWgsl from '../../shaders/conv2d_backward_weight.wgsl?raw';
+import conv2dParamsWgsl from '../../shaders/common/conv2d_params.wgsl?raw';
+import workgroupSumWgsl from '../../shaders/common/workgroup_sum.wgsl?raw';
+import workgroupItemWgsl from '../../shaders/common/workgroup_item.wgsl?raw';
 import type { Conv2dAttrs } from '../analysis/conv_shapes.ts';
 import { numel } from '../analysis/tensor.ts';
 import { conv2dParams } from './conv2d_forward.ts';
 import { grid1d, type GpuRuntime, type GpuTensor, type KernelDef } from './runtime.ts';
 import { Conv2dParams } from './schemas.ts';
+import { composeWgsl } from './compose_wgsl.ts';
+
+const code = composeWgsl(kernelWgsl, conv2dParamsWgsl, workgroupSumWgsl, workgroupItemWgsl);
 
 export const conv2dBackwardWeightKernel: KernelDef<typeof Conv2dParams> = {
   name: 'conv2d_backward_weight', code, entryPoint: 'main', params: Conv2dParams,

@@ -1,10 +1,14 @@
-import code from '../../shaders/conv2d_forward.wgsl?raw';
+import kernelWgsl from '../../shaders/conv2d_forward.wgsl?raw';
+import conv2dParamsWgsl from '../../shaders/common/conv2d_params.wgsl?raw';
 import type { Conv2dAttrs } from '../analysis/conv_shapes.ts';
 import { numel } from '../analysis/tensor.ts';
 import { grid1d, type GpuRuntime, type GpuTensor, type KernelDef } from './runtime.ts';
 import { Conv2dParams } from './schemas.ts';
 import type { KernelCost } from './profiler.ts';
 import type { ParamsOf } from './uniform.ts';
+import { composeWgsl } from './compose_wgsl.ts';
+
+const code = composeWgsl(kernelWgsl, conv2dParamsWgsl);
 
 export const conv2dForwardKernel: KernelDef<typeof Conv2dParams> = {
   name: 'conv2d_forward', code, entryPoint: 'main', params: Conv2dParams,

@@ -1,10 +1,14 @@
-import code from '../../shaders/conv2d_small_k.wgsl?raw';
+import kernelWgsl from '../../shaders/conv2d_small_k.wgsl?raw';
+import conv2dParamsWgsl from '../../shaders/common/conv2d_params.wgsl?raw';
 import type { Conv2dAttrs } from '../analysis/conv_shapes.ts';
 import { numel } from '../analysis/tensor.ts';
 import { channelSum } from './channel_sum.ts';
 import { conv2dForwardCost, conv2dParams } from './conv2d_forward.ts';
 import type { GpuRuntime, GpuTensor, KernelDef } from './runtime.ts';
 import { Conv2dParams } from './schemas.ts';
+import { composeWgsl } from './compose_wgsl.ts';
+
+const code = composeWgsl(kernelWgsl, conv2dParamsWgsl);
 
 /** The longest reduction (inChannels·kernelH·kernelW) the small-K kernels take. */
 export const SMALL_K_MAX = 32;

@@ -1,7 +1,12 @@
-import code from '../../shaders/cross_entropy.wgsl?raw';
+import kernelWgsl from '../../shaders/cross_entropy.wgsl?raw';
+import workgroupSumWgsl from '../../shaders/common/workgroup_sum.wgsl?raw';
+import workgroupItemWgsl from '../../shaders/common/workgroup_item.wgsl?raw';
 import { grid1d, type GpuRuntime, type GpuTensor, type KernelDef } from './runtime.ts';
 import { CrossEntropyParams } from './schemas.ts';
 import type { ParamsOf } from './uniform.ts';
+import { composeWgsl } from './compose_wgsl.ts';
+
+const code = composeWgsl(kernelWgsl, workgroupSumWgsl, workgroupItemWgsl);
 
 export const crossEntropyRowsKernel: KernelDef<typeof CrossEntropyParams> = {
   name: 'cross_entropy_rows', code, entryPoint: 'rows', params: CrossEntropyParams,

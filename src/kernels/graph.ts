@@ -4,10 +4,15 @@
  */
 import spmmCode from '../../shaders/graph_spmm.wgsl?raw';
 import normCode from '../../shaders/graph_norm.wgsl?raw';
-import gatCode from '../../shaders/gat.wgsl?raw';
+import gatWgsl from '../../shaders/gat.wgsl?raw';
+import workgroupSumWgsl from '../../shaders/common/workgroup_sum.wgsl?raw';
+import workgroupItemWgsl from '../../shaders/common/workgroup_item.wgsl?raw';
 import type { MessageGraph } from '../analysis/graph_csr.ts';
 import { grid1d, type GpuRuntime, type GpuTensor, type KernelDef } from './runtime.ts';
 import { GatParams, GraphNormParams, GraphSpmmParams } from './schemas.ts';
+import { composeWgsl } from './compose_wgsl.ts';
+
+const gatCode = composeWgsl(gatWgsl, workgroupSumWgsl, workgroupItemWgsl);
 
 export const graphAggregateKernel: KernelDef<typeof GraphSpmmParams> = {
   name: 'graph_aggregate', code: spmmCode, entryPoint: 'aggregate', params: GraphSpmmParams,

@@ -1,9 +1,13 @@
-import code from '../../shaders/max_pool2d.wgsl?raw';
+import kernelWgsl from '../../shaders/max_pool2d.wgsl?raw';
+import poolPlanesWgsl from '../../shaders/common/pool_planes.wgsl?raw';
 import type { Pool2dAttrs } from '../analysis/conv_shapes.ts';
 import { numel } from '../analysis/tensor.ts';
 import { grid1d, type GpuRuntime, type GpuTensor, type KernelDef } from './runtime.ts';
 import { MaxPool2dParams } from './schemas.ts';
 import type { ParamsOf } from './uniform.ts';
+import { composeWgsl } from './compose_wgsl.ts';
+
+const code = composeWgsl(kernelWgsl, poolPlanesWgsl);
 
 export const maxPool2dForwardKernel: KernelDef<typeof MaxPool2dParams> = {
   name: 'max_pool2d_forward', code, entryPoint: 'forward', params: MaxPool2dParams,

@@ -1,7 +1,11 @@
-import code from '../../shaders/mse.wgsl?raw';
+import kernelWgsl from '../../shaders/mse.wgsl?raw';
+import workgroupSumWgsl from '../../shaders/common/workgroup_sum.wgsl?raw';
 import { numel } from '../analysis/tensor.ts';
 import { grid1d, type GpuRuntime, type GpuTensor, type KernelDef } from './runtime.ts';
 import { MseParams } from './schemas.ts';
+import { composeWgsl } from './compose_wgsl.ts';
+
+const code = composeWgsl(kernelWgsl, workgroupSumWgsl);
 
 export const mseForwardKernel: KernelDef<typeof MseParams> = {
   name: 'mse_forward', code, entryPoint: 'forward', params: MseParams,

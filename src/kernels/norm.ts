@@ -1,8 +1,12 @@
-import code from '../../shaders/norm.wgsl?raw';
+import kernelWgsl from '../../shaders/norm.wgsl?raw';
+import workgroupItemWgsl from '../../shaders/common/workgroup_item.wgsl?raw';
 import { NORM_FLOPS_PER_ELEMENT } from '../analysis/layers/norm.ts';
 import { grid1d, type GpuRuntime, type GpuTensor, type KernelDef } from './runtime.ts';
 import { NormParams } from './schemas.ts';
 import type { ParamsOf } from './uniform.ts';
+import { composeWgsl } from './compose_wgsl.ts';
+
+const code = composeWgsl(kernelWgsl, workgroupItemWgsl);
 
 const kernel = (name: string, entryPoint: string, bindings: KernelDef['bindings']): KernelDef<typeof NormParams> => ({
   name, code, entryPoint, params: NormParams, bindings,

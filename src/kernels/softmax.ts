@@ -1,8 +1,13 @@
-import code from '../../shaders/softmax.wgsl?raw';
+import kernelWgsl from '../../shaders/softmax.wgsl?raw';
+import workgroupSumWgsl from '../../shaders/common/workgroup_sum.wgsl?raw';
+import workgroupItemWgsl from '../../shaders/common/workgroup_item.wgsl?raw';
 import { InputError } from '../analysis/errors.ts';
 import { formatShape, numel, type Tensor } from '../analysis/tensor.ts';
 import { grid1d, type GpuRuntime, type GpuTensor, type KernelDef } from './runtime.ts';
 import { SoftmaxParams } from './schemas.ts';
+import { composeWgsl } from './compose_wgsl.ts';
+
+const code = composeWgsl(kernelWgsl, workgroupSumWgsl, workgroupItemWgsl);
 
 /** The [outer, size, inner] view of a tensor around its softmax dim. */
 export interface SoftmaxView {

@@ -1,7 +1,11 @@
-import code from '../../shaders/tensor_stats.wgsl?raw';
+import kernelWgsl from '../../shaders/tensor_stats.wgsl?raw';
+import workgroupItemWgsl from '../../shaders/common/workgroup_item.wgsl?raw';
 import { numel } from '../analysis/tensor.ts';
 import { grid1d, type GpuRuntime, type GpuTensor, type KernelDef } from './runtime.ts';
 import { TensorStatsParams } from './schemas.ts';
+import { composeWgsl } from './compose_wgsl.ts';
+
+const code = composeWgsl(kernelWgsl, workgroupItemWgsl);
 
 export const tensorStatsKernel: KernelDef<typeof TensorStatsParams> = {
   name: 'tensor_stats', code, entryPoint: 'stats', params: TensorStatsParams,

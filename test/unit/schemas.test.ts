@@ -7,13 +7,9 @@ import { packParams, paramsWgsl, type ParamsSchema } from '../../src/kernels/uni
 
 const SHADERS = new URL('../../shaders/', import.meta.url);
 
-/** The kernels' WGSL files and the schema each one's Params must equal. */
+/** The WGSL files that declare a Params (the conv2d kernels share common/'s) and the schema each must equal. */
 const OWNERS: Record<string, ParamsSchema> = {
-  'conv2d_forward.wgsl': schemas.Conv2dParams,
-  'conv2d_backward_input.wgsl': schemas.Conv2dParams,
-  'conv2d_backward_weight.wgsl': schemas.Conv2dParams,
-  'conv2d_gemm.wgsl': schemas.Conv2dParams,
-  'conv2d_small_k.wgsl': schemas.Conv2dParams,
+  'common/conv2d_params.wgsl': schemas.Conv2dParams,
   'channel_sum.wgsl': schemas.ChannelSumParams,
   'max_pool2d.wgsl': schemas.MaxPool2dParams,
   'avg_pool2d.wgsl': schemas.AvgPool2dParams,
@@ -54,8 +50,8 @@ function declaredParams(file: string): string {
 }
 
 describe('params schemas', () => {
-  test('every WGSL file in shaders/ has its schema listed here', () => {
-    const files = readdirSync(SHADERS).filter((f) => f.endsWith('.wgsl') && readFileSync(new URL(f, SHADERS), 'utf8').includes('struct Params'));
+  test('every WGSL file in shaders/ (common/ included) has its schema listed here', () => {
+    const files = readdirSync(SHADERS, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.wgsl') && readFileSync(new URL(f, SHADERS), 'utf8').includes('struct Params'));
     expect(files.sort()).toEqual(Object.keys(OWNERS).sort());
   });
 
