@@ -434,17 +434,19 @@ export class NnxBuilder extends LitElement {
           <button data-role="export-onnx" @click=${() => this.exportOnnxFile()}>ONNX file</button>
         </div>
         ${this.exportError ? html`<div class="error" role="alert">${this.exportError}</div>` : nothing}
-        ${this.exportView === 'json' ? html`<pre data-role="export-text">${JSON.stringify(this.spec, null, 1)}</pre>
+        ${this.exportView === 'json' ? html`<pre data-role="export-text" tabindex="0" aria-label="exported model">${JSON.stringify(this.spec, null, 1)}</pre>
           <div class="row"><button @click=${() => download(`${this.spec.name ?? 'model'}.json`, JSON.stringify(this.spec, null, 2), 'application/json')}>download .json</button></div>` : nothing}
         ${code?.error ? html`<div class="error" role="alert" data-role="export-error">${code.error}</div>` : nothing}
-        ${code?.code ? html`<pre data-role="export-text">${code.code}</pre>
+        ${code?.code ? html`<pre data-role="export-text" tabindex="0" aria-label="exported model">${code.code}</pre>
           <div class="row"><button @click=${() => download(`${this.spec.name ?? 'model'}.py`, code.code!, 'text/x-python')}>download .py</button></div>` : nothing}
         <h3 style="margin-top:12px">Open in</h3>
         <div class="row">
           <a data-role="send-inspector" href="#/model-inspector?model=custom&spec=${specParam}">Model Inspector</a>
           <a data-role="send-tracer" href="#/model-tracer?model=custom&spec=${specParam}">Model Tracer</a>
+          <a data-role="send-gradient-lab" href="#/gradient-lab?kind=custom&spec=${specParam}">Gradient Lab</a>
+          <a data-role="send-compare" href="#/compare?task=image&spec=${specParam}">Compare (image task)</a>
         </div>
-        <p class="note">The Gradient Lab and Compare pages build their own model families from their settings and take no ModelSpec.</p>
+        <p class="note">The Gradient Lab trains it on seeded data with its gradient flow per layer; Compare trains it beside the CNN and ViT on Fashion-MNIST (it must read [N, 1, 28, 28] and give 10 classes).</p>
       </div>
     </div>`;
   }

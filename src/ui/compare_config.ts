@@ -22,10 +22,12 @@ export interface CompareConfig {
   dataset: string;
   /** Image and sequence tasks: test samples scored (the first N of the test split). */
   test: number;
+  /** A ModelSpec JSON of the person's own (e.g. sent by the Builder), trained beside the line-up as `custom`; '' for none. */
+  spec: string;
 }
 
 /** Per task: the page's short default run. */
-export const TASK_DEFAULTS: Record<CompareTask, Omit<CompareConfig, 'task'>> = {
+export const TASK_DEFAULTS: Record<CompareTask, Omit<CompareConfig, 'task' | 'spec'>> = {
   image: { archs: ['cnn', 'vit'], steps: 3, batch: 8, seed: 0, evalEvery: 3, length: 50, dataset: 'karate', test: 64 },
   sequence: { archs: ['rnn', 'lstm', 'gru', 'transformer'], steps: 20, batch: 16, seed: 0, evalEvery: 10, length: 10, dataset: 'karate', test: 64 },
   graph: { archs: ['gcn', 'gat', 'sage'], steps: 30, batch: 1, seed: 0, evalEvery: 5, length: 50, dataset: 'karate', test: 64 },
@@ -39,12 +41,18 @@ function int(text: string | undefined, [min, max]: readonly [number, number], fa
   return text !== undefined && /^\d+$/.test(text) ? Math.min(max, Math.max(min, v)) : fallback;
 }
 
+/** The architectures a set-up can train, in the page's order: the task's line-up, then `custom` when it has a spec. */
+export function archOrder(task: CompareTask, spec: string): string[] {
+  return [...Object.keys(LINEUPS[task].archs), ...(spec ? ['custom'] : [])];
+}
+
 /** The set-up from URL params; anything missing or invalid takes the task's default. */
 export function parseCompareConfig(params: Record<string, string>): CompareConfig {
   const task = (TASKS as readonly string[]).includes(params.task) ? (params.task as CompareTask) : 'graph';
   const d = TASK_DEFAULTS[task];
-  const known = Object.keys(LINEUPS[task].archs);
-  const archs = params.archs === undefined ? d.archs : params.archs.split(',').filter((a, i, all) => known.includes(a) && all.indexOf(a) === i);
+  const spec = params.spec ?? '';
+  const known = archOrder(task, spec);
+  const archs = params.archs === undefined ? [...d.archs, ...(spec ? ['custom'] : [])] : params.archs.split(',').filter((a, i, all) => known.includes(a) && all.indexOf(a) === i);
   const sbm = /^sbm:(\d+)$/.exec(params.data ?? '');
   const dataset = sbm ? `sbm:${int(sbm[1], COMPARE_LIMITS.sbm, 1000)}` : 'karate';
   return {
@@ -56,6 +64,7 @@ export function parseCompareConfig(params: Record<string, string>): CompareConfi
     length: int(params.T, COMPARE_LIMITS.length, d.length),
     dataset,
     test: int(params.test, COMPARE_LIMITS.test, d.test),
+    spec,
   };
 }
 
@@ -68,5 +77,6 @@ export function formatCompareConfig(c: CompareConfig): Record<string, string> {
   else p.test = String(c.test);
   p.every = String(c.evalEvery);
   p.seed = String(c.seed);
+  if (c.spec) p.spec = c.spec;
   return p;
 }

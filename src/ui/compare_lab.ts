@@ -12,6 +12,7 @@
  */
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
+import { parseModelSpec } from '../analysis/model_spec.ts';
 import { lineup, LINEUPS } from '../analysis/zoo/compare_lineups.ts';
 import type { Dataset, SampleDataset } from '../data/dataset.ts';
 import { loadPickedFashionMnist, loadShippedFashionMnist } from '../data/fashion_browser.ts';
@@ -23,7 +24,7 @@ import { baselineLoss, runArchitecture, taskShape, type CompareRun, type Compare
 import { lineupEntries, subsetSamples } from '../ops/studies/common.ts';
 import './chart.ts';
 import type { ChartData } from './chart.ts';
-import { COMPARE_LIMITS, formatCompareConfig, parseCompareConfig, TASK_DEFAULTS, TASKS, type CompareConfig, type CompareTask } from './compare_config.ts';
+import { archOrder, COMPARE_LIMITS, formatCompareConfig, parseCompareConfig, TASK_DEFAULTS, TASKS, type CompareConfig, type CompareTask } from './compare_config.ts';
 import { collectPredictions, type Predictions } from './compare_predictions.ts';
 import './compare_studies.ts';
 import './compare_table.ts';
@@ -154,7 +155,8 @@ export class NnxCompareLab extends LitElement {
   }
 
   private setTask(task: CompareTask): void {
-    this.config = { task, ...TASK_DEFAULTS[task] };
+    const spec = this.config.spec;
+    this.config = { task, ...TASK_DEFAULTS[task], archs: [...TASK_DEFAULTS[task].archs, ...(spec ? ['custom'] : [])], spec };
     this.emit();
   }
 
@@ -224,9 +226,10 @@ export class NnxCompareLab extends LitElement {
     const l = lineup(c.task);
     try {
       const ds = await this.loadDataset(c);
-      const entries = lineupEntries('compare', c.task, c.archs, taskShape(ds));
+      const entries = lineupEntries('compare', c.task, c.archs.filter((a) => a !== 'custom'), taskShape(ds));
+      if (c.archs.includes('custom')) entries.push({ arch: 'custom', spec: parseModelSpec(c.spec, 'custom ModelSpec') });
       const settings: CompareSettings = { steps: c.steps, ...(l.batch !== undefined ? { batch: c.batch } : {}), seed: c.seed, evalEvery: c.evalEvery, optimizer: l.optimizer };
-      const order = Object.keys(l.archs);
+      const order = archOrder(c.task, c.spec);
       this.runTask = c.task;
       this.baseline = baselineLoss(ds);
       this.dataDescription = ds.description;
@@ -289,11 +292,19 @@ export class NnxCompareLab extends LitElement {
         }}></label>`;
   }
 
+  /** The custom ModelSpec's name, or why it does not parse. */
+  private customName(): string {
+    try {
+      return parseModelSpec(this.config.spec, 'custom ModelSpec').name ?? 'your ModelSpec';
+    } catch (e) {
+      return e instanceof Error ? e.message : String(e);
+    }
+  }
+
   private renderSide() {
     const c = this.config;
-    const l = LINEUPS[c.task];
     const busy = this.labState === 'running' || this.labState === 'paused';
-    const order = Object.keys(l.archs);
+    const order = archOrder(c.task, c.spec);
     const sbm = c.dataset.startsWith('sbm:');
     return html`<aside class="card">
       <h2>Compare</h2>
@@ -303,7 +314,7 @@ export class NnxCompareLab extends LitElement {
       <div class="k">architectures</div>
       <div class="archs">${order.map((a, i) => html`<label><input type="checkbox" data-arch=${a} .checked=${c.archs.includes(a)}
         @change=${(e: Event) => this.set({ archs: order.filter((x) => (x === a ? (e.target as HTMLInputElement).checked : c.archs.includes(x))) })}>
-        <span class="swatch" style="background:${ARCH_COLORS[i % ARCH_COLORS.length]}"></span>${a}</label>`)}</div>
+        <span class="swatch" style="background:${ARCH_COLORS[i % ARCH_COLORS.length]}"></span>${a === 'custom' ? html`custom <small data-role="custom-name">(${this.customName()})</small>` : a}</label>`)}</div>
       <div class="k">budget and data</div>
       <div class="fields">
         ${this.number('steps', 'steps')}

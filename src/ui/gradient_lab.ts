@@ -22,7 +22,7 @@ import type { ChartData } from './chart.ts';
 import { formatCount, formatShort } from './format.ts';
 import './grad_flow_table.ts';
 import {
-  ACTIVATIONS, buildSpec, COMPARES, formatConfig, INIT_LABELS, INITS, KINDS, LIMITS, matchingPreset, NORMS, OPTIMIZERS, parseConfig, PRESETS, runConfigs,
+  ACTIVATIONS, buildSpec, COMPARES, formatConfig, INIT_LABELS, INITS, isRecurrent, KINDS, LIMITS, matchingPreset, NORMS, OPTIMIZERS, parseConfig, PRESETS, runConfigs,
   type GradLabConfig,
 } from './gradient_lab_config.ts';
 import './memory_compare.ts';
@@ -245,6 +245,7 @@ export class NnxGradientLab extends LitElement {
   private renderSide() {
     const c = this.config;
     const mlp = c.kind === 'mlp';
+    const custom = c.kind === 'custom';
     const running = this.labState === 'running';
     const preset = matchingPreset(c);
     let status: unknown = '';
@@ -262,15 +263,18 @@ export class NnxGradientLab extends LitElement {
       <div class="presets">${PRESETS.map((p) => html`<button class="preset" data-preset=${p.id} aria-pressed=${preset?.id === p.id ? 'true' : 'false'} ?disabled=${running || !this.runtime} @click=${() => this.applyPreset(p.id)}>${p.title}<small>${p.expect}</small></button>`)}</div>
       <div class="k">model</div>
       <div class="fields">
-        ${this.select('kind', 'kind', KINDS, (o) => ({ mlp: 'MLP', rnn: 'RNN (tanh)', lstm: 'LSTM', gru: 'GRU' })[o])}
-        ${this.select('compare with', 'compare', COMPARES, (o) => ({ none: 'nothing', residual: 'residual twin', cell: mlp ? 'RNN ↔ LSTM (recurrent only)' : c.kind === 'rnn' ? 'LSTM' : 'plain RNN' })[o])}
+        ${this.select('kind', 'kind', KINDS, (o) => ({ mlp: 'MLP', rnn: 'RNN (tanh)', lstm: 'LSTM', gru: 'GRU', custom: 'custom ModelSpec' })[o])}
+        ${custom
+          ? html`<label class="wide">ModelSpec JSON (its own layers, input and init; the builder sends one here)
+              <textarea data-field="spec" spellcheck="false" rows="8" .value=${c.spec} @change=${(e: Event) => this.set('spec', (e.target as HTMLTextAreaElement).value)}></textarea></label>`
+          : html`${this.select('compare with', 'compare', COMPARES, (o) => ({ none: 'nothing', residual: 'residual twin', cell: mlp ? 'RNN ↔ LSTM (recurrent only)' : c.kind === 'rnn' ? 'LSTM' : 'plain RNN' })[o])}
         ${this.number('depth', 'depth', !mlp)}
         ${this.number(mlp ? 'width' : 'hidden size', 'width')}
         ${this.select('activation', 'activation', ACTIVATIONS, undefined, !mlp)}
         ${this.select('norm', 'norm', NORMS, (o) => ({ none: 'none', batch: 'BatchNorm1d', layer: 'LayerNorm' })[o], !mlp)}
-        ${this.select('init', 'init', INITS, (o) => INIT_LABELS[o], false, true)}
-        <label class="check wide"><input type="checkbox" data-field="residual" .checked=${c.residual} ?disabled=${!mlp || c.compare === 'residual'} @change=${(e: Event) => this.set('residual', (e.target as HTMLInputElement).checked)}> residual (skip) connections around each block</label>
-        ${mlp ? nothing : this.number('sequence length T', 'seq')}
+        ${this.select('init', 'init', INITS, (o) => INIT_LABELS[o], false, true)}`}
+        <label class="check wide" ?hidden=${custom}><input type="checkbox" data-field="residual" .checked=${c.residual} ?disabled=${!mlp || c.compare === 'residual'} @change=${(e: Event) => this.set('residual', (e.target as HTMLInputElement).checked)}> residual (skip) connections around each block</label>
+        ${isRecurrent(c) ? this.number('sequence length T', 'seq') : nothing}
       </div>
       <div class="k">training</div>
       <div class="fields">
@@ -281,7 +285,7 @@ export class NnxGradientLab extends LitElement {
             if (Number.isFinite(v) && v > 0) this.set('lr', v);
           }}></label>
         ${this.number('steps K', 'steps')}
-        ${this.number('batch', 'batch')}
+        ${this.number('batch', 'batch', custom)}
       </div>
       <div class="actions">
         <button class="primary run" data-role="run" ?disabled=${!this.runtime || running} @click=${() => this.run()}>${running ? 'Training…' : `Train ${c.steps} step${c.steps === 1 ? '' : 's'}`}</button>
@@ -296,7 +300,7 @@ export class NnxGradientLab extends LitElement {
       const first = r.losses[0];
       const last = r.losses[r.losses.length - 1];
       return html`<div class="card run-card" data-run=${r.label}>
-        <div class="title"><span class="swatch" style="background:${SERIES_COLORS[i]}"></span>${this.runs.length > 1 ? `${r.label}: ` : ''}${r.model}<small>${INIT_LABELS[r.config.init]} · ${r.config.optimizer} lr ${r.config.lr}</small></div>
+        <div class="title"><span class="swatch" style="background:${SERIES_COLORS[i]}"></span>${this.runs.length > 1 ? `${r.label}: ` : ''}${r.model}<small>${r.config.kind === 'custom' ? 'the ModelSpec’s own init' : INIT_LABELS[r.config.init]} · ${r.config.optimizer} lr ${r.config.lr}</small></div>
         <div class="fig"><span class="k2">parameters</span><span class="v">${formatCount(r.params)}</span></div>
         <div class="fig"><span class="k2">loss</span><span class="v" data-role="loss">${formatShort(first)}${r.losses.length > 1 ? html` → ${formatShort(last)}` : nothing}</span></div>
         <div class="fig"><span class="k2">step</span><span class="v">${(r.stepMs.reduce((a, b) => a + b, 0) / Math.max(1, r.stepMs.length)).toFixed(0)} ms</span></div>
@@ -309,7 +313,7 @@ export class NnxGradientLab extends LitElement {
 
   private flowChart(): { data: ChartData; categories: string[] | null; xLabel: string; title: string; note: string } {
     const runs = this.runs;
-    const recurrent = runs[0].config.kind !== 'mlp';
+    const recurrent = isRecurrent(runs[0].config);
     if (recurrent) {
       const steps = runs.map((r) => r.layers.find((l) => l.grad_h_norm)?.grad_h_norm ?? []);
       const T = Math.max(...steps.map((s) => s.length));
@@ -344,7 +348,7 @@ export class NnxGradientLab extends LitElement {
     return html`<div class="charts ${stale ? 'stale' : ''}">
       <div class="card"><h2>${flow.title}<span>${flow.note}</span></h2>
         <nnx-chart data-role="flow-chart" .data=${flow.data} .categories=${flow.categories} logY xLabel=${flow.xLabel} yLabel="L2 norm" .height=${250}></nnx-chart></div>
-      <div class="card"><h2>Loss<span>${this.runs[0].config.kind === 'mlp' ? 'cross entropy' : 'cross entropy on the last step’s output'}, per training step</span></h2>
+      <div class="card"><h2>Loss<span>${this.runs[0].config.kind === 'custom' ? 'the ModelSpec’s loss on seeded data' : this.runs[0].config.kind === 'mlp' ? 'cross entropy' : 'cross entropy on the last step’s output'}, per training step</span></h2>
         <nnx-chart data-role="loss-chart" .data=${loss} xLabel="step" yLabel="loss" .height=${250}></nnx-chart></div>
     </div>`;
   }

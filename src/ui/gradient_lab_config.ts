@@ -4,12 +4,12 @@
  * reproduce the classic failures, and the ModelSpecs they build. Pure TS (no DOM, no GPU), so
  * the CLI, tests and the page build the same nets.
  */
-import type { InitSpec, LayerSpec, ModelSpec } from '../analysis/model_spec.ts';
+import { parseModelSpec, type InitSpec, type LayerSpec, type ModelSpec } from '../analysis/model_spec.ts';
 
 export const ACTIVATIONS = ['ReLU', 'Tanh', 'Sigmoid', 'GELU', 'LeakyReLU'] as const;
 export const INITS = ['pytorch', 'kaiming_normal', 'xavier_uniform', 'normal1', 'normal0.01'] as const;
 export const NORMS = ['none', 'batch', 'layer'] as const;
-export const KINDS = ['mlp', 'rnn', 'lstm', 'gru'] as const;
+export const KINDS = ['mlp', 'rnn', 'lstm', 'gru', 'custom'] as const;
 export const OPTIMIZERS = ['sgd', 'momentum', 'adam'] as const;
 /** What a second run beside the first varies: nothing, the residual switch, or the recurrent cell. */
 export const COMPARES = ['none', 'residual', 'cell'] as const;
@@ -22,6 +22,7 @@ export type OptimizerName = (typeof OPTIMIZERS)[number];
 export type CompareName = (typeof COMPARES)[number];
 
 export interface GradLabConfig {
+  /** `custom`: the ModelSpec in `spec` (e.g. sent by the Builder), trained with this page's optimizer, lr, steps and seed. */
   kind: ModelKind;
   /** MLP: hidden Linear + activation blocks; recurrent: ignored. */
   depth: number;
@@ -40,6 +41,8 @@ export interface GradLabConfig {
   seq: number;
   compare: CompareName;
   seed: number;
+  /** The ModelSpec JSON of the `custom` kind ('' otherwise). */
+  spec: string;
 }
 
 export const INIT_LABELS: Record<InitName, string> = {
@@ -52,7 +55,7 @@ export const INIT_LABELS: Record<InitName, string> = {
 
 export const DEFAULT_CONFIG: GradLabConfig = {
   kind: 'mlp', depth: 12, width: 32, activation: 'ReLU', init: 'kaiming_normal', norm: 'none', residual: false,
-  lr: 0.01, optimizer: 'sgd', steps: 5, batch: 16, seq: 50, compare: 'none', seed: 0,
+  lr: 0.01, optimizer: 'sgd', steps: 5, batch: 16, seq: 50, compare: 'none', seed: 0, spec: '',
 };
 
 export interface Preset {
@@ -103,6 +106,7 @@ export function parseConfig(params: Record<string, string>): GradLabConfig {
     seq: int(params.seq, base.seq, ...LIMITS.seq),
     compare: pick(COMPARES, params.compare, base.compare),
     seed: int(params.seed, base.seed, 0, 2 ** 31 - 1),
+    spec: params.spec ?? base.spec,
   };
 }
 
@@ -127,6 +131,7 @@ export function formatConfig(c: GradLabConfig): Record<string, string> {
   put('seq', String(c.seq), String(d.seq));
   put('compare', c.compare, d.compare);
   put('seed', String(c.seed), String(d.seed));
+  if (c.kind === 'custom') put('spec', c.spec, d.spec);
   return out;
 }
 
@@ -151,8 +156,17 @@ function activation(a: Activation, name: string): LayerSpec {
   return { type: a, name };
 }
 
+/** Whether the configuration is one of the recurrent families (charted per time step). */
+export function isRecurrent(c: GradLabConfig): boolean {
+  return c.kind === 'rnn' || c.kind === 'lstm' || c.kind === 'gru';
+}
+
 /** The ModelSpec of a configuration. */
 export function buildSpec(c: GradLabConfig): ModelSpec {
+  if (c.kind === 'custom') {
+    if (!c.spec.trim()) throw new Error('Gradient Lab: the custom model has no ModelSpec (paste one, or send it from the Builder)');
+    return { ...parseModelSpec(c.spec, 'custom ModelSpec'), optimizer: { type: c.optimizer, lr: c.lr }, seed: c.seed };
+  }
   const common = { init: initSpec(c.init), optimizer: { type: c.optimizer, lr: c.lr }, seed: c.seed } as const;
   if (c.kind !== 'mlp') {
     const type = c.kind === 'rnn' ? 'RNN' : c.kind === 'lstm' ? 'LSTM' : 'GRU';
@@ -185,10 +199,10 @@ export function runConfigs(c: GradLabConfig): { label: string; config: GradLabCo
   if (c.compare === 'residual' && c.kind === 'mlp') {
     return [{ label: 'plain', config: { ...c, residual: false } }, { label: 'residual', config: { ...c, residual: true } }];
   }
-  if (c.compare === 'cell' && c.kind !== 'mlp') {
+  if (c.compare === 'cell' && isRecurrent(c)) {
     const other: ModelKind = c.kind === 'rnn' ? 'lstm' : 'rnn';
     const [a, b] = c.kind === 'rnn' ? [c.kind, other] : [other, c.kind];
     return [{ label: a.toUpperCase(), config: { ...c, kind: a } }, { label: b.toUpperCase(), config: { ...c, kind: b } }];
   }
-  return [{ label: c.kind === 'mlp' ? (c.residual ? 'residual' : 'model') : c.kind.toUpperCase(), config: c }];
+  return [{ label: c.kind === 'mlp' ? (c.residual ? 'residual' : 'model') : c.kind === 'custom' ? 'model' : c.kind.toUpperCase(), config: c }];
 }

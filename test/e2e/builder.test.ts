@@ -122,6 +122,18 @@ describe('Builder page in headless Chromium', () => {
     const [file] = await Promise.all([page.waitForEvent('download'), page.locator('[data-role="export-onnx"]').click()]);
     expect(file.suggestedFilename()).toBe('e2e.onnx');
     expect(readFileSync((await file.path())!).length).toBeGreaterThan(4 * ref.totals.params);
+    // Sent to the Gradient Lab: the same model trains there (seeded data) with its gradient flow per layer.
+    await page.locator('[data-role="send-gradient-lab"]').click();
+    await page.locator('nnx-gradient-lab[data-state="done"], nnx-gradient-lab[data-state="error"]').first().waitFor({ timeout: 120_000 });
+    const failed = page.locator('nnx-gradient-lab [data-role="run-error"]');
+    if (await failed.count()) throw new Error(`the Gradient Lab run failed: ${await failed.innerText()}`);
+    const lab = await page.locator('nnx-gradient-lab').evaluate((el) => {
+      const r = (el as unknown as { runs: { params: number; losses: number[]; layers: { name: string }[] }[] }).runs[0];
+      return { params: r.params, losses: r.losses.length, layers: r.layers.map((l) => l.name) };
+    });
+    expect(lab.params).toBe(ref.totals.params);
+    expect(lab.losses).toBe(5);
+    expect(lab.layers).toContain('3.0');
     expect(consoleErrors).toEqual([]);
   });
 

@@ -49,7 +49,7 @@ describe('Compare page in headless Chromium', () => {
     await page.locator('[data-role="run"]').click();
     // Stop while the first architecture trains, then resume.
     await page.locator('[data-role="stop"]').click();
-    await page.locator('nnx-compare-lab[data-state="paused"]').waitFor({ timeout: 10_000 });
+    await page.locator('nnx-compare-lab[data-state="paused"]').waitFor({ timeout: 30_000 });
     const pausedAt = await lab.evaluate((el) => (el as NnxCompareLab).live.reduce((s, r) => s + r.curve.length, 0));
     await page.waitForTimeout(1500);
     expect(await lab.evaluate((el) => (el as NnxCompareLab).live.reduce((s, r) => s + r.curve.length, 0))).toBe(pausedAt);
@@ -90,13 +90,16 @@ describe('Compare page in headless Chromium', () => {
 
   it('trains the image line-up on Fashion-MNIST fetched in the page and shows the confusion matrix', async () => {
     const { page, baseUrl, consoleErrors } = browser();
-    await page.goto(`${baseUrl}?t=${Date.now()}#/compare?task=image&archs=vit&steps=2&batch=4&test=16&every=2`);
+    // Beside the ViT, a ModelSpec of the person's own (as the Builder sends it): Flatten + Linear(784, 10).
+    const own = { name: 'linear_probe', input: [1, 1, 28, 28], layers: [{ type: 'Flatten' }, { type: 'Linear', in_features: 784, out_features: 10 }] };
+    await page.goto(`${baseUrl}?t=${Date.now()}#/compare?task=image&archs=vit,custom&steps=2&batch=4&test=16&every=2&spec=${encodeURIComponent(JSON.stringify(own))}`);
+    expect(await page.locator('[data-role="custom-name"]').innerText()).toBe('(linear_probe)');
     await page.locator('[data-role="run"]:not([disabled])').waitFor({ timeout: 30_000 });
     await page.locator('[data-role="run"]').click();
     await waitDone(page, 150_000);
     const { runs, table } = await snapshot(page);
-    expect(runs.map((r) => [r.arch, r.steps, r.evals])).toEqual([['vit', 2, [2]]]);
-    expect(table.map((t) => t.params)).toEqual([79_690]);
+    expect(runs.map((r) => [r.arch, r.steps, r.evals])).toEqual([['vit', 2, [2]], ['custom', 2, [2]]]);
+    expect(table.map((t) => t.params)).toEqual([79_690, 7_850]);
     for (const r of runs) {
       expect(r.predictions).toBe('confusion');
       expect(r.total).toBe(16);
@@ -105,7 +108,7 @@ describe('Compare page in headless Chromium', () => {
     const cells = await page.locator('nnx-compare-predictions [data-role="confusion"]').first().locator('td').evaluateAll((tds) => tds.map((td) => Number(td.getAttribute('data-count'))));
     expect(cells).toHaveLength(100);
     expect(cells.reduce((a, b) => a + b, 0)).toBe(16);
-    expect(await page.locator('nnx-chart[data-role="grad-bars"]').count()).toBe(1);
+    expect(await page.locator('nnx-chart[data-role="grad-bars"]').count()).toBe(2);
     expect(await page.locator('[data-role="data"]').innerText()).toMatch(/the first 4000 training and 16 test samples/);
     await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: join(RESULTS, 'compare-image.png'), fullPage: true });

@@ -13,6 +13,7 @@ describe('Compare page set-up in the URL', () => {
       { task: 'graph', archs: 'gat,sage', steps: '40', data: 'sbm:2000', every: '10', seed: '3' },
       { task: 'image', archs: 'vit', steps: '5', batch: '4', test: '32', every: '5', seed: '0' },
       { task: 'sequence', archs: 'rnn,gru', steps: '50', batch: '8', T: '25', test: '100', every: '25', seed: '1' },
+      { task: 'image', archs: 'cnn,custom', steps: '3', batch: '8', test: '64', every: '3', seed: '0', spec: '{"input":[1,1,28,28],"layers":[]}' },
     ];
     for (const params of cases) {
       const c = parseCompareConfig(params);
@@ -22,7 +23,7 @@ describe('Compare page set-up in the URL', () => {
   });
 
   it('falls back to the task defaults, clamps numbers and drops unknown or repeated architectures', () => {
-    expect(parseCompareConfig({})).toEqual({ task: 'graph', ...TASK_DEFAULTS.graph });
+    expect(parseCompareConfig({})).toEqual({ task: 'graph', ...TASK_DEFAULTS.graph, spec: '' });
     const c = parseCompareConfig({ task: 'sequence', archs: 'lstm,mamba,lstm,rnn', steps: '999999', batch: '0', T: 'x', data: 'sbm:3' });
     expect(c.archs).toEqual(['lstm', 'rnn']);
     expect(c.steps).toBe(5000);
@@ -31,6 +32,12 @@ describe('Compare page set-up in the URL', () => {
     expect(parseCompareConfig({ task: 'graph', data: 'sbm:3' }).dataset).toBe('sbm:8');
     expect(parseCompareConfig({ task: 'graph', data: 'cora' }).dataset).toBe('karate');
     expect(parseCompareConfig({ task: 'video' }).task).toBe('graph');
+  });
+
+  it('offers `custom` beside the line-up only when the set-up carries a ModelSpec, and trains it by default', () => {
+    expect(parseCompareConfig({ task: 'image', archs: 'cnn,custom' }).archs).toEqual(['cnn']);
+    expect(parseCompareConfig({ task: 'image', spec: '{}' }).archs).toEqual(['cnn', 'vit', 'custom']);
+    expect(parseCompareConfig({ task: 'image', archs: 'custom', spec: '{}' }).archs).toEqual(['custom']);
   });
 });
 
