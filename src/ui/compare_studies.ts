@@ -140,7 +140,7 @@ export class NnxCompareStudies extends LitElement {
     const archs = [...new Set(r.rows.map((x) => x.arch))];
     const chart: ChartData = { x: sizes.map((_, i) => i), series: archs.map((a) => ({ label: a, color: COLORS[a], values: sizes.map((n) => r.rows.find((x) => x.arch === a && x.train_images === n)?.final.test_accuracy ?? null) })) };
     return html`<nnx-chart data-role="study-chart" bars .data=${chart} .categories=${sizes.map((n) => `${formatCount(n)} images`)} yLabel="test accuracy" .height=${190}></nnx-chart>
-      <div class="table"><table><thead><tr><th>arch</th><th class="num">train images</th><th class="num">ms/step</th><th class="num">test loss</th><th class="num">test acc</th></tr></thead>
+      <div class="table" tabindex="0" role="region" aria-label="study results"><table><thead><tr><th>arch</th><th class="num">train images</th><th class="num">ms/step</th><th class="num">test loss</th><th class="num">test acc</th></tr></thead>
       <tbody>${r.rows.map((x) => html`<tr><td>${x.arch}</td><td class="num">${formatCount(x.train_images)}</td><td class="num">${x.step_ms.toFixed(0)}</td><td class="num">${formatShort(x.final.test_loss)}</td><td class="num">${(x.final.test_accuracy ?? 0).toFixed(3)}</td></tr>`)}</tbody></table></div>
       <div class="status">${r.best.map((b) => `${formatCount(b.train_images)} images: ${b.arch} best`).join(' · ')} (${formatCount(r.data.test_images)} test images)</div>`;
   }
@@ -151,7 +151,7 @@ export class NnxCompareStudies extends LitElement {
     const chart: ChartData = { x: Array.from({ length: longest }, (_, t) => t + 1), series: recurrent.map((x) => ({ label: x.arch, color: COLORS[x.arch], values: x.grad_h_norm!.map((v) => v || null) })) };
     return html`${recurrent.length ? html`<div class="status">‖∂L/∂h_t‖ across t at T = ${longest}, last step (log scale)</div>
       <nnx-chart data-role="study-chart" logY .data=${chart} xLabel="time step t" yLabel="L2 norm" .height=${190}></nnx-chart>` : nothing}
-      <div class="table"><table><thead><tr><th>arch</th><th class="num">T</th><th class="num">ms/step</th><th class="num">test MSE</th><th class="num">trivial</th><th class="num">‖∂L/∂h_1‖ / ‖∂L/∂h_T‖</th></tr></thead>
+      <div class="table" tabindex="0" role="region" aria-label="study results"><table><thead><tr><th>arch</th><th class="num">T</th><th class="num">ms/step</th><th class="num">test MSE</th><th class="num">trivial</th><th class="num">‖∂L/∂h_1‖ / ‖∂L/∂h_T‖</th></tr></thead>
       <tbody>${r.rows.map((x) => html`<tr><td>${x.arch}</td><td class="num">${x.length}</td><td class="num">${x.step_ms.toFixed(0)}</td><td class="num">${formatShort(x.test_mse)}</td><td class="num">${formatShort(x.baseline_mse)}</td><td class="num">${x.grad_h_ratio === null ? '—' : formatShort(x.grad_h_ratio)}</td></tr>`)}</tbody></table></div>`;
   }
 
@@ -160,7 +160,7 @@ export class NnxCompareStudies extends LitElement {
     const archs = [...new Set(r.rows.map((x) => x.arch))];
     const chart: ChartData = { x: sizes.map((_, i) => i), series: archs.map((a) => ({ label: a, color: COLORS[a], values: sizes.map((n) => r.rows.find((x) => x.arch === a && x.nodes === n)?.epoch_ms ?? null) })) };
     return html`<nnx-chart data-role="study-chart" bars .data=${chart} .categories=${sizes.map((n) => `V = ${formatCount(n)}`)} yLabel="ms per epoch" .height=${190}></nnx-chart>
-      <div class="table"><table><thead><tr><th>arch</th><th class="num">nodes</th><th class="num">edges</th><th class="num">ms/epoch</th><th class="num" title="analysis: FLOPs of the graph layers' forward pass">MP FLOPs</th><th class="num" title="analysis: bytes the graph layers read and write">MP MB</th><th class="num">peak MB pred</th><th class="num">peak MB meas</th></tr></thead>
+      <div class="table" tabindex="0" role="region" aria-label="study results"><table><thead><tr><th>arch</th><th class="num">nodes</th><th class="num">edges</th><th class="num">ms/epoch</th><th class="num" title="analysis: FLOPs of the graph layers' forward pass">MP FLOPs</th><th class="num" title="analysis: bytes the graph layers read and write">MP MB</th><th class="num">peak MB pred</th><th class="num">peak MB meas</th></tr></thead>
       <tbody>${r.rows.map((x) => html`<tr><td>${x.arch}</td><td class="num">${formatCount(x.nodes)}</td><td class="num">${formatCount(x.edges)}</td><td class="num">${x.epoch_ms.toFixed(0)}</td><td class="num">${formatCount(x.message_passing.flops)}</td><td class="num">${mb(x.message_passing.bytes_accessed)}</td><td class="num">${mb(x.predicted_peak_bytes)}</td><td class="num">${mb(x.measured_peak_bytes)}</td></tr>`)}</tbody></table></div>`;
   }
 

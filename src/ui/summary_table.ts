@@ -75,7 +75,7 @@ export class NnxSummaryTable extends LitElement {
     if (!r) return nothing;
     const rows = this.visibleRows();
     const arrow = (k: SortKey) => (this.sort === k ? html`<span class="arrow">${this.descending ? ' ▼' : ' ▲'}</span>` : nothing);
-    return html`<div class="wrap"><table>
+    return html`<div class="wrap" tabindex="0" role="region" aria-label="per-layer summary"><table>
       <thead><tr>
         <th class="num sortable" @click=${() => this.sortBy('order')} title="forward order">#${arrow('order')}</th>
         <th>layer</th><th>type</th><th>output shape</th>
