@@ -1,7 +1,10 @@
 /**
  * <nnx-app>: the application shell. It owns the GPU runtime (created once, destroyed with the
  * element), keeps the navigation state in the URL hash (`#/layer-lab?op=conv2d&…`) so any view
- * can be shared, and shows the adapter in use.
+ * can be shared, and shows the adapter in use. When the device is lost it says so in one line
+ * and requests a new adapter and device at once, so the next Run works without a reload (pages
+ * disable Run while they have no runtime). `runtime` (read-only) is the GpuRuntime the pages
+ * use: tests destroy its device to check that recovery.
  */
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
@@ -52,11 +55,15 @@ export class NnxApp extends LitElement {
     .led.bad { background: #f87171; }
     .content { padding: 18px 22px 40px; max-width: 1680px; margin: 0 auto; }
     .missing-page { padding: 30px; }
+    .device-lost { margin: 0 0 14px; border: 1px solid #fcd34d; background: #fffbeb; color: #78350f; border-radius: 8px; padding: 8px 12px; font-size: 13px; }
     .missing-page a { color: var(--_accent); }
   `];
 
   @state() private route: Route = parseRoute(typeof location === 'undefined' ? '' : location.hash);
-  @state() private runtime: GpuRuntime | null = null;
+  /** The GpuRuntime the pages get, or null while none is ready. */
+  @state() runtime: GpuRuntime | null = null;
+  /** "GPU device lost (reason)" after a loss, shown until the page is left or reloaded. */
+  @state() private deviceLost: string | null = null;
   @state() private gpuError: string | null = null;
   private disposed = false;
 
@@ -87,10 +94,10 @@ export class NnxApp extends LitElement {
         return;
       }
       rt.device.lost.then((info) => {
-        if (this.runtime === rt) {
-          this.runtime = null;
-          this.gpuError = `the GPU device was lost (${info.reason}${info.message ? `: ${info.message}` : ''}); reload the page`;
-        }
+        if (this.runtime !== rt || this.disposed) return;
+        this.runtime = null;
+        this.deviceLost = `GPU device lost (${info.reason}${info.message ? `: ${info.message}` : ''})`;
+        void this.acquire();
       });
       this.runtime = rt;
     } catch (e) {
@@ -157,7 +164,12 @@ export class NnxApp extends LitElement {
           ${rt ? html`WebGPU <b>${adapterName(rt.adapter)}</b>` : this.gpuError ? html`<b>WebGPU unavailable</b>` : 'looking for a WebGPU adapter…'}
         </div>
       </header>
-      <div class="content">${this.renderPage()}</div>
+      <div class="content">
+        ${this.deviceLost
+          ? html`<div class="device-lost" role="status" data-role="device-lost">${this.deviceLost}: ${rt ? 'a new GPU device is ready; run again.' : this.gpuError ? `no new device: ${this.gpuError}` : 'requesting a new GPU device…'}</div>`
+          : nothing}
+        ${this.renderPage()}
+      </div>
     `;
   }
 }

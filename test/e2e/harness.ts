@@ -17,7 +17,7 @@ import type { NnxTensorView } from '../../src/ui/tensor_view.ts';
 export const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
 export const RESULTS = join(ROOT, 'test-results');
 export const CHROMIUM = process.env.NNX_CHROMIUM ?? '/usr/bin/chromium';
-const FLAGS = [
+export const FLAGS = [
   '--no-sandbox', '--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-vulkan=swiftshader',
   '--use-webgpu-adapter=swiftshader', '--use-angle=swiftshader', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
@@ -84,14 +84,15 @@ export function useBrowser(name: string): () => Browser {
   };
 }
 
-export async function launchChromium(baseUrl: string): Promise<Browser> {
+/** `flags`: Chromium's command line (default: WebGPU on SwiftShader; without the WebGPU ones the page gets no adapter). */
+export async function launchChromium(baseUrl: string, flags: string[] = FLAGS): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`Chromium not found at ${CHROMIUM}: the browser test needs it (apt-get install -y chromium, or set NNX_CHROMIUM)`);
   }
   mkdirSync(RESULTS, { recursive: true });
   const userDataDir = mkdtempSync(join(tmpdir(), 'nnx-chromium-'));
   const context: BrowserContext = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM, headless: true, args: FLAGS, viewport: { width: 1500, height: 1000 },
+    executablePath: CHROMIUM, headless: true, args: flags, viewport: { width: 1500, height: 1000 },
   });
   const page = context.pages()[0] ?? (await context.newPage());
   const consoleErrors: string[] = [];

@@ -224,8 +224,23 @@ export class Executor {
   /** Builds the executor: analysis, plan, seeded parameters, persistent gradients and optimizer state, data. */
   static async create(rt: GpuRuntime, spec: ModelSpec, options: ExecutorOptions = {}): Promise<Executor> {
     const ex = new Executor(rt, spec, options);
-    ex.build();
+    rt.checkFits(ex.plannedTensors());
+    try {
+      ex.build();
+    } catch (e) {
+      ex.dispose();
+      throw e;
+    }
     return ex;
+  }
+
+  /** Every activation, saved tensor, parameter and buffer the analysis plans, as the adapter's limits see them. */
+  private plannedTensors(): { label: string; elements: number }[] {
+    const g = this.graph;
+    return [
+      ...g.storages.map((s) => ({ label: s.origin, elements: s.elements })),
+      ...g.layers.flatMap((l) => [...l.params, ...l.buffers].map((d) => ({ label: l.name ? `${l.name}.${d.name}` : d.name, elements: numel(d.shape) }))),
+    ];
   }
 
   private build(): void {
