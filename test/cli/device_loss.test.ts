@@ -6,7 +6,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, it } from 'vitest';
 import { expectRejects, nnx } from './nnx_cli.ts';
 
 const LOST = /^nnx: GPU device lost \(destroyed[^\n]*\); rerun the command$/;
