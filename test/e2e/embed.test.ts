@@ -241,6 +241,53 @@ describe('dist/lib/nnx.js on a blank page', () => {
     const bad = await viaAttribute('{"op": conv2d}');
     expect(bad.error).toMatch(/^the spec attribute is not JSON: /);
   });
+
+  it('hostile attributes (fuzz): markup and unicode stay text, huge shapes, NaN and past-float32 data end in one shown line', async () => {
+    const { page, baseUrl, consoleErrors } = browser();
+    await page.goto(`${baseUrl}/blank.html`);
+    await page.waitForFunction(() => customElements.get('nnx-layer-inspector') !== undefined, null, { timeout: 10_000 });
+    consoleErrors.length = 0;
+    const markup = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>';
+    const specs = [
+      JSON.stringify({ op: markup, inputs: {} }),
+      JSON.stringify({ op: 'relu', inputs: { [`${markup}конв🙂`]: { shape: [1], data: [1] } } }),
+      JSON.stringify({ op: 'relu', inputs: { x: { shape: [65536, 65536, 65536], data: [] } } }),
+      JSON.stringify({ op: 'relu', inputs: { x: { shape: [2 ** 31, 2], data: [1] } } }),
+      '{"op": "relu",\n "inputs": {"x": {"shape": [2], "data": [1, NaN]}}}',
+      JSON.stringify({ op: 'relu', inputs: { x: { shape: [2], data: [1, 'NaN'] } } }),
+      JSON.stringify({ op: 'relu', inputs: { x: { shape: [2], data: [1e39, 1] } } }),
+    ];
+    const seen = await page.evaluate(async ({ markup, specs }) => {
+      const el = document.createElement('nnx-layer-inspector');
+      el.setAttribute('heading', `${markup} конв🙂`);
+      document.body.append(el);
+      const runs: { error?: string; shown: string; elements: number }[] = [];
+      for (const text of specs) {
+        const error = await new Promise<string | undefined>((resolve) => {
+          el.addEventListener('nnx-result', () => resolve(undefined), { once: true });
+          el.addEventListener('nnx-error', (e) => resolve((e as CustomEvent<{ message: string }>).detail.message), { once: true });
+          el.setAttribute('spec', text);
+          setTimeout(() => resolve('no nnx-result or nnx-error within 20 s'), 20_000);
+        });
+        await (el as unknown as { updateComplete: Promise<unknown> }).updateComplete;
+        const root = el.shadowRoot!;
+        runs.push({ error, shown: (root.querySelector('[data-role="error"]') as HTMLElement | null)?.innerText ?? '', elements: root.querySelectorAll('img, script').length });
+      }
+      const heading = el.shadowRoot!.querySelector('h2')?.textContent ?? '';
+      return { runs, heading, pwned: (window as unknown as { __pwned?: number }).__pwned ?? null };
+    }, { markup, specs });
+    await page.screenshot({ path: join(RESULTS, 'embed-inspector-hostile.png'), fullPage: true });
+    expect(seen.pwned).toBeNull();
+    expect(seen.heading).toContain(markup);
+    const expected = [/^unknown op "<img src=x onerror=/, /^relu: unknown input "<img .*конв🙂"/, /x: 0 values for shape \[65536, 65536, 65536\]/, /x: 1 values for shape \[2147483648, 2\]/, /^the spec attribute is not JSON: .*NaN/, /x: value at flat index 1 is "NaN", not a finite number/, /x: value at flat index 0 is 1e\+39, outside the float32 range/];
+    seen.runs.forEach((r, i) => {
+      expect(r.error, specs[i]).toMatch(expected[i]);
+      expect(r.error!.split('\n'), `one line: ${r.error}`).toHaveLength(1);
+      expect(r.shown, 'the error is shown as text').toContain(r.error!.slice(0, 30));
+      expect(r.elements, 'no element made from the spec text').toBe(0);
+    });
+    expect(consoleErrors).toEqual([]);
+  });
 });
 
 describe('examples/embed.html', () => {
