@@ -114,7 +114,7 @@ export class NnxLayerInspector extends LitElement {
     .run-error { border: 1px solid #f3c1bb; background: var(--_danger-soft); color: #8f1d14; border-radius: 8px; padding: 10px 12px; font-size: 13px; }
     .run-error code { font: 12px var(--_mono); white-space: pre-wrap; word-break: break-word; }
     .empty { font-size: 12.5px; color: var(--_muted); padding: 6px 0; }
-    .cpu-badge { font: 600 11.5px var(--_sans, inherit); color: #7c2d12; background: #ffedd5; border: 1px solid #fdba74; border-radius: 6px; padding: 2px 8px; }
+    .cpu-badge { font-size: 11.5px; font-weight: 600; color: #7c2d12; background: #ffedd5; border: 1px solid #fdba74; border-radius: 6px; padding: 2px 8px; }
     .device-lost { border: 1px solid #fcd34d; background: #fffbeb; color: #78350f; border-radius: 8px; padding: 8px 12px; font-size: 13px; }
   `];
 

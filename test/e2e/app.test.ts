@@ -261,4 +261,38 @@ describe('Layer Lab in headless Chromium (WebGPU on SwiftShader)', () => {
     await page.screenshot({ path: join(RESULTS, 'layer-lab-invalid.png') });
     expect(consoleErrors, `console errors:\n${consoleErrors.join('\n')}`).toEqual([]);
   });
+
+  it('a GPU device destroyed mid-run is reported in one line, and the next click runs on a new device without a reload', async () => {
+    ready();
+    await page.goto(`${baseUrl}?lost#/layer-lab?op=relu`);
+    await waitForRun();
+    const lost = await page.evaluate(async () => {
+      const app = document.querySelector('nnx-app') as HTMLElement & { runtime: { device: GPUDevice } | null };
+      const lab = app.shadowRoot!.querySelector('nnx-layer-lab')!;
+      const rt = app.runtime!;
+      // The test hook: destroy the app's device as soon as the lab reports the run started.
+      const state = new Promise<string | null>((resolve) => {
+        const watch = new MutationObserver(() => {
+          watch.disconnect();
+          rt.device.destroy();
+          resolve(lab.getAttribute('data-state'));
+        });
+        watch.observe(lab, { attributes: true, attributeFilter: ['data-state'] });
+      });
+      [...lab.shadowRoot!.querySelectorAll('button')].find((b) => /run forward/i.test(b.textContent ?? ''))!.click();
+      const destroyedWhile = await state;
+      const deadline = Date.now() + 20_000;
+      while ((app.runtime === null || app.runtime === rt || lab.getAttribute('data-state') === 'running') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      return { destroyedWhile, after: lab.getAttribute('data-state'), newRuntime: app.runtime !== null && app.runtime !== rt };
+    });
+    expect(lost).toEqual({ destroyedWhile: 'running', after: 'error', newRuntime: true });
+    expect(await page.locator('[data-role="run-error"]').innerText()).toMatch(/GPU device lost \(destroyed/);
+    expect(await page.locator('nnx-app [data-role="device-lost"]').innerText()).toMatch(/^GPU device lost \(destroyed.*\): a new GPU device is ready; run again\.$/);
+    await page.screenshot({ path: join(RESULTS, 'app-device-lost.png') });
+    await page.getByRole('button', { name: /run forward/i }).click();
+    await waitForRun();
+    const [x, output] = await Promise.all(['x', 'output'].map(readTensor));
+    expect(Array.from(output.data)).toEqual(Array.from(x.data, (v) => Math.max(v, 0)));
+    expect(consoleErrors, `console errors:\n${consoleErrors.join('\n')}`).toEqual([]);
+  });
 });
