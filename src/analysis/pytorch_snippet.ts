@@ -194,6 +194,16 @@ function gradOutputs(spec: RunSpec, outputs: string[]): Record<string, JsonTenso
   return g as Record<string, JsonTensor>;
 }
 
+/** A note as `# ` comment lines of at most about 100 characters, broken between words. */
+function commentLines(note: string): string[] {
+  const lines = [''];
+  for (const word of note.split(' ')) {
+    if (lines[lines.length - 1] && lines[lines.length - 1].length + word.length > 96) lines.push('');
+    lines[lines.length - 1] += `${lines[lines.length - 1] ? ' ' : ''}${word}`;
+  }
+  return lines.map((l) => `# ${l}`);
+}
+
 /** The PyTorch script for a spec (see the module comment). */
 export function pytorchSnippet(spec: RunSpec, options: SnippetOptions = {}): string {
   const make = RECIPES[spec.op];
@@ -213,7 +223,7 @@ export function pytorchSnippet(spec: RunSpec, options: SnippetOptions = {}): str
   const grads = recipe.lines.length ? (options.grads ?? []).filter((g) => spec.inputs[g]) : [];
   const withGrad = new Set(grads.filter((g) => !recipe.copied?.includes(g)));
   const out: string[] = [`# ${spec.op} from nn-math-explorer, recomputed in PyTorch on the same float32 values.`];
-  for (const note of recipe.notes ?? []) out.push(`# ${note}`);
+  for (const note of recipe.notes ?? []) out.push(...commentLines(note));
   out.push('import torch', 'import torch.nn.functional as F', '', 'torch.set_printoptions(precision=8)', '');
   for (const [name, t] of Object.entries(spec.inputs)) {
     const dtype = torchDtype(t, recipe.int32?.includes(name) ?? false);

@@ -21,6 +21,7 @@ import './kernel_timings.ts';
 import { DEFAULT_LAB_OP, LAB_GROUPS, LAB_OPS } from './lab/registry.ts';
 import type { FieldDef, LabConfig, LabOp, LabRunData, TensorSlot, Validation } from './lab/types.ts';
 import './gradcheck_panel.ts';
+import './copy_pytorch.ts';
 import './ledger_table.ts';
 import './neuron_panel.ts';
 import './tensor_view.ts';
@@ -415,6 +416,7 @@ export class NnxLayerLab extends LitElement {
         </section>
       </div>
       ${this.renderUpdate(run, stale)}
+      <section class="card" data-role="pytorch-snippet"><h2>Reproduce in PyTorch</h2><nnx-copy-pytorch .spec=${run.spec} .grads=${Object.keys(run.result.grads ?? {})}></nnx-copy-pytorch></section>
       <section class="card" data-role="gradcheck"><h2>Gradient check</h2><nnx-gradcheck-panel .runtime=${this.runtime} .op=${this.op.name} .spec=${run.spec}></nnx-gradcheck-panel></section>
       <section class="gpu">
         <div class="card"><h2>Kernel timings</h2><nnx-kernel-timings .timings=${run.result.timings}></nnx-kernel-timings></div>
@@ -449,7 +451,7 @@ export class NnxLayerLab extends LitElement {
       <h2>These settings cannot work</h2>
       <p data-role="validation-error">${v.error}</p>
       ${failing.length
-        ? html`<div class="big-formula">${failing.map((d) => {
+        ? html`<div class="big-formula" tabindex="0" role="region" aria-label="failing gradient checks">${failing.map((d) => {
             const [lhs, ...steps] = d.text.split(' = ');
             return html`<div><b>${lhs}</b> = ${steps.join(' = ')}</div>`;
           })}</div>

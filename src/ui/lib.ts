@@ -12,6 +12,7 @@
 import './app.ts';
 import './attention_matrix.ts';
 import './chart.ts';
+import './copy_pytorch.ts';
 import './grad_flow_table.ts';
 import './gradcheck_panel.ts';
 import './gradient_lab.ts';

@@ -4,6 +4,8 @@
  * page shows (outputs, traces, gradients, detail panels) matches the float64 references in
  * src/analysis/reference on the very inputs the page sent. Screenshots go to test-results/.
  */
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { normalizePool2dAttrs } from '../../src/analysis/conv_shapes.ts';
@@ -250,6 +252,67 @@ describe('Layer Lab op families in headless Chromium (WebGPU on SwiftShader)', (
       if (kind === 'gat') expect(Math.abs((await role('coef-sum')) - 1)).toBeLessThan(1e-5);
       if (kind === 'gat') await shot('gat');
     }
+    expect(browser().consoleErrors, `console errors:\n${browser().consoleErrors.join('\n')}`).toEqual([]);
+  });
+});
+
+describe('Layer Lab exports: .npy / CSV downloads, chart PNG / SVG, Copy as PyTorch', () => {
+  it('a downloaded .npy and CSV load in numpy with the shown values; the chart downloads as PNG and vector SVG; the PyTorch snippet holds the exact inputs', async () => {
+    const { page } = browser();
+    await openLab(browser(), { op: 'lstm', i: 3, h: 5, t: 6, n: 2, gain: '1', input: 'random', grad: 'last', seed: 6 });
+    const { spec } = await lastRun();
+    const save = async (locator: string, file: string): Promise<string> => {
+      const [download] = await Promise.all([page.waitForEvent('download'), page.locator(locator).click()]);
+      const path = join(RESULTS, file);
+      await download.saveAs(path);
+      expect(download.suggestedFilename()).toBe(file);
+      return path;
+    };
+    const npy = await save('nnx-tensor-view[data-name="y"] button[data-format="npy"]', 'y.npy');
+    const csv = await save('nnx-tensor-view[data-name="y"] button[data-format="csv"]', 'y.csv');
+    const shown = await readTensor(page, 'y');
+    const shownPath = join(RESULTS, 'y.shown.json');
+    writeFileSync(shownPath, JSON.stringify({ shape: shown.shape, data: Array.from(shown.data) }));
+    const check = execFileSync('python3', ['-c', `
+import json, sys
+import numpy as np
+a = np.load(sys.argv[1])
+shown = json.load(open(sys.argv[3]))
+want = np.array(shown["data"], dtype=np.float32).reshape(shown["shape"])
+header = open(sys.argv[2]).readline()
+shape = tuple(int(s) for s in header[header.index("(") + 1:header.index(")")].split(",") if s.strip())
+b = np.loadtxt(sys.argv[2], delimiter=",", dtype=np.float32).reshape(shape)
+print(json.dumps({"dtype": str(a.dtype), "shape": list(a.shape), "npy_equal": bool(np.array_equal(a, want)), "csv_equal": bool(np.array_equal(b, want))}))
+`, npy, csv, shownPath], { encoding: 'utf8' });
+    expect(JSON.parse(check)).toEqual({ dtype: 'float32', shape: [6, 2, 5], npy_equal: true, csv_equal: true });
+
+    const chart = 'nnx-chart[data-role="grad-norm-chart"]';
+    await page.locator(chart).waitFor({ timeout: 5_000 });
+    const png = readFileSync(await save(`${chart} button[data-format="png"]`, 'dL_dh_t.png'));
+    expect([...png.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    const svg = readFileSync(await save(`${chart} button[data-format="svg"]`, 'dL_dh_t.svg'), 'utf8');
+    expect(svg).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+    expect(svg).not.toContain('<image');
+    const points = [...svg.matchAll(/<polyline points="([^"]*)"/g)].flatMap((m) => m[1].split(' '));
+    const plotted = await page.locator(chart).evaluate((el) => (el as unknown as { data: { series: { values: (number | null)[] }[] } }).data.series[0].values.filter((v) => v !== null && v > 0).length);
+    expect(points.length).toBe(plotted);
+    expect(plotted).toBe(6);
+
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: browser().baseUrl });
+    const copy = page.locator('nnx-copy-pytorch');
+    await copy.locator('button[data-role="copy-pytorch"]').click();
+    await copy.locator('[role="status"]').filter({ hasText: 'copied' }).waitFor({ timeout: 5_000 });
+    const snippet = await copy.evaluate((el) => (el as unknown as { snippet: string }).snippet);
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(snippet);
+    expect(snippet).toContain('lstm = torch.nn.LSTM(input_size=3, hidden_size=5)');
+    expect(snippet).toContain('y, (h_n, c_n) = lstm(x, (h0, c0))\nprint(y)');
+    const xValues = snippet.match(/^x = torch\.tensor\(\[([^\]]*)\]/m)![1].split(',').map((s) => s.trim()).filter(Boolean).map(Number);
+    expect(xValues.map(Math.fround)).toEqual(spec.inputs.x.data.map(Math.fround));
+    await copy.locator('summary').click();
+    await page.locator('[data-role="pytorch-snippet"]').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(RESULTS, 'layer-lab-exports-snippet.png') });
+    await page.locator('nnx-tensor-view[data-name="y"]').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(RESULTS, 'layer-lab-exports-buttons.png') });
     expect(browser().consoleErrors, `console errors:\n${browser().consoleErrors.join('\n')}`).toEqual([]);
   });
 });
