@@ -1,20 +1,23 @@
 import { conv2dOutputShape, normalizeConv2dAttrs } from '../analysis/conv_shapes.ts';
 import { InputError } from '../analysis/errors.ts';
 import { formatShape } from '../analysis/tensor.ts';
-import { channelSum } from '../kernels/channel_sum.ts';
 import { conv2dBackwardInput } from '../kernels/conv2d_backward_input.ts';
 import { conv2dBackwardWeight } from '../kernels/conv2d_backward_weight.ts';
+import { adapterPrefersBlocked, BLOCKED_WEIGHT_GRAD_MAX_TAPS, blockedInputGradApplies, conv2dBlockedBackwardInput, conv2dBlockedBackwardWeight, conv2dBlockedForward } from '../kernels/conv2d_blocked.ts';
 import { conv2dForward } from '../kernels/conv2d_forward.ts';
 import { conv2dGemmBackwardInput, conv2dGemmBackwardWeight, conv2dGemmForward } from '../kernels/conv2d_gemm.ts';
 import { conv2dSmallKBackwardWeight, conv2dSmallKForward, usesSmallK } from '../kernels/conv2d_small_k.ts';
+import type { GpuRuntime } from '../kernels/runtime.ts';
 import type { OpDefinition } from './op.ts';
+import { WEIGHT_BIAS_INPUTS, weightBiasRun } from './weight_bias.ts';
 
 /**
  * Which kernels conv2d uses: chosen per pass from the shapes, or forced (tests, benchmarks).
  * `small_k` forces the small-K kernels where they apply (groups 1, K ≤ 32) and the choice by
- * shape elsewhere.
+ * shape elsewhere; `blocked` forces the register-blocked kernels where they apply (input
+ * gradient at stride 1, weight gradient up to 9 taps) and the choice by shape elsewhere.
  */
-export type Conv2dAlgorithm = 'auto' | 'direct' | 'gemm' | 'small_k';
+export type Conv2dAlgorithm = 'auto' | 'direct' | 'gemm' | 'small_k' | 'blocked';
 
 let forced: Conv2dAlgorithm = 'auto';
 
@@ -49,14 +52,21 @@ function useSmallK(inPerGroup: number, outChannels: number, kernelH: number, ker
   return (forced === 'auto' || forced === 'small_k') && usesSmallK(inPerGroup, outChannels, kernelH, kernelW, groups);
 }
 
+/** Fewest channels per group (of the pass's output) for which `auto` picks the blocked kernels: a block is 4 (or 8) channels wide. */
+export const BLOCKED_MIN_CHANNELS = 4;
+
+/**
+ * Whether a pass whose output has `perGroup` channels per group takes the register-blocked
+ * kernels: forced, or chosen on an adapter that runs them faster (`adapterPrefersBlocked`).
+ */
+function useBlocked(rt: GpuRuntime, perGroup: number): boolean {
+  return forced === 'blocked' || (forced === 'auto' && perGroup >= BLOCKED_MIN_CHANNELS && adapterPrefersBlocked(rt.adapter));
+}
+
 /** `F.conv2d(x, weight, bias, stride, padding, dilation, groups)` on NCHW tensors. */
 export const conv2dOp: OpDefinition = {
   name: 'conv2d',
-  inputs: [
-    { name: 'x', dtype: 'float32', differentiable: true },
-    { name: 'weight', dtype: 'float32', differentiable: true },
-    { name: 'bias', dtype: 'float32', optional: true, differentiable: true },
-  ],
+  inputs: WEIGHT_BIAS_INPUTS,
   outputs: ['output'],
   prepare(attrs, inputs) {
     const w = inputs.weight.shape;
@@ -70,27 +80,17 @@ export const conv2dOp: OpDefinition = {
       async forward(rt, { x, weight, bias }) {
         const output = rt.tensor('conv2d.output', outShape);
         const smallK = useSmallK(inPerGroup, w[0], w[2], w[3], a.groups);
-        const forwardKernel = smallK ? conv2dSmallKForward : useGemm(outPerGroup, GEMM_MIN_COLUMNS) ? conv2dGemmForward : conv2dForward;
+        const forwardKernel = useBlocked(rt, outPerGroup) ? conv2dBlockedForward : smallK ? conv2dSmallKForward : useGemm(outPerGroup, GEMM_MIN_COLUMNS) ? conv2dGemmForward : conv2dForward;
         await forwardKernel(rt, x, weight, bias ?? null, output, a);
-        return {
-          outputs: { output },
-          trace: {},
-          async backward({ output: gradOutput }, options) {
-            const grads: Record<string, typeof x> = {};
-            if (!options?.skip?.includes('x')) {
-              grads.x = rt.tensor('conv2d.grad.x', x.shape);
-              await (useGemm(inPerGroup, GEMM_MIN_COLUMNS) ? conv2dGemmBackwardInput : conv2dBackwardInput)(rt, gradOutput, weight, grads.x, a);
-            }
-            grads.weight = rt.tensor('conv2d.grad.weight', weight.shape);
-            const weightKernel = smallK ? conv2dSmallKBackwardWeight : useGemm(outPerGroup, GEMM_MIN_WEIGHT_ROWS) ? conv2dGemmBackwardWeight : conv2dBackwardWeight;
-            await weightKernel(rt, gradOutput, x, grads.weight, a);
-            if (bias) {
-              grads.bias = rt.tensor('conv2d.grad.bias', bias.shape);
-              await channelSum(rt, gradOutput, grads.bias, outShape[0], outShape[1], outShape[2] * outShape[3]);
-            }
-            return grads;
+        return weightBiasRun(rt, 'conv2d', output, { x, weight, bias }, {
+          gradX: (gradOutput, gradX) => (blockedInputGradApplies(a) && useBlocked(rt, inPerGroup) ? conv2dBlockedBackwardInput : useGemm(inPerGroup, GEMM_MIN_COLUMNS) ? conv2dGemmBackwardInput : conv2dBackwardInput)(rt, gradOutput, weight, gradX, a),
+          gradWeight: (gradOutput, gradWeight) => {
+            const blocked = w[2] * w[3] <= BLOCKED_WEIGHT_GRAD_MAX_TAPS && useBlocked(rt, outPerGroup);
+            const weightKernel = blocked ? conv2dBlockedBackwardWeight : smallK ? conv2dSmallKBackwardWeight : useGemm(outPerGroup, GEMM_MIN_WEIGHT_ROWS) ? conv2dGemmBackwardWeight : conv2dBackwardWeight;
+            return weightKernel(rt, gradOutput, x, gradWeight, a);
           },
-        };
+          biasSum: [outShape[0], outShape[1], outShape[2] * outShape[3]],
+        });
       },
     };
   },

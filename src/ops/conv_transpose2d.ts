@@ -2,7 +2,6 @@ import { checkAttrNames, pairAttr, type Conv2dAttrs } from '../analysis/conv_sha
 import { InputError } from '../analysis/errors.ts';
 import { formatShape, numel } from '../analysis/tensor.ts';
 import { accumulate } from '../kernels/add.ts';
-import { channelSum } from '../kernels/channel_sum.ts';
 import { conv2dBackwardInput } from '../kernels/conv2d_backward_input.ts';
 import { conv2dBackwardWeight } from '../kernels/conv2d_backward_weight.ts';
 import { conv2dForward } from '../kernels/conv2d_forward.ts';
@@ -11,6 +10,7 @@ import { stridedGather } from '../kernels/strided_copy.ts';
 import { GEMM_MIN_COLUMNS, GEMM_MIN_WEIGHT_ROWS, useGemm } from './conv2d.ts';
 import { intAttr } from './graph_common.ts';
 import type { OpDefinition } from './op.ts';
+import { WEIGHT_BIAS_INPUTS, weightBiasRun } from './weight_bias.ts';
 
 /**
  * `F.conv_transpose2d(x, weight, bias, stride, padding, output_padding, groups, dilation)` on
@@ -22,11 +22,7 @@ import type { OpDefinition } from './op.ts';
  */
 export const convTranspose2dOp: OpDefinition = {
   name: 'conv_transpose2d',
-  inputs: [
-    { name: 'x', dtype: 'float32', differentiable: true },
-    { name: 'weight', dtype: 'float32', differentiable: true },
-    { name: 'bias', dtype: 'float32', optional: true, differentiable: true },
-  ],
+  inputs: WEIGHT_BIAS_INPUTS,
   outputs: ['output'],
   prepare(attrs, inputs) {
     checkAttrNames('conv_transpose2d', attrs, ['stride', 'padding', 'output_padding', 'groups', 'dilation']);
@@ -68,24 +64,11 @@ export const convTranspose2dOp: OpDefinition = {
           await accumulate(rt, broadcast, output);
           rt.releaseAfterSubmit(broadcast);
         }
-        return {
-          outputs: { output },
-          trace: {},
-          async backward({ output: gradOutput }, options?: { skip?: string[] }) {
-            const grads: Record<string, typeof x> = {};
-            if (!options?.skip?.includes('x')) {
-              grads.x = rt.tensor('conv_transpose2d.grad.x', xs);
-              await (useGemm(outPerGroup, GEMM_MIN_COLUMNS) ? conv2dGemmForward : conv2dForward)(rt, gradOutput, weight, null, grads.x, a);
-            }
-            grads.weight = rt.tensor('conv_transpose2d.grad.weight', w);
-            await (useGemm(outPerGroup, GEMM_MIN_WEIGHT_ROWS) ? conv2dGemmBackwardWeight : conv2dBackwardWeight)(rt, x, gradOutput, grads.weight, a);
-            if (bias) {
-              grads.bias = rt.tensor('conv_transpose2d.grad.bias', [cOut]);
-              await channelSum(rt, gradOutput, grads.bias, n, cOut, numel(outShape.slice(2)));
-            }
-            return grads;
-          },
-        };
+        return weightBiasRun(rt, 'conv_transpose2d', output, { x, weight, bias }, {
+          gradX: (gradOutput, gradX) => (useGemm(outPerGroup, GEMM_MIN_COLUMNS) ? conv2dGemmForward : conv2dForward)(rt, gradOutput, weight, null, gradX, a),
+          gradWeight: (gradOutput, gradWeight) => (useGemm(outPerGroup, GEMM_MIN_WEIGHT_ROWS) ? conv2dGemmBackwardWeight : conv2dBackwardWeight)(rt, x, gradOutput, gradWeight, a),
+          biasSum: [n, cOut, numel(outShape.slice(2))],
+        });
       },
     };
   },

@@ -1,18 +1,14 @@
 import { InputError } from '../analysis/errors.ts';
 import { formatShape, numel } from '../analysis/tensor.ts';
-import { channelSum } from '../kernels/channel_sum.ts';
 import { matmul, plain, transposed } from '../kernels/matmul.ts';
 import { checkAttrNames } from '../analysis/conv_shapes.ts';
 import type { OpDefinition } from './op.ts';
+import { WEIGHT_BIAS_INPUTS, weightBiasRun } from './weight_bias.ts';
 
 /** `F.linear(x, weight, bias)`: y = x·Wᵀ + b over the last dimension of x [..., in]. */
 export const linearOp: OpDefinition = {
   name: 'linear',
-  inputs: [
-    { name: 'x', dtype: 'float32', differentiable: true },
-    { name: 'weight', dtype: 'float32', differentiable: true },
-    { name: 'bias', dtype: 'float32', optional: true, differentiable: true },
-  ],
+  inputs: WEIGHT_BIAS_INPUTS,
   outputs: ['output'],
   prepare(attrs, inputs) {
     checkAttrNames('linear', attrs, []);
@@ -33,24 +29,11 @@ export const linearOp: OpDefinition = {
       async forward(rt, { x, weight, bias }) {
         const output = rt.tensor('linear.output', outShape);
         await matmul(rt, plain(x, inF), transposed(weight, inF), bias ?? null, output, rows, outF, inF);
-        return {
-          outputs: { output },
-          trace: {},
-          async backward({ output: gradOutput }, options) {
-            const grads: Record<string, typeof x> = {};
-            if (!options?.skip?.includes('x')) {
-              grads.x = rt.tensor('linear.grad.x', x.shape);
-              await matmul(rt, plain(gradOutput, outF), plain(weight, inF), null, grads.x, rows, inF, outF);
-            }
-            grads.weight = rt.tensor('linear.grad.weight', weight.shape);
-            await matmul(rt, transposed(gradOutput, outF), plain(x, inF), null, grads.weight, outF, inF, rows);
-            if (bias) {
-              grads.bias = rt.tensor('linear.grad.bias', bias.shape);
-              await channelSum(rt, gradOutput, grads.bias, rows, outF, 1);
-            }
-            return grads;
-          },
-        };
+        return weightBiasRun(rt, 'linear', output, { x, weight, bias }, {
+          gradX: (gradOutput, gradX) => matmul(rt, plain(gradOutput, outF), plain(weight, inF), null, gradX, rows, inF, outF),
+          gradWeight: (gradOutput, gradWeight) => matmul(rt, transposed(gradOutput, outF), plain(x, inF), null, gradWeight, outF, inF, rows),
+          biasSum: [rows, outF, 1],
+        });
       },
     };
   },

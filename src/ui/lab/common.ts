@@ -67,3 +67,18 @@ export function figures(lines: ({ label: string; value: string; role?: string; r
 
 /** A style for wide tables in detail panels (many numeric columns): tighter cells, smaller type. */
 export const COMPACT_TABLE_STYLE = html`<style>.compact th, .compact td { padding: 3px 5px; font-size: 11.5px; } .compact th { font-size: 10.5px; }</style>`;
+
+/**
+ * The table of terms in a detail panel, in a scrolling region that takes keyboard focus:
+ * `head` is the header row's cells, `rows` the body rows. `wide` spans every column of the
+ * panel's layout; `compact` tightens the cells (COMPACT_TABLE_STYLE).
+ */
+export function termsTable(label: string, head: TemplateResult, rows: unknown, options: { wide?: boolean; compact?: boolean } = {}): TemplateResult {
+  return html`<div class="terms" tabindex="0" role="region" aria-label=${label} style=${options.wide ? 'grid-column: 1 / -1' : nothing}>
+    ${options.compact ? COMPACT_TABLE_STYLE : nothing}
+    <table class=${options.compact ? 'compact' : nothing}>
+      <thead><tr>${head}</tr></thead>
+      <tbody>${rows}</tbody>
+    </table>
+  </div>`;
+}

@@ -6,7 +6,7 @@ import { numel } from '../../analysis/tensor.ts';
 import { explainNeuron } from '../../ops/explain.ts';
 import type { RunSpec } from '../../ops/spec.ts';
 import { formatCount, formatShape } from '../format.ts';
-import { checkInput, inputRows, makeInput, stream, uniform } from './data.ts';
+import { checkInput, inputGradSeedRows, makeInput, stream, uniform } from './data.ts';
 import { num, type NeuronFocus, type FieldDef, type LabConfig, type LabOp, type Validation } from './types.ts';
 
 /** Largest tensor the lab draws (elements); larger configurations are refused with the numbers. */
@@ -39,12 +39,10 @@ export const conv2dLab: LabOp = {
     { section: 'Layer', label: 'bias', fields: [{ key: 'bias', kind: 'bool', default: true }] },
     { section: 'Input', label: 'batch', fields: [int('n', 1, 1, 4)] },
     { section: 'Input', label: 'size H × W', fields: [int('h', 12, 1, 64, 'H'), int('w', 12, 1, 64, 'W')] },
-    ...inputRows(true),
-    {
+    ...inputGradSeedRows(true, {
       section: 'Input', label: 'grad_output', hint: '∂L/∂output fed to backward',
       fields: [{ key: 'grad', kind: 'choice', default: 'ones', options: [{ value: 'ones', label: 'ones' }, { value: 'random', label: 'seeded random' }] }],
-    },
-    { section: 'Input', label: 'seed', hint: 'weights, bias and random data', fields: [int('seed', 1, 0, 999_999)] },
+    }),
   ],
 
   validate(config): Validation {

@@ -3,6 +3,7 @@
  * sample image, so a shared link reproduces the same numbers.
  */
 import { mulberry32 } from '../../analysis/random.ts';
+import { GRAD_ROW, SEED_ROW } from './common.ts';
 import type { FieldRow } from './types.ts';
 
 /** The lab's seeded generator: mulberry32 on a scrambled seed. */
@@ -119,6 +120,11 @@ export function inputRows(image: boolean, fallback = image ? 'image' : 'random')
   ];
   if (image) rows.push({ section: 'Input', label: 'image file', hint: 'resampled to H × W', when: { key: 'input', value: 'upload' }, fields: [{ key: 'upload', kind: 'image', default: '' }] });
   return rows;
+}
+
+/** The rows that end a lab's form: the input data (see inputRows), grad_output (GRAD_ROW unless given) and the seed. */
+export function inputGradSeedRows(image: boolean, gradRow: FieldRow = GRAD_ROW): FieldRow[] {
+  return [...inputRows(image), gradRow, SEED_ROW];
 }
 
 /** Numbers typed by a person: "1, 2.5 -3" → [1, 2.5, -3], or the first thing that is not one. */

@@ -10,9 +10,9 @@ import { numel } from '../../analysis/tensor.ts';
 import type { RunSpec } from '../../ops/spec.ts';
 import { formatCount, formatFloat32, formatFloat64, formatShape } from '../format.ts';
 import '../graph_view.ts';
-import { checkInts, figures, GRAD_ROW, gradValues, int, invalid, SEED_ROW } from './common.ts';
+import { checkInts, figures, gradValues, int, invalid } from './common.ts';
 import { spectrumExtraRun, spectrumSection } from './graph_spectrum_panel.ts';
-import { checkInput, inputRows, makeInput, stream, uniform } from './data.ts';
+import { checkInput, inputGradSeedRows, makeInput, stream, uniform } from './data.ts';
 import { num, type LabConfig, type LabOp, type LabRunData, type NeuronFocus, type Validation } from './types.ts';
 
 type Kind = 'gcn' | 'gat' | 'sage';
@@ -74,9 +74,7 @@ function makeGraphOp(kind: Kind): LabOp {
       { section: 'Graph', label: 'edges', hint: 'pairs "0 1, 1 2", undirected', when: { key: 'graph', value: 'edges' }, fields: [{ key: 'edges', kind: 'text', default: '0 1, 1 2, 2 0, 2 3' }] },
       { section: 'Layer', label: kind === 'gat' ? 'features in → per head' : 'features in → out', fields: [int('fin', 4, 1, 32, 'in'), int('fout', 3, 1, 32, 'out')] },
       ...(kind === 'gat' ? [{ section: 'Layer', label: 'heads', hint: 'concatenated', fields: [int('heads', 2, 1, 4)] }] : []),
-      ...inputRows(false),
-      GRAD_ROW,
-      SEED_ROW,
+      ...inputGradSeedRows(false),
     ],
 
     validate(config): Validation {
@@ -249,7 +247,7 @@ function makeGraphOp(kind: Kind): LabOp {
           <div>${view}</div>
           <div>
             ${figs}
-            <div class="terms" style="margin-top:10px">
+            <div class="terms" tabindex="0" role="region" aria-label="terms of the aggregation" style="margin-top:10px">
               <table>
                 <thead><tr><th class="num">from j</th><th class="num">${COEF[kind].name}</th><th class="num">${kind === 'sage' ? 'x_j[0]' : `(Wx_j)[${f}]`}</th><th class="num">product</th></tr></thead>
                 <tbody>${rows}</tbody>

@@ -3,8 +3,8 @@ import { numel } from '../../analysis/tensor.ts';
 import { explainLinear } from '../../ops/linear_explain.ts';
 import type { RunSpec } from '../../ops/spec.ts';
 import { formatCount, formatShape } from '../format.ts';
-import { checkInts, GRAD_ROW, gradValues, int, invalid, SEED_ROW } from './common.ts';
-import { checkInput, inputRows, makeInput, stream, uniform } from './data.ts';
+import { checkInts, gradValues, int, invalid } from './common.ts';
+import { checkInput, inputGradSeedRows, makeInput, stream, uniform } from './data.ts';
 import { num, type LabConfig, type LabOp, type Validation } from './types.ts';
 
 function read(config: LabConfig) {
@@ -24,9 +24,7 @@ export const linearLab: LabOp = {
     { section: 'Layer', label: 'features in → out', fields: [int('fin', 8, 1, 256, 'in'), int('fout', 6, 1, 256, 'out')] },
     { section: 'Layer', label: 'bias', fields: [{ key: 'bias', kind: 'bool', default: true }] },
     { section: 'Input', label: 'batch', fields: [int('n', 4, 1, 64)] },
-    ...inputRows(false),
-    GRAD_ROW,
-    SEED_ROW,
+    ...inputGradSeedRows(false),
   ],
 
   validate(config): Validation {

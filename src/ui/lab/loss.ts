@@ -6,8 +6,8 @@
 import { html, nothing } from 'lit';
 import type { RunSpec } from '../../ops/spec.ts';
 import { formatCount, formatFloat32, formatFloat64, formatShape } from '../format.ts';
-import { at, checkInts, figures, int, invalid, SEED_ROW } from './common.ts';
-import { checkInput, inputRows, makeInput, seededRandom, stream, uniform } from './data.ts';
+import { at, checkInts, figures, int, invalid, termsTable } from './common.ts';
+import { checkInput, inputGradSeedRows, makeInput, seededRandom, stream, uniform } from './data.ts';
 import { num, type LabConfig, type LabOp, type LabRunData, type Validation } from './types.ts';
 
 const IGNORE_INDEX = -100;
@@ -56,12 +56,10 @@ export const crossEntropyLab: LabOp = {
     { section: 'Loss', label: 'reduction', fields: [{ key: 'reduction', kind: 'choice', default: 'mean', options: [{ value: 'mean', label: 'mean' }, { value: 'sum', label: 'sum' }, { value: 'none', label: 'none (per sample)' }] }] },
     { section: 'Loss', label: 'ignore sample 0', hint: `its target becomes ignore_index ${IGNORE_INDEX}`, fields: [{ key: 'ignore_first', kind: 'bool', default: false }] },
     { section: 'Input', label: 'samples · classes', fields: [int('n', 6, 1, 256, 'N'), int('classes', 5, 2, 1000, 'C')] },
-    ...inputRows(false),
-    {
+    ...inputGradSeedRows(false, {
       section: 'Input', label: 'grad_output', hint: '∂L/∂loss fed to backward',
       fields: [{ key: 'grad', kind: 'choice', default: 'ones', options: [{ value: 'ones', label: 'ones' }, { value: 'random', label: 'seeded random' }] }],
-    },
-    SEED_ROW,
+    }),
   ],
 
   validate(config): Validation {
@@ -163,22 +161,18 @@ export const crossEntropyLab: LabOp = {
           ])}
           <p class="note">The kernel subtracts the row maximum before exponentiating, so large logits cannot overflow; −log p(target) equals logsumexp − the target's logit. In the table, y is the one-hot target, s the scale and g = ∂L/∂loss.</p>
         </div>
-        <div class="terms" style="grid-column: 1 / -1">
-          <table>
-            <thead><tr><th>class</th><th class="num">logit</th><th class="num">p</th><th class="num" title="scale · g · (p − 1[j = target]), float64">s·g·(p − y)</th><th class="num">GPU ∂L/∂l</th></tr></thead>
-            <tbody>${s.row.map((l, j) => {
-              const p = at(probs, [n, j]);
-              const want = s.ignored ? 0 : scale * g * (Math.exp(l - s.lse) - (j === s.target ? 1 : 0));
-              return html`<tr class=${j === s.target ? 'arg' : ''} data-class=${j}>
-                <td class="mono">${j}${j === s.target ? html` <span class="chip">target</span>` : nothing}</td>
-                <td class="num">${formatFloat32(l)}</td>
-                <td class="num">${formatFloat32(p)}</td>
-                <td class="num" data-role="grad-recomputed" data-value=${want}>${formatFloat64(want, 6)}</td>
-                <td class="num" data-role="grad-gpu" data-value=${grad ? at(grad, [n, j]) : nothing}>${grad ? formatFloat32(at(grad, [n, j])) : '—'}</td>
-              </tr>`;
-            })}</tbody>
-          </table>
-        </div>
+        ${termsTable('per-class terms', html`<th>class</th><th class="num">logit</th><th class="num">p</th><th class="num" title="scale · g · (p − 1[j = target]), float64">s·g·(p − y)</th><th class="num">GPU ∂L/∂l</th>`,
+          s.row.map((l, j) => {
+            const p = at(probs, [n, j]);
+            const want = s.ignored ? 0 : scale * g * (Math.exp(l - s.lse) - (j === s.target ? 1 : 0));
+            return html`<tr class=${j === s.target ? 'arg' : ''} data-class=${j}>
+              <td class="mono">${j}${j === s.target ? html` <span class="chip">target</span>` : nothing}</td>
+              <td class="num">${formatFloat32(l)}</td>
+              <td class="num">${formatFloat32(p)}</td>
+              <td class="num" data-role="grad-recomputed" data-value=${want}>${formatFloat64(want, 6)}</td>
+              <td class="num" data-role="grad-gpu" data-value=${grad ? at(grad, [n, j]) : nothing}>${grad ? formatFloat32(at(grad, [n, j])) : '—'}</td>
+            </tr>`;
+          }), { wide: true })}
       </div>
     </div>`;
   },

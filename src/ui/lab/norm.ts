@@ -7,8 +7,8 @@ import { numel } from '../../analysis/tensor.ts';
 import type { RunSpec } from '../../ops/spec.ts';
 import { formatCount, formatFloat32, formatFloat64, formatIndex, formatShape } from '../format.ts';
 import { MAX_ELEMENTS } from './conv2d.ts';
-import { at, checkInts, figures, GRAD_ROW, gradValues, int, invalid, SEED_ROW, unflat } from './common.ts';
-import { checkInput, inputRows, makeInput, stream, uniform } from './data.ts';
+import { at, checkInts, figures, gradValues, int, invalid, unflat } from './common.ts';
+import { checkInput, inputGradSeedRows, makeInput, stream, uniform } from './data.ts';
 import { num, type FieldRow, type LabConfig, type LabOp, type NeuronFocus, type Validation } from './types.ts';
 
 type Kind = 'batch_norm' | 'layer_norm' | 'group_norm';
@@ -92,9 +92,7 @@ function makeNorm(kind: Kind): LabOp {
       { section: 'Input', label: 'batch', fields: [int('n', 2, 1, 8)] },
       { section: 'Input', label: 'channels', fields: [int('c', 4, 1, 16)] },
       { section: 'Input', label: 'size H × W', fields: [int('h', 5, 1, 32, 'H'), int('w', 5, 1, 32, 'W')] },
-      ...inputRows(false),
-      GRAD_ROW,
-      SEED_ROW,
+      ...inputGradSeedRows(false),
     ],
 
     validate(config): Validation {

@@ -6,8 +6,8 @@ import { numel } from '../../analysis/tensor.ts';
 import type { RunSpec } from '../../ops/spec.ts';
 import { formatCount, formatFloat32, formatFloat64, formatIndex, formatShape } from '../format.ts';
 import { MAX_ELEMENTS } from './conv2d.ts';
-import { at, checkInts, figures, GRAD_ROW, gradValues, int, invalid, SEED_ROW } from './common.ts';
-import { checkInput, inputRows, makeInput, stream, uniform } from './data.ts';
+import { at, checkInts, figures, gradValues, int, invalid, termsTable } from './common.ts';
+import { checkInput, inputGradSeedRows, makeInput, stream, uniform } from './data.ts';
 import { num, type LabConfig, type LabOp, type LabRunData, type NeuronFocus, type Validation } from './types.ts';
 
 type Kind = 'max_pool2d' | 'avg_pool2d';
@@ -82,9 +82,7 @@ function makePool(kind: Kind): LabOp {
       { section: 'Input', label: 'batch', fields: [int('n', 1, 1, 4)] },
       { section: 'Input', label: 'channels', fields: [int('c', 3, 1, 16)] },
       { section: 'Input', label: 'size H × W', fields: [int('h', 12, 1, 64, 'H'), int('w', 12, 1, 64, 'W')] },
-      ...inputRows(true),
-      GRAD_ROW,
-      SEED_ROW,
+      ...inputGradSeedRows(true),
     ],
 
     validate(config): Validation {
@@ -213,21 +211,16 @@ function makePool(kind: Kind): LabOp {
               ? 'Padding taps count as −∞, so the maximum is always a real input. Ties go to the first maximum in row order, as in PyTorch.'
               : 'With count_include_pad the zero padding is part of the mean; the part of a ceil_mode window hanging past the padding is never counted.'}</p>
           </div>
-          <div class="terms">
-            <table>
-              <thead><tr><th>tap</th><th>input index</th><th class="num">x</th>${isMax ? html`<th></th>` : nothing}</tr></thead>
-              <tbody>${list.map((t) => {
-                const v = t.inside ? at(x, t.index) : null;
-                const isArg = isMax && t.inside && gpuArgmax === t.y * c.w + t.x;
-                return html`<tr class="tap ${t.inside ? '' : 'padded'} ${isArg ? 'arg' : ''}" data-argmax=${isArg ? 'true' : 'false'}>
-                  <td class="mono">(${t.ky}, ${t.kx})</td>
-                  <td class="mono">${t.inside ? formatIndex('x', t.index) : html`<span class="tag">padding</span>`}</td>
-                  <td class="num">${v === null ? (isMax ? '−∞' : '0') : formatFloat32(v)}</td>
-                  ${isMax ? html`<td>${isArg ? html`<span class="chip">argmax</span>` : nothing}</td>` : nothing}
-                </tr>`;
-              })}</tbody>
-            </table>
-          </div>
+          ${termsTable('window taps', html`<th>tap</th><th>input index</th><th class="num">x</th>${isMax ? html`<th></th>` : nothing}`, list.map((t) => {
+            const v = t.inside ? at(x, t.index) : null;
+            const isArg = isMax && t.inside && gpuArgmax === t.y * c.w + t.x;
+            return html`<tr class="tap ${t.inside ? '' : 'padded'} ${isArg ? 'arg' : ''}" data-argmax=${isArg ? 'true' : 'false'}>
+              <td class="mono">(${t.ky}, ${t.kx})</td>
+              <td class="mono">${t.inside ? formatIndex('x', t.index) : html`<span class="tag">padding</span>`}</td>
+              <td class="num">${v === null ? (isMax ? '−∞' : '0') : formatFloat32(v)}</td>
+              ${isMax ? html`<td>${isArg ? html`<span class="chip">argmax</span>` : nothing}</td>` : nothing}
+            </tr>`;
+          }))}
         </div>
       </div>`;
     },

@@ -12,8 +12,8 @@ import { numel } from '../../analysis/tensor.ts';
 import type { RunSpec } from '../../ops/spec.ts';
 import { formatCount, formatFloat32, formatIndex, formatShape } from '../format.ts';
 import { MAX_ELEMENTS } from './conv2d.ts';
-import { at, checkInts, figures, GRAD_ROW, gradValues, int, invalid, SEED_ROW } from './common.ts';
-import { checkInput, inputRows, makeInput, stream, uniform } from './data.ts';
+import { at, checkInts, figures, gradValues, int, invalid } from './common.ts';
+import { checkInput, inputGradSeedRows, makeInput, stream, uniform } from './data.ts';
 import { num, type LabConfig, type LabOp, type LabRunData, type RunTensors, type Validation } from './types.ts';
 
 function read(config: LabConfig) {
@@ -56,9 +56,7 @@ function fakeQuantizeLab(perChannel: boolean): LabOp {
       { section: 'Layer', label: 'observed range %', hint: 'the observer sees x scaled to this share of its range; below 100 the outer values clip', fields: [int('range', 60, 1, 100)] },
       { section: 'Input', label: 'batch · channels', fields: [int('n', 1, 1, 16, 'N'), int('c', 3, 1, 64, 'C')] },
       { section: 'Input', label: 'height · width', fields: [int('h', 12, 1, 256, 'H'), int('w', 12, 1, 256, 'W')] },
-      ...inputRows(true),
-      GRAD_ROW,
-      SEED_ROW,
+      ...inputGradSeedRows(true),
     ],
 
     validate(config): Validation {

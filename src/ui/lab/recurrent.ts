@@ -4,8 +4,8 @@ import { numel } from '../../analysis/tensor.ts';
 import type { RunSpec } from '../../ops/spec.ts';
 import { formatCount, formatShape } from '../format.ts';
 import '../recurrent_panel.ts';
-import { checkInts, int, invalid, SEED_ROW } from './common.ts';
-import { checkInput, inputRows, makeInput, stream, uniform } from './data.ts';
+import { checkInts, int, invalid } from './common.ts';
+import { checkInput, inputGradSeedRows, makeInput, stream, uniform } from './data.ts';
 import { num, type LabConfig, type LabOp, type NeuronFocus, type Validation } from './types.ts';
 
 type Kind = 'rnn' | 'lstm' | 'gru';
@@ -42,12 +42,10 @@ function makeRecurrent(kind: Kind): LabOp {
       },
       { section: 'Input', label: 'sequence length T', fields: [int('t', 16, 1, 128)] },
       { section: 'Input', label: 'batch', fields: [int('n', 2, 1, 8)] },
-      ...inputRows(false),
-      {
+      ...inputGradSeedRows(false, {
         section: 'Input', label: 'grad_output', hint: '∂L/∂y fed to backward',
         fields: [{ key: 'grad', kind: 'choice', default: 'last', options: [{ value: 'last', label: 'last step only' }, { value: 'ones', label: 'ones' }, { value: 'random', label: 'seeded random' }] }],
-      },
-      SEED_ROW,
+      }),
     ],
 
     validate(config): Validation {

@@ -11,7 +11,7 @@ import type { GpuRuntime } from '../../kernels/runtime.ts';
 import { runNaiveSoftmax } from '../../kernels/softmax.ts';
 import type { RunSpec } from '../../ops/spec.ts';
 import { formatCount, formatFloat32, formatFloat64, formatShape } from '../format.ts';
-import { checkInts, COMPACT_TABLE_STYLE, figures, flat, GRAD_ROW, gradValues, int, invalid, SEED_ROW, unflat } from './common.ts';
+import { checkInts, figures, flat, GRAD_ROW, gradValues, int, invalid, SEED_ROW, termsTable, unflat } from './common.ts';
 import { checkInput, makeInput, stream, uniform } from './data.ts';
 import { num, type LabConfig, type LabOp, type LabRunData, type RunTensors, type Validation } from './types.ts';
 
@@ -205,33 +205,27 @@ function softmaxDetail(run: LabRunData, index: number[]) {
         <p class="note">float32 holds at most ${formatFloat64(FLOAT32_MAX, 8)}, so exp(x) is ∞ once x &gt; ${formatFloat64(Math.log(FLOAT32_MAX), 6)} and 0 once x &lt; about −103.
           The naive kernel then divides ∞ by ∞ or 0 by 0 (NaN). Subtracting m first makes every exponent ≤ 0 with one exactly 0, so the sum lies in [1, ${values.length}].</p>
       </div>
-      <div class="terms" style="grid-column: 1 / -1">
-        ${COMPACT_TABLE_STYLE}
-        <table class="compact">
-          <thead><tr>
-            <th>k</th><th class="num">x</th><th class="num">x − m</th><th class="num">e^(x−m)</th>
-            <th class="num" title=${log ? 'x − m − log Σ exp(x − m), float64' : 'exp(x − m) / Σ, float64'}>f64</th><th class="num">GPU stable</th>
-            <th class="num">GPU naive</th><th class="num" title="exp(x) in float64, rounded to float32">e^x in f32</th>
-          </tr></thead>
-          <tbody>${values.map((v, k) => {
-            const want = log ? r.shifted[k] - Math.log(r.sum) : r.exps[k] / r.sum;
-            const gpu = out.data[offsets[k]];
-            const nv = naive?.data[offsets[k]];
-            const e32 = Math.fround(Math.exp(v));
-            const bad = nv !== undefined && !Number.isFinite(nv);
-            return html`<tr class=${v === r.m ? 'arg' : ''} data-k=${k}>
-              <td class="mono">${k}${v === r.m ? html` <span class="chip">max</span>` : nothing}</td>
-              <td class="num">${formatFloat32(v)}</td>
-              <td class="num">${formatFloat64(r.shifted[k], 4)}</td>
-              <td class="num">${formatFloat64(r.exps[k], 4)}</td>
-              <td class="num" data-role="recomputed" data-value=${want}>${formatFloat64(want, 6)}</td>
-              <td class="num" data-role="stable" data-value=${gpu}>${formatFloat32(gpu)}</td>
-              <td class="num" style=${bad ? 'color: var(--_danger); font-weight: 700' : ''} data-role="naive" data-value=${nv ?? nothing}>${nv === undefined ? '—' : formatFloat32(nv)}</td>
-              <td class="num">${formatFloat32(e32)}</td>
-            </tr>`;
-          })}</tbody>
-        </table>
-      </div>
+      ${termsTable('per-element terms', html`
+        <th>k</th><th class="num">x</th><th class="num">x − m</th><th class="num">e^(x−m)</th>
+        <th class="num" title=${log ? 'x − m − log Σ exp(x − m), float64' : 'exp(x − m) / Σ, float64'}>f64</th><th class="num">GPU stable</th>
+        <th class="num">GPU naive</th><th class="num" title="exp(x) in float64, rounded to float32">e^x in f32</th>`,
+        values.map((v, k) => {
+          const want = log ? r.shifted[k] - Math.log(r.sum) : r.exps[k] / r.sum;
+          const gpu = out.data[offsets[k]];
+          const nv = naive?.data[offsets[k]];
+          const e32 = Math.fround(Math.exp(v));
+          const bad = nv !== undefined && !Number.isFinite(nv);
+          return html`<tr class=${v === r.m ? 'arg' : ''} data-k=${k}>
+            <td class="mono">${k}${v === r.m ? html` <span class="chip">max</span>` : nothing}</td>
+            <td class="num">${formatFloat32(v)}</td>
+            <td class="num">${formatFloat64(r.shifted[k], 4)}</td>
+            <td class="num">${formatFloat64(r.exps[k], 4)}</td>
+            <td class="num" data-role="recomputed" data-value=${want}>${formatFloat64(want, 6)}</td>
+            <td class="num" data-role="stable" data-value=${gpu}>${formatFloat32(gpu)}</td>
+            <td class="num" style=${bad ? 'color: var(--_danger); font-weight: 700' : ''} data-role="naive" data-value=${nv ?? nothing}>${nv === undefined ? '—' : formatFloat32(nv)}</td>
+            <td class="num">${formatFloat32(e32)}</td>
+          </tr>`;
+        }), { wide: true, compact: true })}
     </div>
   </div>`;
 }

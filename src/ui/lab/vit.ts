@@ -17,8 +17,8 @@ import { formatCount, formatFloat32, formatFloat64, formatShape } from '../forma
 import '../heatmap.ts';
 import '../neuron_panel.ts';
 import '../patch_image.ts';
-import { checkInts, figures, GRAD_ROW, gradValues, int, invalid, SEED_ROW } from './common.ts';
-import { checkInput, inputRows, makeInput, stream, uniform } from './data.ts';
+import { checkInts, figures, gradValues, int, invalid } from './common.ts';
+import { checkInput, inputGradSeedRows, makeInput, stream, uniform } from './data.ts';
 import { num, type LabConfig, type LabOp, type LabRunData, type NeuronFocus, type RunTensors, type Validation } from './types.ts';
 
 function read(config: LabConfig) {
@@ -48,9 +48,7 @@ export const vitPatchLab: LabOp = {
     { section: 'Layer', label: 'patch size P', fields: [int('patch', 8, 1, 32)] },
     { section: 'Layer', label: 'embed_dim D', fields: [int('dim', 8, 1, 64)] },
     { section: 'Input', label: 'image H × W', hint: 'RGB, 3 channels', fields: [int('h', 32, 1, 96, 'H'), int('w', 32, 1, 96, 'W')] },
-    ...inputRows(true),
-    GRAD_ROW,
-    SEED_ROW,
+    ...inputGradSeedRows(true),
   ],
 
   validate(config): Validation {
@@ -226,7 +224,7 @@ function vitDetail(run: LabRunData, index: number[] | null, select: (index: numb
     <h3 style="margin:12px 0 4px;font-size:12px">feature ${d} = Σ pixel · conv_proj.weight[${d}] + bias</h3>
     <nnx-neuron-panel .explanation=${explanation} .name=${'features'}></nnx-neuron-panel>
     <h3 style="margin:12px 0 4px;font-size:12px">tokens: class token and this patch, + pos_embedding (GPU add; hover a value for the float64 sum)</h3>
-    <div class="terms">
+    <div class="terms" tabindex="0" role="region" aria-label="tokens">
       <table data-role="tokens">
         <thead><tr><th></th>${Array.from({ length: c.dim }, (_, dd) => html`<th class="num">d ${dd}</th>`)}</tr></thead>
         <tbody>
