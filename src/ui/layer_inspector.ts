@@ -250,11 +250,11 @@ export class NnxLayerInspector extends LitElement {
     } catch (e) {
       if (generation !== this.generation) return null;
       this.result = null;
-      if (rt?.lost || e instanceof DeviceLostError) {
-        if (this.runtime === rt) this.runtime = null;
-        this.deviceLost = errorMessage(e instanceof DeviceLostError ? e : new DeviceLostError('GPU device lost'));
-      }
-      this.error = errorMessage(e);
+      const lost = rt?.lost || e instanceof DeviceLostError;
+      if (lost && this.runtime === rt) this.runtime = null;
+      // Work on a lost device fails in several ways; all of them are reported as the loss, in one line.
+      this.error = lost ? errorMessage(e instanceof DeviceLostError ? e : new DeviceLostError('GPU device lost')) : errorMessage(e);
+      if (lost) this.deviceLost = this.error;
       this.state = 'error';
       this.dispatchEvent(new CustomEvent<{ message: string }>('nnx-error', { detail: { message: this.error }, bubbles: true, composed: true }));
       return null;
