@@ -198,6 +198,8 @@ export class GpuRuntime {
    * failed op (bad input found mid-run, a lost device) leaves the ledger as it found it.
    */
   async releasingOnError<T>(fn: () => Promise<T>): Promise<T> {
+    // Work encoded before the scope is submitted now, so a failure discards only the scope's own.
+    await this.submit();
     const created = new Set<GPUBuffer>();
     this.scopes.push(created);
     try {

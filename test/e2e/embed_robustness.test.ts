@@ -12,11 +12,10 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import { build } from 'vite';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { JsonTensor } from '../../src/ops/spec.ts';
 import type { InspectorResult } from '../../src/ui/layer_inspector.ts';
-import { FLAGS, launchChromium, mismatches, RESULTS, ROOT, type Browser } from './harness.ts';
+import { FLAGS, launchChromium, libraryBuild, mismatches, RESULTS, ROOT, useBrowser, type Browser } from './harness.ts';
 
 interface FixtureCase {
   name: string;
@@ -41,9 +40,6 @@ const BLANK = `<!doctype html><html><head><meta charset="utf-8"><title>blank</ti
 const WEBGPU_FLAGS = ['--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-vulkan=swiftshader', '--use-webgpu-adapter=swiftshader'];
 
 let libDir = '';
-let noGpu: Browser | null = null;
-let gpu: Browser | null = null;
-let setupError: Error | null = null;
 
 /** Opens the blank page in `b`, answering /blank.html and /lib/* from memory and the build. */
 async function openBlank(b: Browser): Promise<void> {
@@ -58,27 +54,30 @@ async function openBlank(b: Browser): Promise<void> {
   await b.page.waitForFunction(() => customElements.get('nnx-layer-inspector') !== undefined, null, { timeout: 15_000 });
 }
 
-beforeAll(async () => {
+/** The blank page in a Chromium without WebGPU and in one with WebGPU on SwiftShader. */
+const browsers = useBrowser('embed-robustness', async () => {
+  libDir = await libraryBuild();
+  const opened: Browser[] = [];
   try {
-    libDir = join(RESULTS, 'e2e-dist-embed-robustness', 'lib');
-    await build({ root: ROOT, configFile: join(ROOT, 'vite.lib.config.ts'), mode: 'production', logLevel: 'warn', build: { outDir: libDir, emptyOutDir: true } });
-    noGpu = await launchChromium(ORIGIN, FLAGS.filter((f) => !WEBGPU_FLAGS.includes(f)));
-    gpu = await launchChromium(ORIGIN);
-    await openBlank(noGpu);
-    await openBlank(gpu);
+    opened.push(await launchChromium(ORIGIN, FLAGS.filter((f) => !WEBGPU_FLAGS.includes(f))));
+    opened.push(await launchChromium(ORIGIN));
+    for (const b of opened) await openBlank(b);
   } catch (e) {
-    setupError = e instanceof Error ? e : new Error(String(e));
+    for (const b of opened) await b.close();
+    throw e;
   }
-});
-
-afterAll(async () => {
-  await noGpu?.close();
-  await gpu?.close();
+  const [noGpu, gpu] = opened;
+  return {
+    noGpu, gpu,
+    async close() {
+      for (const b of opened) await b.close();
+    },
+  };
 });
 
 function browser(which: 'no-gpu' | 'gpu'): Browser {
-  if (setupError) throw setupError;
-  return which === 'gpu' ? gpu! : noGpu!;
+  const { noGpu, gpu } = browsers();
+  return which === 'gpu' ? gpu : noGpu;
 }
 
 /** Sets `spec` (and `backend`) on the inspector and waits for its nnx-result or nnx-error. */
@@ -135,7 +134,7 @@ describe('a blank page without WebGPU', () => {
     expect(await badge.innerText()).toBe('CPU reference, not the GPU');
     const views = await b.page.locator('nnx-layer-inspector section nnx-tensor-view').count();
     expect(views).toBe(Object.keys(c.expected.outputs).length + Object.keys(c.expected.grads ?? {}).length);
-    if (c.op === 'conv2d' || c.op === 'lstm') await b.page.screenshot({ path: join(RESULTS, `embed-cpu-reference-${c.op}.png`), fullPage: true });
+    if (c.op === 'conv2d') await b.page.screenshot({ path: join(RESULTS, `embed-cpu-reference-${c.op}.png`), fullPage: true });
   });
 
   it('backend="gpu" refuses in one line, saying WebGPU is missing; a bad spec fails as on the GPU', async () => {
