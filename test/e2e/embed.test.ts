@@ -147,7 +147,7 @@ function sourceElements(): string[] {
 describe('dist/lib/nnx.js on a blank page', () => {
   it('is one ES module that defines every nnx-* element', async () => {
     const { page, baseUrl, consoleErrors } = browser();
-    expect(readdirSync(libDir).filter((f) => f.endsWith('.js'))).toEqual(['nnx.js']);
+    expect(readdirSync(libDir).filter((f) => f.endsWith('.js')).sort()).toEqual(['layer-inspector.js', 'nnx.js']);
     await page.goto(`${baseUrl}/blank.html`);
     await page.waitForFunction(() => customElements.get('nnx-layer-inspector') !== undefined, null, { timeout: 10_000 });
     const expected = sourceElements();
@@ -291,9 +291,14 @@ describe('dist/lib/nnx.js on a blank page', () => {
 });
 
 describe('examples/embed.html', () => {
-  it('loads with no console error, runs the conv2d and prints the nnx-result summary', async () => {
+  it('loads only dist/lib/layer-inspector.js (no app page), with no console error, runs the conv2d and prints the nnx-result summary', async () => {
     const { page, baseUrl, consoleErrors } = browser();
     consoleErrors.length = 0;
+    const scripts: string[] = [];
+    const onResponse = (r: { url(): string }) => {
+      if (r.url().endsWith('.js')) scripts.push(new URL(r.url()).pathname);
+    };
+    page.on('response', onResponse);
     await page.goto(`${baseUrl}/examples/embed.html`);
     const summary = page.locator('[data-role="summary"]');
     await page.waitForFunction(() => /^nnx-(result|error):/.test(document.querySelector('[data-role="summary"]')?.textContent ?? ''), null, { timeout: 30_000 });
@@ -302,6 +307,10 @@ describe('examples/embed.html', () => {
     expect(text).toContain('output output   [1, 2, 6, 6]');
     expect(text).toContain('grad   weight   [2, 1, 3, 3]');
     expect(await page.locator('nnx-layer-inspector[data-state="done"] nnx-tensor-view[data-name="output"]').count()).toBe(1);
+    page.off('response', onResponse);
+    expect(scripts).toEqual(['/dist/lib/layer-inspector.js']);
+    const pages = await page.evaluate(() => ['nnx-app', 'nnx-layer-lab', 'nnx-model-inspector', 'nnx-gradient-lab', 'nnx-builder'].filter((n) => customElements.get(n)));
+    expect(pages).toEqual([]);
     await page.screenshot({ path: join(RESULTS, 'embed-example.png'), fullPage: true });
     expect(notFound).toEqual([]);
     expect(consoleErrors).toEqual([]);
