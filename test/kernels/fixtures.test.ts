@@ -25,8 +25,8 @@ describe('GPU kernels match PyTorch fixtures', () => {
     for (const [name, expected] of Object.entries(c.expected.grads ?? {})) expectTensorClose(result.grads?.[name], expected, `grad ${name}`);
     expect(Object.keys(result.grads ?? {}).sort()).toEqual(Object.keys(c.expected.grads ?? {}).sort());
   });
-  // The shapes decide between the direct, implicit-GEMM and small-K conv kernels; run each on every case.
-  describe.each(['direct', 'gemm', 'small_k'] as const)('conv2d cases with the %s kernels forced', (algorithm) => {
+  // The shapes (and the adapter) decide between the direct, implicit-GEMM, small-K and blocked conv kernels; run each on every case.
+  describe.each(['direct', 'gemm', 'small_k', 'blocked'] as const)('conv2d cases with the %s kernels forced', (algorithm) => {
     beforeAll(() => setConv2dAlgorithm(algorithm));
     afterAll(() => setConv2dAlgorithm('auto'));
     test.each(cases.filter((c) => c.op === 'conv2d').map((c) => [c.name, c] as const))('%s', async (_name, c) => {

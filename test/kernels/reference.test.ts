@@ -28,7 +28,7 @@ function json(t: Tensor64) {
 
 const gpu = useGpu();
 
-describe.each(['direct', 'gemm', 'small_k'] as const)('conv2d (%s kernels) on the GPU vs the float64 reference', (algorithm) => {
+describe.each(['direct', 'gemm', 'small_k', 'blocked'] as const)('conv2d (%s kernels) on the GPU vs the float64 reference', (algorithm) => {
   beforeAll(() => setConv2dAlgorithm(algorithm));
   afterAll(() => setConv2dAlgorithm('auto'));
   const cases: [string, number[], number[], Record<string, unknown>, boolean][] = [
@@ -46,6 +46,8 @@ describe.each(['direct', 'gemm', 'small_k'] as const)('conv2d (%s kernels) on th
     ['1→4 channels on 60×70: the weight gradient splits K (8,400) into slices', [2, 1, 60, 70], [4, 1, 3, 3], { padding: 1 }, true],
     ['40 → 36 channels in 2 groups, stride 2, 19×23 (partial 64×64 tiles)', [2, 40, 19, 23], [36, 20, 3, 3], { groups: 2, stride: 2, padding: 1 }, true],
     ['K = 33 not a multiple of the 16-wide K tile', [3, 11, 7, 6], [9, 11, 1, 3], { padding: [0, 1] }, true],
+    ['3×3 in 2 groups of 6 → 5 channels, padding 0×2, 9×13 (blocked: odd channel blocks, row blocks past the edge)', [2, 12, 9, 13], [10, 6, 3, 3], { groups: 2, padding: [0, 2] }, true],
+    ['1→16 on [5, 1, 28, 27], padding 1 (blocked: weight gradient in 256 row slices)', [5, 1, 28, 27], [16, 1, 3, 3], { padding: 1 }, false],
   ];
   test.each(cases)('%s', async (_name, xs, ws, attrs, withBias) => {
     const rng = makeRng(xs.reduce((a, b) => a * 31 + b, 7));

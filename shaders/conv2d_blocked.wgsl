@@ -1,0 +1,397 @@
+// Convolution without workgroup memory or barriers: each invocation keeps a register block of
+// outputs and reads its inputs and weights straight from the storage buffers. On an adapter
+// that runs workgroup memory as ordinary memory and barriers as a switch of every lane
+// (SwiftShader), this avoids the tile stores, the per-lane tile loads and the two barriers per
+// K step of the implicit GEMM; there every load, index and bounds check costs about as much
+// as a vec4 FMA, so the kernels keep large register blocks and few loads per FMA.
+//   forward         MODE 0: y[n, o, oy, ox] = Σ_i,ky,kx x[n, i, oy·s + ky·d − pad, …]·w[o, i, ky, kx]
+//   input gradient  MODE 1 (stride 1): the same correlation of gradY with the flipped, transposed
+//                   weight, dx[n, i, iy, ix] = Σ_o,ky,kx gradY[n, o, iy − d·(k−1) + pad + d·ky′, …]
+//                   · w[o, i, k−1−ky′, k−1−kx′]
+// The weight is first packed (entry pack_weights) as vec4s of 4 destination channels per
+// (group, source channel, tap, block of 4), zero past the group's last channel. One invocation
+// of `main` computes 8 adjacent pixels of one output row × 8 destination channels: per kernel
+// tap 8 inputs and 2 vec4 weights feed 64 FMAs; a 3-wide stride-1 row of taps reads its 10
+// inputs once (their padding masks are set once per invocation) for 192 FMAs.
+//   weight gradient (entry weight_grad) one invocation per slice of ROWS_PER_SLICE output rows
+//                   × 8 output channels × one input channel; it sums 2·kh·kw ≤ 18 vec4 partials
+//                   (two per kernel tap) over the rows of its slice, 4 pixels at a time, and writes them
+//                   to its slice of a [slices, outChannels, inPerGroup, kh, kw] buffer that
+//                   channel_sum adds up.
+
+override MODE: u32 = 0u;
+override RELU: u32 = 0u;
+// 1 when stride, dilation and kernel width are 1, 1 and 3 (MODE 1: dilation 1, kernel width 3).
+override SLIDE3: u32 = 0u;
+const PIXELS = 8u;
+
+@group(0) @binding(1) var<storage, read> source: array<f32>;
+@group(0) @binding(2) var<storage, read> packed: array<vec4f>;
+@group(0) @binding(3) var<storage, read> bias: array<f32>;
+@group(0) @binding(4) var<storage, read_write> result: array<f32>;
+
+// The correlation one MODE computes: source planes [channels, height, width] per sample are
+// read at row oy·stride − pad + ky·dilation (pad may be negative in MODE 1).
+struct Geometry {
+  srcChannels: u32, srcHeight: u32, srcWidth: u32,
+  dstChannels: u32, dstHeight: u32, dstWidth: u32,
+  srcPerGroup: u32, dstPerGroup: u32,
+  padTop: i32, padLeft: i32,
+}
+
+fn geometry() -> Geometry {
+  let p = params;
+  if (MODE == 0u) {
+    return Geometry(p.inChannels, p.inHeight, p.inWidth, p.outChannels, p.outHeight, p.outWidth,
+      inPerGroup(), outPerGroup(), i32(p.padTop), i32(p.padLeft));
+  }
+  return Geometry(p.outChannels, p.outHeight, p.outWidth, p.inChannels, p.inHeight, p.inWidth,
+    outPerGroup(), inPerGroup(),
+    i32(p.dilationH * (p.kernelH - 1u)) - i32(p.padTop), i32(p.dilationW * (p.kernelW - 1u)) - i32(p.padLeft));
+}
+
+/** Blocks of 4 destination channels per group. */
+fn dstBlocks(geo: Geometry) -> u32 {
+  return (geo.dstPerGroup + 3u) / 4u;
+}
+
+@group(0) @binding(2) var<storage, read_write> packedOut: array<vec4f>;
+
+/** packed[((g·srcPerGroup + i)·taps + t)·blocks + b] = weights of destination channels 4b .. 4b + 3. */
+@compute @workgroup_size(64)
+fn pack_weights(@builtin(global_invocation_id) gid: vec3u) {
+  let geo = geometry();
+  let taps = kernelArea();
+  let blocks = dstBlocks(geo);
+  let index = gid.x;
+  if (index >= params.groups * geo.srcPerGroup * taps * blocks) {
+    return;
+  }
+  let b = index % blocks;
+  let t = (index / blocks) % taps;
+  let i = (index / (blocks * taps)) % geo.srcPerGroup;
+  let g = index / (blocks * taps * geo.srcPerGroup);
+  var v = vec4f(0.0);
+  for (var lane = 0u; lane < 4u; lane++) {
+    let o = 4u * b + lane;
+    if (o < geo.dstPerGroup) {
+      if (MODE == 0u) {
+        v[lane] = source[((g * outPerGroup() + o) * inPerGroup() + i) * taps + t];
+      } else {
+        v[lane] = source[((g * outPerGroup() + i) * inPerGroup() + o) * taps + taps - 1u - t];
+      }
+    }
+  }
+  packedOut[index] = v;
+}
+
+/** source[row + ix], or 0 outside the row. */
+fn sourceAt(row: u32, ix: i32, width: i32) -> f32 {
+  if (ix < 0 || ix >= width) {
+    return 0.0;
+  }
+  return source[row + u32(ix)];
+}
+
+/** Column ix clamped into the row, and 1 where it was inside (0 in the padding). */
+struct Column {
+  index: u32,
+  inside: f32,
+}
+
+fn column(ix: i32, width: i32) -> Column {
+  return Column(u32(clamp(ix, 0, width - 1)), select(0.0, 1.0, ix >= 0 && ix < width));
+}
+
+/** The input at a precomputed column of a row, splatted (0 in the padding). */
+fn at(row: u32, c: Column) -> vec4f {
+  return vec4f(source[row + c.index] * c.inside);
+}
+
+/** Stores destination channels o .. o + 3 of one pixel (plus bias and ReLU in MODE 0). */
+fn storeChannels(dst: u32, plane: u32, g: u32, o: u32, value: vec4f, geo: Geometry) {
+  for (var lane = 0u; lane < 4u; lane++) {
+    let channel = o + lane;
+    if (channel < geo.dstPerGroup) {
+      let c = g * geo.dstPerGroup + channel;
+      var v = value[lane];
+      if (MODE == 0u && params.hasBias != 0u) {
+        v += bias[c];
+      }
+      if (RELU != 0u) {
+        v = max(v, 0.0);
+      }
+      result[dst + c * plane] = v;
+    }
+  }
+}
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let p = params;
+  let geo = geometry();
+  let rowBlocks = (geo.dstWidth + PIXELS - 1u) / PIXELS;
+  let q = gid.x + gid.y * groups.x * 64u;
+  if (q >= p.batch * geo.dstHeight * rowBlocks) {
+    return;
+  }
+  let ox = (q % rowBlocks) * PIXELS;
+  let oy = (q / rowBlocks) % geo.dstHeight;
+  let n = q / (rowBlocks * geo.dstHeight);
+  let blocks = dstBlocks(geo);
+  let pairs = (blocks + 1u) / 2u;
+  let g = gid.z / pairs;
+  let b = (gid.z % pairs) * 2u;
+  // The second block of 4 channels, or the first again when the group has an odd count (not stored).
+  let bHigh = min(b + 1u, blocks - 1u);
+  let strideW = select(1u, p.strideW, MODE == 0u);
+  let strideH = select(1u, p.strideH, MODE == 0u);
+  let taps = kernelArea();
+  let iy0 = i32(oy * strideH) - geo.padTop;
+  let ix0 = i32(ox * strideW) - geo.padLeft;
+  let srcPlane = geo.srcHeight * geo.srcWidth;
+  let w = i32(geo.srcWidth);
+  let col0 = column(ix0, w);
+  let col1 = column(ix0 + 1, w);
+  let col2 = column(ix0 + 2, w);
+  let col3 = column(ix0 + 3, w);
+  let col4 = column(ix0 + 4, w);
+  let col5 = column(ix0 + 5, w);
+  let col6 = column(ix0 + 6, w);
+  let col7 = column(ix0 + 7, w);
+  let col8 = column(ix0 + 8, w);
+  let col9 = column(ix0 + 9, w);
+  // accPh holds pixel ox + P; h = a (b) are channels 4b .. 4b + 3 (4b + 4 .. 4b + 7).
+  var acc0a = vec4f(0.0);
+  var acc1a = vec4f(0.0);
+  var acc2a = vec4f(0.0);
+  var acc3a = vec4f(0.0);
+  var acc4a = vec4f(0.0);
+  var acc5a = vec4f(0.0);
+  var acc6a = vec4f(0.0);
+  var acc7a = vec4f(0.0);
+  var acc0b = vec4f(0.0);
+  var acc1b = vec4f(0.0);
+  var acc2b = vec4f(0.0);
+  var acc3b = vec4f(0.0);
+  var acc4b = vec4f(0.0);
+  var acc5b = vec4f(0.0);
+  var acc6b = vec4f(0.0);
+  var acc7b = vec4f(0.0);
+  for (var i = 0u; i < geo.srcPerGroup; i++) {
+    let plane = (n * geo.srcChannels + g * geo.srcPerGroup + i) * srcPlane;
+    let weightRow = (g * geo.srcPerGroup + i) * taps;
+    for (var ky = 0u; ky < p.kernelH; ky++) {
+      let iy = iy0 + i32(ky * p.dilationH);
+      if (iy < 0 || iy >= i32(geo.srcHeight)) {
+        continue;
+      }
+      let row = plane + u32(iy) * geo.srcWidth;
+      if (SLIDE3 != 0u) {
+        let c0 = at(row, col0);
+        let c1 = at(row, col1);
+        let c2 = at(row, col2);
+        let c3 = at(row, col3);
+        let c4 = at(row, col4);
+        let c5 = at(row, col5);
+        let c6 = at(row, col6);
+        let c7 = at(row, col7);
+        let c8 = at(row, col8);
+        let c9 = at(row, col9);
+        let t = (weightRow + ky * 3u) * blocks;
+        let w0 = packed[t + b];
+        let w1 = packed[t + blocks + b];
+        let w2 = packed[t + 2u * blocks + b];
+        acc0a = fma(c2, w2, fma(c1, w1, fma(c0, w0, acc0a)));
+        acc1a = fma(c3, w2, fma(c2, w1, fma(c1, w0, acc1a)));
+        acc2a = fma(c4, w2, fma(c3, w1, fma(c2, w0, acc2a)));
+        acc3a = fma(c5, w2, fma(c4, w1, fma(c3, w0, acc3a)));
+        acc4a = fma(c6, w2, fma(c5, w1, fma(c4, w0, acc4a)));
+        acc5a = fma(c7, w2, fma(c6, w1, fma(c5, w0, acc5a)));
+        acc6a = fma(c8, w2, fma(c7, w1, fma(c6, w0, acc6a)));
+        acc7a = fma(c9, w2, fma(c8, w1, fma(c7, w0, acc7a)));
+        let v0 = packed[t + bHigh];
+        let v1 = packed[t + blocks + bHigh];
+        let v2 = packed[t + 2u * blocks + bHigh];
+        acc0b = fma(c2, v2, fma(c1, v1, fma(c0, v0, acc0b)));
+        acc1b = fma(c3, v2, fma(c2, v1, fma(c1, v0, acc1b)));
+        acc2b = fma(c4, v2, fma(c3, v1, fma(c2, v0, acc2b)));
+        acc3b = fma(c5, v2, fma(c4, v1, fma(c3, v0, acc3b)));
+        acc4b = fma(c6, v2, fma(c5, v1, fma(c4, v0, acc4b)));
+        acc5b = fma(c7, v2, fma(c6, v1, fma(c5, v0, acc5b)));
+        acc6b = fma(c8, v2, fma(c7, v1, fma(c6, v0, acc6b)));
+        acc7b = fma(c9, v2, fma(c8, v1, fma(c7, v0, acc7b)));
+      } else {
+        let s = i32(strideW);
+        for (var kx = 0u; kx < p.kernelW; kx++) {
+          let ix = ix0 + i32(kx * p.dilationW);
+          let t = (weightRow + ky * p.kernelW + kx) * blocks;
+          let wa = packed[t + b];
+          let wb = packed[t + bHigh];
+          let x0 = vec4f(sourceAt(row, ix, w));
+          let x1 = vec4f(sourceAt(row, ix + s, w));
+          let x2 = vec4f(sourceAt(row, ix + 2 * s, w));
+          let x3 = vec4f(sourceAt(row, ix + 3 * s, w));
+          let x4 = vec4f(sourceAt(row, ix + 4 * s, w));
+          let x5 = vec4f(sourceAt(row, ix + 5 * s, w));
+          let x6 = vec4f(sourceAt(row, ix + 6 * s, w));
+          let x7 = vec4f(sourceAt(row, ix + 7 * s, w));
+          acc0a = fma(x0, wa, acc0a);
+          acc1a = fma(x1, wa, acc1a);
+          acc2a = fma(x2, wa, acc2a);
+          acc3a = fma(x3, wa, acc3a);
+          acc4a = fma(x4, wa, acc4a);
+          acc5a = fma(x5, wa, acc5a);
+          acc6a = fma(x6, wa, acc6a);
+          acc7a = fma(x7, wa, acc7a);
+          acc0b = fma(x0, wb, acc0b);
+          acc1b = fma(x1, wb, acc1b);
+          acc2b = fma(x2, wb, acc2b);
+          acc3b = fma(x3, wb, acc3b);
+          acc4b = fma(x4, wb, acc4b);
+          acc5b = fma(x5, wb, acc5b);
+          acc6b = fma(x6, wb, acc6b);
+          acc7b = fma(x7, wb, acc7b);
+        }
+      }
+    }
+  }
+  let dstPlane = geo.dstHeight * geo.dstWidth;
+  let dst = n * geo.dstChannels * dstPlane + oy * geo.dstWidth + ox;
+  let low = array<vec4f, PIXELS>(acc0a, acc1a, acc2a, acc3a, acc4a, acc5a, acc6a, acc7a);
+  let high = array<vec4f, PIXELS>(acc0b, acc1b, acc2b, acc3b, acc4b, acc5b, acc6b, acc7b);
+  for (var px = 0u; px < PIXELS; px++) {
+    if (ox + px < geo.dstWidth) {
+      storeChannels(dst + px, dstPlane, g, 4u * b, low[px], geo);
+      if (b + 1u < blocks) {
+        storeChannels(dst + px, dstPlane, g, 4u * b + 4u, high[px], geo);
+      }
+    }
+  }
+}
+
+// Weight gradient: bindings 1 x, 2 gradY, 3 partials (the forward's source, weight and bias
+// slots; no entry point uses both sets).
+override KERNEL_H: u32 = 3u;
+override KERNEL_W: u32 = 3u;
+override ROWS_PER_SLICE: u32 = 1u;
+const MAX_TAPS = 9u;
+
+@group(0) @binding(2) var<storage, read> gradOut: array<f32>;
+@group(0) @binding(3) var<storage, read_write> partials: array<f32>;
+
+/** gradY of output channels o .. o + 3 (clamped to the group's last) at one output element. */
+fn gradOut4(base: u32, plane: u32, o: u32, last: u32) -> vec4f {
+  return vec4f(gradOut[base + min(o, last) * plane], gradOut[base + min(o + 1u, last) * plane],
+    gradOut[base + min(o + 2u, last) * plane], gradOut[base + min(o + 3u, last) * plane]);
+}
+
+/** gradOut4 at pixel ox of a row, or 0 past the row's end. */
+fn gradOut4If(rowBase: u32, ox: u32, plane: u32, o: u32, last: u32) -> vec4f {
+  if (ox >= params.outWidth) {
+    return vec4f(0.0);
+  }
+  return gradOut4(rowBase + ox, plane, o, last);
+}
+
+@compute @workgroup_size(64)
+fn weight_grad(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let p = params;
+  let inGroup = inPerGroup();
+  let outGroup = outPerGroup();
+  let channelBlocks = (outGroup + 7u) / 8u;
+  // x (and y): slice of ROWS_PER_SLICE output rows · input channel of the group; z: group·channelBlocks + block.
+  let rows = p.batch * p.outHeight;
+  let item = gid.x + gid.y * groups.x * 64u;
+  if (item >= (rows + ROWS_PER_SLICE - 1u) / ROWS_PER_SLICE * inGroup) {
+    return;
+  }
+  let i = item % inGroup;
+  let slice = item / inGroup;
+  let g = gid.z / channelBlocks;
+  let o = (gid.z % channelBlocks) * 8u;
+  let firstRow = slice * ROWS_PER_SLICE;
+  let lastRow = min(rows, firstRow + ROWS_PER_SLICE);
+  let outPlane = outArea();
+  let inPlane = inArea();
+  let last = outGroup - 1u;
+  let w = i32(p.inWidth);
+  // accA[t] (accB[t]) holds tap t of output channels o .. o + 3 (o + 4 .. o + 7).
+  var accA: array<vec4f, MAX_TAPS>;
+  var accB: array<vec4f, MAX_TAPS>;
+  for (var r = firstRow; r < lastRow; r++) {
+    let n = r / p.outHeight;
+    let oy = r % p.outHeight;
+    let gradRow = (n * p.outChannels + g * outGroup) * outPlane + oy * p.outWidth;
+    let xPlane = (n * p.inChannels + g * inGroup + i) * inPlane;
+    if (SLIDE3 != 0u) {
+      // Stride 1, 3 taps wide, dilation 1: 4 pixels of the row take 6 inputs per tap row.
+      for (var ox = 0u; ox < p.outWidth; ox += 4u) {
+        let ga0 = gradOut4(gradRow + ox, outPlane, o, last);
+        let ga1 = gradOut4If(gradRow, ox + 1u, outPlane, o, last);
+        let ga2 = gradOut4If(gradRow, ox + 2u, outPlane, o, last);
+        let ga3 = gradOut4If(gradRow, ox + 3u, outPlane, o, last);
+        let gb0 = gradOut4(gradRow + ox, outPlane, o + 4u, last);
+        let gb1 = gradOut4If(gradRow, ox + 1u, outPlane, o + 4u, last);
+        let gb2 = gradOut4If(gradRow, ox + 2u, outPlane, o + 4u, last);
+        let gb3 = gradOut4If(gradRow, ox + 3u, outPlane, o + 4u, last);
+        let ix0 = i32(ox) - i32(p.padLeft);
+        let k0 = column(ix0, w);
+        let k1 = column(ix0 + 1, w);
+        let k2 = column(ix0 + 2, w);
+        let k3 = column(ix0 + 3, w);
+        let k4 = column(ix0 + 4, w);
+        let k5 = column(ix0 + 5, w);
+        for (var ky = 0u; ky < KERNEL_H; ky++) {
+          let iy = i32(oy + ky) - i32(p.padTop);
+          if (iy < 0 || iy >= i32(p.inHeight)) {
+            continue;
+          }
+          let row = xPlane + u32(iy) * p.inWidth;
+          let c0 = at(row, k0);
+          let c1 = at(row, k1);
+          let c2 = at(row, k2);
+          let c3 = at(row, k3);
+          let c4 = at(row, k4);
+          let c5 = at(row, k5);
+          let t = ky * 3u;
+          accA[t] = fma(ga3, c3, fma(ga2, c2, fma(ga1, c1, fma(ga0, c0, accA[t]))));
+          accA[t + 1u] = fma(ga3, c4, fma(ga2, c3, fma(ga1, c2, fma(ga0, c1, accA[t + 1u]))));
+          accA[t + 2u] = fma(ga3, c5, fma(ga2, c4, fma(ga1, c3, fma(ga0, c2, accA[t + 2u]))));
+          accB[t] = fma(gb3, c3, fma(gb2, c2, fma(gb1, c1, fma(gb0, c0, accB[t]))));
+          accB[t + 1u] = fma(gb3, c4, fma(gb2, c3, fma(gb1, c2, fma(gb0, c1, accB[t + 1u]))));
+          accB[t + 2u] = fma(gb3, c5, fma(gb2, c4, fma(gb1, c3, fma(gb0, c2, accB[t + 2u]))));
+        }
+      }
+      continue;
+    }
+    for (var ox = 0u; ox < p.outWidth; ox++) {
+      let ga = gradOut4(gradRow + ox, outPlane, o, last);
+      let gb = gradOut4(gradRow + ox, outPlane, o + 4u, last);
+      let ix0 = i32(ox * p.strideW) - i32(p.padLeft);
+      for (var ky = 0u; ky < KERNEL_H; ky++) {
+        let iy = i32(oy * p.strideH + ky * p.dilationH) - i32(p.padTop);
+        if (iy < 0 || iy >= i32(p.inHeight)) {
+          continue;
+        }
+        let row = xPlane + u32(iy) * p.inWidth;
+        for (var kx = 0u; kx < KERNEL_W; kx++) {
+          let t = ky * KERNEL_W + kx;
+          let v = vec4f(sourceAt(row, ix0 + i32(kx * p.dilationW), w));
+          accA[t] = fma(ga, v, accA[t]);
+          accB[t] = fma(gb, v, accB[t]);
+        }
+      }
+    }
+  }
+  let taps = KERNEL_H * KERNEL_W;
+  let sliceBase = slice * p.outChannels * inGroup * taps;
+  for (var lane = 0u; lane < 8u; lane++) {
+    if (o + lane < outGroup) {
+      let out = sliceBase + ((g * outGroup + o + lane) * inGroup + i) * taps;
+      for (var t = 0u; t < taps; t++) {
+        partials[out + t] = select(accB[t][lane % 4u], accA[t][lane], lane < 4u);
+      }
+    }
+  }
+}

@@ -1,0 +1,134 @@
+import kernelWgsl from '../../shaders/conv2d_blocked.wgsl?raw';
+import conv2dParamsWgsl from '../../shaders/common/conv2d_params.wgsl?raw';
+import type { Conv2dAttrs } from '../analysis/conv_shapes.ts';
+import type { AdapterReport } from './adapter.ts';
+import { numel } from '../analysis/tensor.ts';
+import { channelSum } from './channel_sum.ts';
+import { conv2dForwardCost, conv2dParams } from './conv2d_forward.ts';
+import { grid1d, type GpuRuntime, type GpuTensor, type KernelDef } from './runtime.ts';
+import { Conv2dParams } from './schemas.ts';
+import type { KernelCost } from './profiler.ts';
+import type { ParamsOf } from './uniform.ts';
+import { composeWgsl } from './compose_wgsl.ts';
+
+const code = composeWgsl(kernelWgsl, conv2dParamsWgsl);
+
+/** Most kernel taps (kh·kw) the blocked weight gradient keeps in registers. */
+export const BLOCKED_WEIGHT_GRAD_MAX_TAPS = 9;
+/** Output pixels each weight-gradient invocation sums at least before the slices are added up. */
+const MIN_PIXELS_PER_SLICE = 196;
+/** Weight-gradient invocations worth having in flight: below this the rows are split into slices. */
+const TARGET_INVOCATIONS = 4096;
+const MAX_SLICES = 256;
+
+function correlationKernel(name: string, entryPoint: string, mode: number, weightShape: number[], attrs: Conv2dAttrs, relu = false): KernelDef<typeof Conv2dParams> {
+  const slide = weightShape[3] === 3 && attrs.dilation[1] === 1 && (mode === 1 || attrs.stride[1] === 1);
+  return {
+    name, code, entryPoint, params: Conv2dParams, bindings: entryPoint === 'main' ? ['read', 'read', 'read', 'read_write'] : ['read', 'read_write'],
+    constants: { MODE: mode, RELU: relu ? 1 : 0, SLIDE3: slide ? 1 : 0 },
+  };
+}
+
+/**
+ * Runs one correlation pass: packs the weight as vec4s of 4 destination channels (`dstPerGroup`
+ * of them per group), then computes `dst` from `src` in 8-pixel × 8-channel register blocks.
+ */
+async function correlate(
+  rt: GpuRuntime, mode: number, name: string, src: GpuTensor, weight: GpuTensor, bias: GpuTensor | null, dst: GpuTensor,
+  params: ParamsOf<typeof Conv2dParams>, attrs: Conv2dAttrs, relu: boolean, cost: KernelCost,
+): Promise<void> {
+  const srcPerGroup = src.shape[1] / attrs.groups;
+  const blocks = Math.ceil(dst.shape[1] / attrs.groups / 4);
+  const taps = weight.shape[2] * weight.shape[3];
+  const packedCount = attrs.groups * srcPerGroup * taps * blocks;
+  const packed = rt.tensor('conv2d.weight packed', [packedCount, 4]);
+  await rt.dispatch(correlationKernel('conv2d_blocked_pack_weights', 'pack_weights', mode, weight.shape, attrs), params, [weight.buffer, packed.buffer], grid1d(packedCount, 64), {
+    flops: 0, bytesRead: 4 * numel(weight.shape), bytesWritten: 16 * packedCount,
+  });
+  const [n, , h, w] = dst.shape;
+  const [x, y] = grid1d(n * h * Math.ceil(w / 8), 64);
+  await rt.dispatch(correlationKernel(name, 'main', mode, weight.shape, attrs, relu), params, [src.buffer, packed.buffer, (bias ?? weight).buffer, dst.buffer], [x, y, attrs.groups * Math.ceil(blocks / 2)], cost);
+  rt.releaseAfterSubmit(packed);
+}
+
+/**
+ * y = conv2d(x, weight) + bias with a register block of 8 pixels × 8 output channels per
+ * invocation and no workgroup memory. With `relu`, y = max(conv2d(x, weight) + bias, 0).
+ */
+export async function conv2dBlockedForward(
+  rt: GpuRuntime, x: GpuTensor, weight: GpuTensor, bias: GpuTensor | null, y: GpuTensor, attrs: Conv2dAttrs, relu = false,
+): Promise<void> {
+  const cost = conv2dForwardCost(x, weight, y, bias !== null);
+  if (relu) cost.flops += numel(y.shape);
+  const params = conv2dParams(x.shape, weight.shape, y.shape, attrs, bias !== null);
+  await correlate(rt, 0, relu ? 'conv2d_blocked_forward_relu' : 'conv2d_blocked_forward', x, weight, bias, y, params, attrs, relu, cost);
+}
+
+/** Whether the blocked input gradient applies: it runs the transposed conv as a stride-1 correlation. */
+export function blockedInputGradApplies(attrs: Conv2dAttrs): boolean {
+  return attrs.stride[0] === 1 && attrs.stride[1] === 1;
+}
+
+/** dL/dx of a stride-1 conv: gradY correlated with the flipped, transposed weight, 8 pixels × 8 input channels per invocation. */
+export async function conv2dBlockedBackwardInput(
+  rt: GpuRuntime, gradY: GpuTensor, weight: GpuTensor, gradX: GpuTensor, attrs: Conv2dAttrs,
+): Promise<void> {
+  const params = conv2dParams(gradX.shape, weight.shape, gradY.shape, attrs, false);
+  await correlate(rt, 1, 'conv2d_blocked_backward_input', gradY, weight, null, gradX, params, attrs, false, {
+    flops: 2 * numel(gradY.shape) * weight.shape[1] * weight.shape[2] * weight.shape[3],
+    bytesRead: 4 * (numel(gradY.shape) + numel(weight.shape)),
+    bytesWritten: 4 * numel(gradX.shape),
+  });
+}
+
+/**
+ * Output rows per slice of the blocked weight gradient's sum: enough slices that about
+ * TARGET_INVOCATIONS invocations run (each owns 8 output channels × 1 input channel), at least
+ * MIN_PIXELS_PER_SLICE pixels per slice and at most MAX_SLICES slices.
+ */
+export function blockedWeightGradRowsPerSlice(outShape: number[], weightShape: number[], groups: number): number {
+  const [batch, , outHeight, outWidth] = outShape;
+  const rows = batch * outHeight;
+  const perSlice = groups * weightShape[1] * Math.ceil(weightShape[0] / groups / 8);
+  const slices = Math.min(MAX_SLICES, Math.ceil(TARGET_INVOCATIONS / perSlice));
+  return Math.min(rows, Math.max(Math.ceil(MIN_PIXELS_PER_SLICE / outWidth), Math.ceil(rows / slices)));
+}
+
+/**
+ * dL/dweight for kernels of at most 9 taps: one invocation per (slice of output rows, 8 output
+ * channels, input channel) sums its taps in registers; channel_sum adds the slices.
+ */
+export async function conv2dBlockedBackwardWeight(
+  rt: GpuRuntime, gradY: GpuTensor, x: GpuTensor, gradWeight: GpuTensor, attrs: Conv2dAttrs,
+): Promise<void> {
+  const [outChannels, inPerGroup, kernelH, kernelW] = gradWeight.shape;
+  const slide = kernelW === 3 && attrs.stride[0] === 1 && attrs.stride[1] === 1 && attrs.dilation[0] === 1 && attrs.dilation[1] === 1;
+  const rowsPerSlice = blockedWeightGradRowsPerSlice(gradY.shape, gradWeight.shape, attrs.groups);
+  const slices = Math.ceil((gradY.shape[0] * gradY.shape[2]) / rowsPerSlice);
+  const kernel: KernelDef<typeof Conv2dParams> = {
+    name: 'conv2d_blocked_weight_grad', code, entryPoint: 'weight_grad', params: Conv2dParams,
+    bindings: ['read', 'read', 'read_write'], constants: { KERNEL_H: kernelH, KERNEL_W: kernelW, ROWS_PER_SLICE: rowsPerSlice, SLIDE3: slide ? 1 : 0 },
+  };
+  const partials = slices > 1 ? rt.tensor('conv2d.grad.weight partials', [slices, ...gradWeight.shape]) : gradWeight;
+  const [gx, gy] = grid1d(slices * inPerGroup, 64);
+  await rt.dispatch(kernel, conv2dParams(x.shape, gradWeight.shape, gradY.shape, attrs, false), [x.buffer, gradY.buffer, partials.buffer], [gx, gy, attrs.groups * Math.ceil(outChannels / attrs.groups / 8)], {
+    flops: 2 * numel(gradY.shape) * inPerGroup * kernelH * kernelW,
+    bytesRead: 4 * (numel(gradY.shape) + numel(x.shape)),
+    bytesWritten: 4 * numel(gradWeight.shape) * slices,
+  });
+  if (slices > 1) {
+    await channelSum(rt, partials, gradWeight, slices, numel(gradWeight.shape), 1);
+    rt.releaseAfterSubmit(partials);
+  }
+}
+
+/**
+ * Whether this adapter runs the blocked kernels faster than the implicit GEMM: a CPU
+ * implementation (SwiftShader), where workgroup memory is ordinary memory read lane by lane and
+ * barriers are expensive. Measured there back to back (GPU ms, GEMM or small-K vs blocked, on
+ * the small CNN's [64, 16, 14, 14] ⊛ [32, 16, 3, 3] and [64, 1, 28, 28] ⊛ [16, 1, 3, 3]): see
+ * README "Training step". On a GPU the tiled GEMM's shared-memory reuse is the standard choice.
+ */
+export function adapterPrefersBlocked(adapter: AdapterReport): boolean {
+  return /swiftshader/i.test([adapter.vendor, adapter.architecture, adapter.device, adapter.description, adapter.fallback ?? ''].join(' '));
+}
