@@ -43,6 +43,9 @@ export class NnxGradFlowTable extends LitElement {
     tr.focus td { outline: 2px solid var(--_focus); outline-offset: -2px; }
     .hot { color: var(--_danger); font-weight: 700; }
     .cold { color: #1d4ed8; font-weight: 700; }
+    /* The flag is also a shape, not only a colour. */
+    .hot::before { content: '▲ '; font-size: 9px; }
+    .cold::before { content: '▼ '; font-size: 9px; }
     .zero { color: var(--_muted); }
     .legend { font-size: 11.5px; color: var(--_muted); margin: 6px 2px 0; line-height: 1.45; }
   `];

@@ -93,9 +93,9 @@ export class NnxHeatmap extends LitElement {
     canvas { display: block; }
     canvas.clickable { cursor: crosshair; }
     .legend { display: flex; align-items: center; gap: 6px; margin-top: 8px; font: 10.5px var(--_mono); color: var(--_muted); }
-    .bar { height: 7px; width: 96px; border-radius: 4px; border: 1px solid var(--_border); flex: none; }
+    .bar { height: 7px; width: 120px; border-radius: 4px; border: 1px solid var(--_border); flex: none; }
     .bar-scale { display: flex; flex-direction: column; gap: 1px; }
-    .ticks { display: flex; justify-content: space-between; width: 96px; }
+    .ticks { display: flex; justify-content: space-between; width: 120px; }
     .announce { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); clip-path: inset(50%); white-space: nowrap; }
     .tip {
       position: absolute; pointer-events: none; z-index: 5; white-space: nowrap;
@@ -567,7 +567,7 @@ export class NnxHeatmap extends LitElement {
       ${t ? this.renderLegend() : nothing}
       <div class="announce" role="status" data-role="announce">${this.announcement}</div>
       ${this.tip
-        ? html`<div class="tip" style="left:${this.tip.x}px;top:${this.tip.y}px">${this.tip.text}${this.tip.value !== null ? html` = <span class="v">${this.tip.value}</span>` : nothing}</div>`
+        ? html`<div class="tip" style="left:${this.tip.x}px;top:${this.tip.y}px;${this.tip.x > this.clientWidth / 2 ? 'transform:translateX(calc(-100% - 28px))' : ''}">${this.tip.text}${this.tip.value !== null ? html` = <span class="v">${this.tip.value}</span>` : nothing}</div>`
         : nothing}
     `;
   }

@@ -1,0 +1,179 @@
+/**
+ * Accessibility in headless Chromium: axe-core's WCAG 2.0/2.1 A and AA rules find no violation on
+ * any page of the app (the Layer Lab with one op per family, the Gradient Lab, Compare, Model
+ * Inspector with an imported ONNX file, Builder, Model Tracer, Kernel Timings, Landscape, Tape,
+ * Parallel Planner, Museum), audited after each page has drawn its results; axe walks the
+ * components' open shadow roots. A heatmap takes the keyboard: arrow keys, Home and End move the
+ * selected neuron (the neuron panel follows) and a live region announces the cell and its value.
+ */
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { formatFloat32 } from '../../src/ui/format.ts';
+import type { NnxHeatmap } from '../../src/ui/heatmap.ts';
+import { openLab, RESULTS, ROOT, useBrowser, waitForRun } from './harness.ts';
+
+const browser = useBrowser('a11y');
+const AXE = join(ROOT, 'node_modules/axe-core/axe.min.js');
+const WCAG_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+
+interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: unknown[]; failureSummary?: string }[];
+}
+
+/** Runs axe-core's WCAG 2 A/AA rules on the whole document and returns one line per failing node. */
+async function audit(page: Page): Promise<string[]> {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ path: AXE });
+  const violations = await page.evaluate(async (tags) => {
+    const axe = (window as unknown as { axe: { run(ctx: Document, opts: object): Promise<{ violations: AxeViolation[] }> } }).axe;
+    const result = await axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] });
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target, failureSummary: n.failureSummary })) }));
+  }, WCAG_AA);
+  return violations.flatMap((v) => v.nodes.map((n) => `${v.id} (${v.impact}) ${JSON.stringify(n.target)}: ${v.help}. ${(n.failureSummary ?? '').replace(/\s+/g, ' ')}`));
+}
+
+/** Waits until `<tag data-state>` says done or error (the page's own run finished). */
+async function settled(page: Page, tag: string, timeout = 60_000): Promise<void> {
+  await page.locator(`${tag}[data-state="done"], ${tag}[data-state="error"], nnx-webgpu-missing`).first().waitFor({ timeout });
+  if (await page.locator('nnx-webgpu-missing').count()) throw new Error('WebGPU is unavailable in Chromium');
+}
+
+/** The colour map a tensor view's heatmap legend shows. */
+function colormapOf(page: Page, tensor: string): Promise<string | null> {
+  return page.locator(`nnx-tensor-view[data-name="${tensor}"] [data-role="legend"]`).getAttribute('data-colormap');
+}
+
+/**
+ * Shows an app route. After the first page the hash changes in the same document, as a click on
+ * the navigation does, so the GPU device and compiled kernels are reused.
+ */
+async function visit(page: Page, baseUrl: string, route: string): Promise<void> {
+  if (page.url().startsWith(baseUrl)) await page.evaluate((h) => { location.hash = h; }, `#/${route}`);
+  else await page.goto(`${baseUrl}#/${route}`);
+}
+
+/** Shows a Layer Lab op with its default settings and waits for that op's run. */
+async function showLabOp(page: Page, baseUrl: string, op: string): Promise<void> {
+  await visit(page, baseUrl, `layer-lab?op=${op}`);
+  await page.locator('nnx-layer-lab').waitFor({ timeout: 10_000 });
+  await page.waitForFunction((name) => {
+    const lab = document.querySelector('nnx-app')?.shadowRoot?.querySelector('nnx-layer-lab') as (HTMLElement & { lastRun: { spec: { op: string } } | null }) | null;
+    return lab?.lastRun?.spec.op === name && ['done', 'error'].includes(lab.dataset.state ?? '');
+  }, op, { timeout: 60_000 });
+  await waitForRun(page);
+}
+
+async function expectClean(page: Page, label: string): Promise<void> {
+  const found = await audit(page);
+  expect(found, `${label}: ${found.length} axe finding(s):\n${found.join('\n')}`).toEqual([]);
+}
+
+/** One op of each Layer Lab family (the op picker's groups) past conv2d, which the keyboard test audits. */
+const LAB_OPS = ['max_pool2d', 'linear', 'relu', 'layer_norm', 'lstm', 'gcn', 'multi_head_attention', 'fake_quantize_per_tensor_affine'];
+
+const CONV = { op: 'conv2d', n: 1, cin: 2, cout: 3, kh: 3, kw: 3, stride: 1, padding: 1, dilation: 1, groups: 1, bias: 1, h: 5, w: 6, input: 'image', grad: 'ones', seed: 2 };
+
+describe('heatmap keyboard navigation and axe-core WCAG 2 A/AA audit of every page', () => {
+  it('Layer Lab conv2d: arrow keys, Home/End and Page Down move the selected neuron; the live region announces it; no axe finding', async () => {
+    const { page } = browser();
+    await openLab(browser(), CONV);
+    const heatmap = page.locator('nnx-tensor-view[data-name="output"] nnx-heatmap');
+    const frame = heatmap.locator('[role="application"]');
+    expect(await frame.getAttribute('aria-label')).toMatch(/^output, shape \[1, 3, 5, 6\]: heatmap/);
+    const output = await heatmap.evaluate((el) => Array.from((el as NnxHeatmap).tensor!.data));
+    const announce = heatmap.locator('[data-role="announce"]');
+    const panelTitle = page.locator('nnx-neuron-panel h2');
+    await frame.focus();
+    const expectCell = async (key: string, index: number[]) => {
+      await page.keyboard.press(key);
+      const [, c, y, x] = index;
+      await page.waitForFunction((n) => location.hash.includes(`neuron=${n}`), index.join('%2C'));
+      expect(await panelTitle.innerText()).toBe(`output[${index.join(', ')}]`);
+      expect(await announce.innerText()).toBe(`output[${index.join(', ')}], row ${y}, column ${x}: ${formatFloat32(output[(c * 5 + y) * 6 + x])}`);
+    };
+    await expectCell('ArrowRight', [0, 0, 0, 1]);
+    await expectCell('ArrowDown', [0, 0, 1, 1]);
+    await expectCell('End', [0, 0, 1, 5]);
+    await expectCell('ArrowRight', [0, 0, 1, 5]);
+    await expectCell('PageDown', [0, 1, 1, 5]);
+    await expectCell('Home', [0, 1, 1, 0]);
+    await expectCell('ArrowUp', [0, 1, 0, 0]);
+    await expectCell('Control+End', [0, 1, 4, 5]);
+    // The selection re-rendered the page around the heatmap; the keyboard focus stayed on it.
+    expect(await heatmap.evaluate((el) => el.shadowRoot!.activeElement?.getAttribute('role'))).toBe('application');
+    // Signed tensors get the diverging map, the all-ones ∂L/∂output the sequential one.
+    expect(await colormapOf(page, 'weight')).toBe('diverging');
+    expect(await colormapOf(page, 'grad_output')).toBe('sequential');
+    await page.locator('nnx-tensor-view[data-name="output"]').screenshot({ path: join(RESULTS, 'a11y-heatmap-keyboard.png') });
+    await expectClean(page, 'Layer Lab conv2d with a selected neuron');
+  });
+
+  it.each(LAB_OPS)('Layer Lab %s', async (op) => {
+    const { page, baseUrl } = browser();
+    await showLabOp(page, baseUrl, op);
+    if (op === 'relu') {
+      expect(await colormapOf(page, 'output')).toBe('sequential');
+      await page.locator('nnx-tensor-view[data-name="output"]').screenshot({ path: join(RESULTS, 'a11y-heatmap-sequential.png') });
+    }
+    // Select a neuron from the keyboard so that the op's detail panel is audited too.
+    await page.locator('nnx-heatmap:has(canvas.clickable) [role="application"]').first().focus();
+    await page.keyboard.press('ArrowRight');
+    await page.waitForFunction(() => location.hash.includes('neuron='));
+    await page.locator('[data-role="neuron"] h2, [data-role="neuron"] h3, [data-role="neuron"] table').first().waitFor({ timeout: 10_000 });
+    await expectClean(page, `Layer Lab ${op} with a selected neuron`);
+  });
+
+  it.each([
+    ['Gradient Lab', 'gradient-lab?preset=vanishing&steps=2', 'nnx-gradient-lab'],
+    ['Model Tracer', 'model-tracer?model=gcn_karate', 'nnx-model-tracer'],
+    ['Landscape', 'landscape?depth=3&grid=5&steps=3&span=0.5', 'nnx-landscape-page'],
+    ['Tape', 'tape', 'nnx-tape-page'],
+    ['Museum', 'museum', 'nnx-museum-page'],
+  ])('%s', async (label, hash, tag) => {
+    const { page, baseUrl } = browser();
+    await visit(page, baseUrl, hash);
+    await settled(page, tag, 240_000);
+    if (tag === 'nnx-gradient-lab') await page.locator('nnx-grad-flow-table').screenshot({ path: join(RESULTS, 'a11y-grad-flow-table.png') });
+    await expectClean(page, label);
+  });
+
+  it.each([
+    ['Model Inspector', 'model-inspector?model=resnet18', '[data-role="total-params"]'],
+    ['Builder', 'builder', '[data-role="total-params"]'],
+    ['Parallel Planner', 'parallel?model=llama2_7b&gpus=64&gpu=80', '[data-role="params"]'],
+  ])('%s', async (label, hash, ready) => {
+    const { page, baseUrl } = browser();
+    await visit(page, baseUrl, hash);
+    await page.locator(ready).first().waitFor({ timeout: 30_000 });
+    await expectClean(page, label);
+  });
+
+  it('Compare after a short run', async () => {
+    const { page, baseUrl } = browser();
+    await visit(page, baseUrl, 'compare?task=graph&archs=gcn,sage&steps=4&every=2');
+    await page.locator('[data-role="run"]:not([disabled])').click({ timeout: 30_000 });
+    await settled(page, 'nnx-compare-lab');
+    await expectClean(page, 'Compare');
+  });
+
+  it('Model Inspector with an imported ONNX file', async () => {
+    const { page, baseUrl } = browser();
+    await visit(page, baseUrl, 'model-inspector?model=custom');
+    await page.locator('details[data-role="onnx-import"] summary').click();
+    await page.locator('input[name="onnx"]').setInputFiles(join(ROOT, 'test/fixtures/onnx_import/encoder_post_op11.onnx'));
+    await page.locator('[data-role="onnx-note"]').waitFor({ timeout: 10_000 });
+    await expectClean(page, 'Model Inspector (ONNX import)');
+  });
+
+  // Last, because the remaining benchmark cases keep the GPU busy after the audit.
+  it('Kernel Timings (first case done)', async () => {
+    const { page, baseUrl } = browser();
+    await visit(page, baseUrl, 'kernel-timings');
+    await page.locator('[data-role="bench-table"] tbody tr').first().waitFor({ timeout: 60_000 });
+    await expectClean(page, 'Kernel Timings');
+    expect(browser().consoleErrors, `console errors:\n${browser().consoleErrors.join('\n')}`).toEqual([]);
+  });
+});
