@@ -62,7 +62,7 @@ export class NnxApp extends LitElement {
   @state() private route: Route = parseRoute(typeof location === 'undefined' ? '' : location.hash);
   /** The GpuRuntime the pages get, or null while none is ready. */
   @state() runtime: GpuRuntime | null = null;
-  /** "GPU device lost (reason)" after a loss, shown until the page is left or reloaded. */
+  /** "GPU device lost (reason)" after a loss, shown until a page reports a finished run (`nnx-result`). */
   @state() private deviceLost: string | null = null;
   @state() private gpuError: string | null = null;
   private disposed = false;
@@ -164,7 +164,7 @@ export class NnxApp extends LitElement {
           ${rt ? html`WebGPU <b>${adapterName(rt.adapter)}</b>` : this.gpuError ? html`<b>WebGPU unavailable</b>` : 'looking for a WebGPU adapter…'}
         </div>
       </header>
-      <div class="content">
+      <div class="content" @nnx-result=${() => (this.deviceLost = null)}>
         ${this.deviceLost
           ? html`<div class="device-lost" role="status" data-role="device-lost">${this.deviceLost}: ${rt ? 'a new GPU device is ready; run again.' : this.gpuError ? `no new device: ${this.gpuError}` : 'requesting a new GPU device…'}</div>`
           : nothing}

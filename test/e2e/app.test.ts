@@ -5,124 +5,31 @@
  *
  * This test fails (never skips) when Chromium or WebGPU is missing, saying which.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { build, preview, type PreviewServer } from 'vite';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import { normalizeConv2dAttrs } from '../../src/analysis/conv_shapes.ts';
 import { conv2dForwardRef } from '../../src/analysis/reference/conv2d.ts';
 import type { Tensor, Tensor64 } from '../../src/analysis/tensor.ts';
 import type { NnxHeatmap } from '../../src/ui/heatmap.ts';
 import type { NnxTensorView } from '../../src/ui/tensor_view.ts';
-
-const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
-const RESULTS = join(ROOT, 'test-results');
-const CHROMIUM = process.env.NNX_CHROMIUM ?? '/usr/bin/chromium';
-const FLAGS = [
-  '--no-sandbox', '--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-vulkan=swiftshader',
-  '--use-webgpu-adapter=swiftshader', '--use-angle=swiftshader', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
+import { readTensor, RESULTS, tolerance, useBrowser, waitForRun } from './harness.ts';
 
 /** The layer under test: batch 2, grouped, dilated, strided, padded, non-square everything. */
 const LAYER = { n: 2, cin: 4, cout: 6, kh: 3, kw: 2, stride: 2, padding: 1, dilation: 2, groups: 2, h: 9, w: 11 };
 const ATTRS = { stride: LAYER.stride, padding: LAYER.padding, dilation: LAYER.dilation, groups: LAYER.groups };
 const HASH = `#/layer-lab?op=conv2d&${Object.entries(LAYER).map(([k, v]) => `${k}=${v}`).join('&')}&bias=1&input=image&grad=random&seed=7`;
 
-const tolerance = (expected: number) => 2e-4 + 2e-3 * Math.abs(expected);
-
-let server: PreviewServer | null = null;
-let context: BrowserContext | null = null;
-let userDataDir: string | null = null;
-let page: Page;
-let baseUrl = '';
-const consoleErrors: string[] = [];
+const browser = useBrowser('app');
 
 function toF64(t: Tensor): Tensor64 {
   return { shape: [...t.shape], data: Float64Array.from(t.data) };
 }
 
-async function readTensor(name: string): Promise<Tensor> {
-  const t = await page.locator(`nnx-tensor-view[data-name="${name}"]`).evaluate((el) => {
-    const tensor = (el as NnxTensorView).tensor;
-    return tensor ? { shape: [...tensor.shape], data: Array.from(tensor.data) } : null;
-  });
-  if (!t) throw new Error(`the page shows no values for tensor "${name}"`);
-  return { shape: t.shape, data: Float32Array.from(t.data) };
-}
-
-/** Waits for the lab to finish a run, failing with the page's own words when it cannot. */
-async function waitForRun(timeout = 30_000): Promise<void> {
-  const outcome = page.locator('nnx-layer-lab[data-state="done"], nnx-layer-lab[data-state="error"], nnx-webgpu-missing').first();
-  try {
-    await outcome.waitFor({ timeout });
-  } catch {
-    const status = await page.locator('[data-role="status"]').innerText().catch(() => '(no status)');
-    throw new Error(`the Layer Lab showed no result within ${timeout / 1000} s; its status line says: "${status.trim()}"`);
-  }
-  const missing = page.locator('nnx-webgpu-missing');
-  if (await missing.count()) {
-    const says = (await missing.locator('[role="alert"]').innerText()).replace(/\s+/g, ' ').slice(0, 300);
-    setupError = new Error(`WebGPU is unavailable in Chromium (${CHROMIUM}), so nothing ran on a GPU. The page says: ${says}`);
-    throw setupError;
-  }
-  const failed = page.locator('[data-role="run-error"]');
-  if (await failed.count()) throw new Error(`the GPU run failed in the page: ${(await failed.innerText()).replace(/\s+/g, ' ')}`);
-}
-
-/** Why the browser could not be set up; every test fails with it (none is skipped). */
-let setupError: Error | null = null;
-
-function ready(): void {
-  if (setupError) throw setupError;
-}
-
-beforeAll(async () => {
-  try {
-    await setUp();
-  } catch (e) {
-    setupError = e instanceof Error ? e : new Error(String(e));
-  }
-});
-
-async function setUp(): Promise<void> {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium not found at ${CHROMIUM}: the browser test needs it (apt-get install -y chromium, or set NNX_CHROMIUM)`);
-  }
-  mkdirSync(RESULTS, { recursive: true });
-  const outDir = join(RESULTS, 'e2e-dist');
-  await build({ root: ROOT, configFile: join(ROOT, 'vite.config.ts'), mode: 'production', logLevel: 'warn', build: { outDir, emptyOutDir: true } });
-  server = await preview({
-    root: ROOT, configFile: join(ROOT, 'vite.config.ts'), logLevel: 'warn',
-    build: { outDir }, preview: { host: '127.0.0.1', port: 0, strictPort: false, open: false },
-  });
-  baseUrl = server.resolvedUrls?.local[0] ?? '';
-  if (!baseUrl.startsWith('http://127.0.0.1')) throw new Error(`vite preview did not report a 127.0.0.1 address (got "${baseUrl}")`);
-  userDataDir = mkdtempSync(join(tmpdir(), 'nnx-chromium-'));
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM, headless: true, args: FLAGS, viewport: { width: 1500, height: 1000 },
-  });
-  page = context.pages()[0] ?? (await context.newPage());
-  page.on('console', (m) => {
-    if (m.type() === 'error') consoleErrors.push(m.text());
-  });
-  page.on('pageerror', (e) => consoleErrors.push(`uncaught: ${e.message}`));
-}
-
-afterAll(async () => {
-  await context?.close();
-  await server?.close();
-  if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
-});
-
 describe('Layer Lab in headless Chromium (WebGPU on SwiftShader)', () => {
   it('runs conv2d on the GPU and shows outputs equal to a float64 reference on the shown input', async () => {
-    ready();
+    const { page, baseUrl } = browser();
     await page.goto(baseUrl + HASH);
-    await waitForRun();
+    await waitForRun(page);
     const adapter = (await page.locator('[data-role="adapter"]').innerText()).trim();
     expect(adapter).toMatch(/^WebGPU\s+\S/);
 
@@ -134,9 +41,9 @@ describe('Layer Lab in headless Chromium (WebGPU on SwiftShader)', () => {
     });
     await page.getByRole('button', { name: /run forward/i }).click();
     await page.waitForFunction(() => (window as unknown as { nnxRuns: number }).nnxRuns >= 1, null, { timeout: 30_000 });
-    await waitForRun();
+    await waitForRun(page);
 
-    const [x, weight, bias, output] = await Promise.all(['x', 'weight', 'bias', 'output'].map(readTensor));
+    const [x, weight, bias, output] = await Promise.all(['x', 'weight', 'bias', 'output'].map((name) => readTensor(page, name)));
     expect(x.shape).toEqual([LAYER.n, LAYER.cin, LAYER.h, LAYER.w]);
     expect(weight.shape).toEqual([LAYER.cout, LAYER.cin / LAYER.groups, LAYER.kh, LAYER.kw]);
     expect(bias.shape).toEqual([LAYER.cout]);
@@ -184,7 +91,7 @@ describe('Layer Lab in headless Chromium (WebGPU on SwiftShader)', () => {
   });
 
   it('clicking an output neuron lists its terms, sum, bias and output and lights up its receptive field', async () => {
-    ready();
+    const { page } = browser();
     const index = [1, 3, 0, 5];
     const outputView = page.locator('nnx-tensor-view[data-name="output"]');
     await outputView.scrollIntoViewIfNeeded();
@@ -215,7 +122,7 @@ describe('Layer Lab in headless Chromium (WebGPU on SwiftShader)', () => {
     const products = (await panel.locator('tr.term td[data-value]').evaluateAll((tds) => tds.map((td) => Number(td.getAttribute('data-value')))));
     expect(Math.abs(products.reduce((s, p) => s + p, 0) - sum)).toBeLessThan(1e-9);
     expect(Math.abs(sum + biasValue - shownOutput)).toBeLessThanOrEqual(tolerance(shownOutput));
-    const [x, weight, bias] = await Promise.all(['x', 'weight', 'bias'].map(readTensor));
+    const [x, weight, bias] = await Promise.all(['x', 'weight', 'bias'].map((name) => readTensor(page, name)));
     const ref = conv2dForwardRef(toF64(x), toF64(weight), toF64(bias), normalizeConv2dAttrs(ATTRS, LAYER.kh, LAYER.kw));
     const expected = ref.data[index.reduce((f, v, d) => f * ref.shape[d] + v, 0)];
     expect(Math.abs(shownOutput - expected)).toBeLessThanOrEqual(tolerance(expected));
@@ -233,14 +140,14 @@ describe('Layer Lab in headless Chromium (WebGPU on SwiftShader)', () => {
   });
 
   it('runs a conv2d wide enough for the implicit-GEMM kernels (16 channels in and out)', async () => {
-    ready();
+    const { page, baseUrl } = browser();
     const wide = { n: 1, cin: 16, cout: 16, kh: 3, kw: 3, stride: 1, padding: 1, dilation: 1, groups: 1, h: 10, w: 10 };
     await page.goto(`${baseUrl}#/layer-lab?op=conv2d&${Object.entries(wide).map(([k, v]) => `${k}=${v}`).join('&')}&bias=1&input=random&grad=ones&seed=3`);
     await page.evaluate(() => ((window as unknown as { nnxRuns: number }).nnxRuns = 0));
     await page.getByRole('button', { name: /run forward/i }).click();
     // Its first run compiles the GEMM pipelines for these tile shapes, which takes SwiftShader tens of seconds on a busy machine.
-    await waitForRun(90_000);
-    const [x, weight, bias, output] = await Promise.all(['x', 'weight', 'bias', 'output'].map(readTensor));
+    await waitForRun(page, 90_000);
+    const [x, weight, bias, output] = await Promise.all(['x', 'weight', 'bias', 'output'].map((name) => readTensor(page, name)));
     expect(x.shape).toEqual([1, 16, 10, 10]);
     expect(await page.getByText('conv2d_gemm_forward', { exact: true }).count()).toBeGreaterThan(0);
     const expected = conv2dForwardRef(toF64(x), toF64(weight), toF64(bias), normalizeConv2dAttrs({ stride: 1, padding: 1, dilation: 1, groups: 1 }, 3, 3));
@@ -250,7 +157,7 @@ describe('Layer Lab in headless Chromium (WebGPU on SwiftShader)', () => {
   });
 
   it('explains an impossible configuration with the output-size formula and its numbers', async () => {
-    ready();
+    const { page, baseUrl, consoleErrors } = browser();
     // A fresh document (the query string differs), so an earlier stuck run cannot leak in.
     await page.goto(`${baseUrl}?fresh#/layer-lab?op=conv2d&n=1&cin=3&cout=4&kh=5&kw=5&stride=1&padding=0&dilation=1&groups=1&bias=1&h=3&w=4&input=image&grad=ones&seed=1`);
     const error = page.locator('[data-role="validation-error"]');
@@ -263,9 +170,9 @@ describe('Layer Lab in headless Chromium (WebGPU on SwiftShader)', () => {
   });
 
   it('a GPU device destroyed mid-run is reported in one line, and the next click runs on a new device without a reload', async () => {
-    ready();
+    const { page, baseUrl, consoleErrors } = browser();
     await page.goto(`${baseUrl}?lost#/layer-lab?op=relu`);
-    await waitForRun();
+    await waitForRun(page);
     const lost = await page.evaluate(async () => {
       const app = document.querySelector('nnx-app') as HTMLElement & { runtime: { device: GPUDevice } | null };
       const lab = app.shadowRoot!.querySelector('nnx-layer-lab')!;
@@ -290,9 +197,10 @@ describe('Layer Lab in headless Chromium (WebGPU on SwiftShader)', () => {
     expect(await page.locator('nnx-app [data-role="device-lost"]').innerText()).toMatch(/^GPU device lost \(destroyed.*\): a new GPU device is ready; run again\.$/);
     await page.screenshot({ path: join(RESULTS, 'app-device-lost.png') });
     await page.getByRole('button', { name: /run forward/i }).click();
-    await waitForRun();
-    const [x, output] = await Promise.all(['x', 'output'].map(readTensor));
+    await waitForRun(page);
+    const [x, output] = await Promise.all(['x', 'output'].map((name) => readTensor(page, name)));
     expect(Array.from(output.data)).toEqual(Array.from(x.data, (v) => Math.max(v, 0)));
+    expect(await page.locator('nnx-app [data-role="device-lost"]').count()).toBe(0);
     expect(consoleErrors, `console errors:\n${consoleErrors.join('\n')}`).toEqual([]);
   });
 });

@@ -4,8 +4,8 @@
  * tensors exceed the adapter's buffer limits are refused before anything is allocated, naming
  * the tensor, its bytes and the limit; work that throws mid-run leaves the ledger at zero.
  */
-import { beforeAll, afterAll, describe, expect, it } from 'vitest';
-import { BufferLimitError, DeviceLostError } from '../../src/kernels/errors.ts';
+import { beforeAll, afterAll, describe, expect, it, vi } from 'vitest';
+import { BufferLimitError, DeviceLostError, KernelError } from '../../src/kernels/errors.ts';
 import { deviceLossReason, GpuRuntime } from '../../src/kernels/runtime.ts';
 import { Executor } from '../../src/ops/executor/executor.ts';
 import { runSpec } from '../../src/ops/run.ts';
@@ -99,6 +99,26 @@ describe('the ledger returns to zero after failures', () => {
     expect(rt.ledger.liveBytes).toBe(0);
     const { result } = await runSpec(rt, relu);
     expect(result.outputs.output.data).toEqual(relu.inputs.x.data.map((v) => Math.max(v, 0)));
+    expect(rt.ledger.liveBytes).toBe(0);
+  });
+
+  it('an op whose second kernel fails mid-run (relu backward) frees every buffer of the run', async () => {
+    const rt = gpu();
+    const dispatch = rt.dispatch.bind(rt);
+    let calls = 0;
+    const failing = vi.spyOn(rt, 'dispatch').mockImplementation((...args: Parameters<GpuRuntime['dispatch']>) => {
+      if (++calls === 2) return Promise.reject(new KernelError('kernel relu_backward: simulated failure'));
+      return dispatch(...args);
+    });
+    try {
+      await expect(runSpec(rt, relu)).rejects.toThrow(/simulated failure/);
+    } finally {
+      failing.mockRestore();
+    }
+    expect(calls).toBe(2);
+    expect(rt.ledger.liveBytes).toBe(0);
+    const { result } = await runSpec(rt, relu);
+    expect(result.grads?.x.data).toEqual(relu.inputs.x.data.map((v) => (v > 0 ? 1 : 0)));
     expect(rt.ledger.liveBytes).toBe(0);
   });
 
