@@ -44,7 +44,7 @@ function rowsOf(data: ArrayLike<number>, offset: number, count: number, width: n
 }
 
 function cellTable(heads: string[], rows: (TemplateResult | typeof nothing)[]): TemplateResult {
-  return html`<div class="terms">${COMPACT_TABLE_STYLE}<table class="compact"><thead><tr>${heads.map((h, i) => html`<th class=${i ? 'num' : ''}>${h}</th>`)}</tr></thead><tbody>${rows}</tbody></table></div>`;
+  return html`<div class="terms" tabindex="0" role="region" aria-label=${heads.join(', ')}>${COMPACT_TABLE_STYLE}<table class="compact"><thead><tr>${heads.map((h, i) => html`<th class=${i ? 'num' : ''}>${h}</th>`)}</tr></thead><tbody>${rows}</tbody></table></div>`;
 }
 
 interface RowView {

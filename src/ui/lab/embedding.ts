@@ -193,7 +193,7 @@ function embeddingDetail(run: LabRunData, index: number[] | null, select: (index
     ${chips}
     <div class="head"><h2 class="mono">output[${n}, ${t}, :] = weight[${id}, :]</h2>
       <span class="muted small">indices[${n}, ${t}] = ${id}${isPad ? ' = padding_idx' : ''}; read by ${positions.length} position${positions.length === 1 ? '' : 's'}</span></div>
-    <div class="terms">
+    <div class="terms" tabindex="0" role="region" aria-label="output row">
       <table data-role="gather">
         <thead><tr><th>d</th><th class="num">weight[${id}, d]</th><th class="num">GPU output[${n}, ${t}, d]</th></tr></thead>
         <tbody>${Array.from({ length: c.dim }, (_, d) => html`<tr>
@@ -204,7 +204,7 @@ function embeddingDetail(run: LabRunData, index: number[] | null, select: (index
       </table>
     </div>
     <h3 style="margin:14px 0 6px;font-size:13px">∂L/∂weight[${id}, :] ${isPad ? '— padding_idx: no gradient' : `= Σ of ∂L/∂output over the ${positions.length} position${positions.length === 1 ? '' : 's'} with id ${id}`}</h3>
-    <div class="terms">
+    <div class="terms" tabindex="0" role="region" aria-label="gradient row">
       <table data-role="scatter">
         <thead><tr><th>from</th>${Array.from({ length: c.dim }, (_, d) => html`<th class="num">d ${d}</th>`)}</tr></thead>
         <tbody>
