@@ -1,5 +1,6 @@
 /**
- * <nnx-layer-inspector> from the library build (vite.lib.config.ts) on a blank page, served by
+ * <nnx-layer-inspector> from the small embed bundle (dist/lib/layer-inspector.js, built by
+ * vite.lib.config.ts) on a blank page, served by
  * Playwright's request routing from 127.0.0.1 (a secure context), in two Chromiums:
  * - without the WebGPU flags (no adapter): it runs PyTorch holdout cases (conv2d, linear,
  *   max_pool2d, layer_norm, softmax, LSTM) on the float64 CPU reference, labelled "CPU reference,
@@ -35,7 +36,7 @@ const CASES: FixtureCase[] = [
 
 const ORIGIN = 'http://127.0.0.1:9';
 const BLANK = `<!doctype html><html><head><meta charset="utf-8"><title>blank</title><link rel="icon" href="data:,">
-<script type="module" src="/lib/nnx.js"></script></head>
+<script type="module" src="/lib/layer-inspector.js"></script></head>
 <body style="margin:0;padding:16px;background:#f4f5f9"><nnx-layer-inspector heading="holdout case"></nnx-layer-inspector></body></html>`;
 const WEBGPU_FLAGS = ['--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-vulkan=swiftshader', '--use-webgpu-adapter=swiftshader'];
 
