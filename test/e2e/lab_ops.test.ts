@@ -286,10 +286,20 @@ print(json.dumps({"dtype": str(a.dtype), "shape": list(a.shape), "npy_equal": bo
 `, npy, csv, shownPath], { encoding: 'utf8' });
     expect(JSON.parse(check)).toEqual({ dtype: 'float32', shape: [6, 2, 5], npy_equal: true, csv_equal: true });
 
+    const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+    const heatmapPng = readFileSync(await save('nnx-tensor-view[data-name="y"] button[data-format="png"]', 'y.png'));
+    expect([...heatmapPng.subarray(0, 8)]).toEqual(PNG_SIGNATURE);
+    // IHDR width and height: the heatmap canvas's size in device pixels.
+    const canvasSize = await page.locator('nnx-tensor-view[data-name="y"] nnx-heatmap').evaluate((el) => {
+      const c = el.shadowRoot!.querySelector('canvas')!;
+      return [c.width, c.height];
+    });
+    expect([heatmapPng.readUInt32BE(16), heatmapPng.readUInt32BE(20)]).toEqual(canvasSize);
+
     const chart = 'nnx-chart[data-role="grad-norm-chart"]';
     await page.locator(chart).waitFor({ timeout: 5_000 });
     const png = readFileSync(await save(`${chart} button[data-format="png"]`, 'dL_dh_t.png'));
-    expect([...png.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    expect([...png.subarray(0, 8)]).toEqual(PNG_SIGNATURE);
     const svg = readFileSync(await save(`${chart} button[data-format="svg"]`, 'dL_dh_t.svg'), 'utf8');
     expect(svg).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
     expect(svg).not.toContain('<image');
