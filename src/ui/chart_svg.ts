@@ -15,6 +15,8 @@ export interface ChartSvgOptions {
   categories?: string[] | null;
   /** Draw lines across null values instead of breaking them. */
   spanGaps?: boolean;
+  /** Hold each value until the next x, then step (as `<nnx-chart stepped>`). */
+  stepped?: boolean;
   xLabel?: string;
   yLabel?: string;
   /** Y tick text. */
@@ -68,6 +70,8 @@ export function chartSvg(data: ChartData, o: ChartSvgOptions): string {
   const ys = data.series.flatMap((s) => s.values.filter((v): v is number => v !== null && Number.isFinite(v) && (!o.logY || v > 0)));
   let [yMin, yMax] = finiteRange(ys);
   if (o.logY) {
+    // Out to whole decades, as uPlot's log scale does, so no line runs along the frame.
+    [yMin, yMax] = [Number(`1e${Math.floor(Math.log10(yMin))}`), Number(`1e${Math.ceil(Math.log10(yMax))}`)];
     if (yMin === yMax) [yMin, yMax] = [yMin / 10, yMax * 10];
   } else {
     [yMin, yMax] = [Math.min(0, yMin), yMax > 0 ? yMax * 1.08 : 1];
@@ -113,11 +117,16 @@ export function chartSvg(data: ChartData, o: ChartSvgOptions): string {
       return;
     }
     const runs: string[][] = [[]];
+    let held = 0;
     data.x.forEach((x, j) => {
       const v = s.values[j];
       const drawable = v !== null && Number.isFinite(v) && (!o.logY || v > 0);
-      if (drawable) runs[runs.length - 1].push(`${r(px(x))},${r(py(v))}`);
-      else if (v !== null || !o.spanGaps) runs.push([]);
+      if (drawable) {
+        const run = runs[runs.length - 1];
+        if (o.stepped && run.length) run.push(`${r(px(x))},${r(py(held))}`);
+        run.push(`${r(px(x))},${r(py(v))}`);
+        held = v;
+      } else if (v !== null || !o.spanGaps) runs.push([]);
     });
     const lines = runs.filter((p) => p.length).map((p) => `<polyline points="${p.join(' ')}"/>`);
     parts.push(`<g class="series" data-label="${label}" fill="none" stroke="${color}" stroke-width="1.75">${lines.join('')}</g>`);
