@@ -78,3 +78,36 @@ fn backward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) 
   }
   gradX[e.index] = acc;
 }
+
+// Windows that tile the input (stride = kernel, dilation 1, no padding): one invocation per
+// tile of kernelH × kernelW inputs writes them all, the gradient at its window's maximum and 0
+// elsewhere (also in the partial tiles past the last window). A quarter of the invocations of
+// `backward` for 2×2 pooling: on SwiftShader each invocation's fixed cost outweighs its work.
+@compute @workgroup_size(64)
+fn backward_tiles(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let p = params;
+  let tilesY = (p.inHeight + p.kernelH - 1u) / p.kernelH;
+  let tilesX = (p.inWidth + p.kernelW - 1u) / p.kernelW;
+  let tile = gid.x + gid.y * groups.x * 64u;
+  if (tile >= p.planes * tilesY * tilesX) {
+    return;
+  }
+  let tx = tile % tilesX;
+  let ty = (tile / tilesX) % tilesY;
+  let plane = tile / (tilesX * tilesY);
+  var winner = -1;
+  var grad = 0.0;
+  if (ty < p.outHeight && tx < p.outWidth) {
+    let o = (plane * p.outHeight + ty) * p.outWidth + tx;
+    winner = argmaxIn[o];
+    grad = gradY[o];
+  }
+  let y0 = ty * p.kernelH;
+  let x0 = tx * p.kernelW;
+  for (var iy = y0; iy < min(y0 + p.kernelH, p.inHeight); iy++) {
+    for (var ix = x0; ix < min(x0 + p.kernelW, p.inWidth); ix++) {
+      let flat = iy * p.inWidth + ix;
+      gradX[plane * p.inHeight * p.inWidth + flat] = select(0.0, grad, i32(flat) == winner);
+    }
+  }
+}

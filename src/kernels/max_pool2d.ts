@@ -19,6 +19,13 @@ export const maxPool2dBackwardKernel: KernelDef<typeof MaxPool2dParams> = {
   bindings: ['read', 'read', 'read_write'],
 };
 
+export const maxPool2dBackwardTilesKernel: KernelDef<typeof MaxPool2dParams> = { ...maxPool2dBackwardKernel, name: 'max_pool2d_backward_tiles', entryPoint: 'backward_tiles' };
+
+/** Whether the windows tile the input (stride = kernel, dilation 1, no padding), so backward can run one invocation per window. */
+export function windowsTileInput(a: Pool2dAttrs): boolean {
+  return a.stride[0] === a.kernel[0] && a.stride[1] === a.kernel[1] && a.dilation[0] === 1 && a.dilation[1] === 1 && a.padding[0] === 0 && a.padding[1] === 0;
+}
+
 function maxPoolParams(x: number[], y: number[], a: Pool2dAttrs): ParamsOf<typeof MaxPool2dParams> {
   const r = x.length;
   return {
@@ -41,7 +48,10 @@ export async function maxPool2dForward(rt: GpuRuntime, x: GpuTensor, y: GpuTenso
 /** dL/dx of max pooling: each input element collects the gradient of windows it won. */
 export async function maxPool2dBackward(rt: GpuRuntime, gradY: GpuTensor, argmax: GpuTensor, gradX: GpuTensor, attrs: Pool2dAttrs): Promise<void> {
   const inputs = numel(gradX.shape);
-  await rt.dispatch(maxPool2dBackwardKernel, maxPoolParams(gradX.shape, gradY.shape, attrs), [gradY.buffer, argmax.buffer, gradX.buffer], grid1d(inputs, 64), {
+  const params = maxPoolParams(gradX.shape, gradY.shape, attrs);
+  const tiled = windowsTileInput(attrs);
+  const invocations = tiled ? params.planes * Math.ceil(params.inHeight / attrs.kernel[0]) * Math.ceil(params.inWidth / attrs.kernel[1]) : inputs;
+  await rt.dispatch(tiled ? maxPool2dBackwardTilesKernel : maxPool2dBackwardKernel, params, [gradY.buffer, argmax.buffer, gradX.buffer], grid1d(invocations, 64), {
     flops: numel(gradY.shape),
     bytesRead: 8 * numel(gradY.shape),
     bytesWritten: 4 * inputs,

@@ -47,7 +47,7 @@ describe.each(['direct', 'gemm', 'small_k', 'blocked'] as const)('conv2d (%s ker
     ['40 → 36 channels in 2 groups, stride 2, 19×23 (partial 64×64 tiles)', [2, 40, 19, 23], [36, 20, 3, 3], { groups: 2, stride: 2, padding: 1 }, true],
     ['K = 33 not a multiple of the 16-wide K tile', [3, 11, 7, 6], [9, 11, 1, 3], { padding: [0, 1] }, true],
     ['3×3 in 2 groups of 6 → 5 channels, padding 0×2, 9×13 (blocked: odd channel blocks, row blocks past the edge)', [2, 12, 9, 13], [10, 6, 3, 3], { groups: 2, padding: [0, 2] }, true],
-    ['1→16 on [5, 1, 28, 27], padding 1 (blocked: weight gradient in 256 row slices)', [5, 1, 28, 27], [16, 1, 3, 3], { padding: 1 }, false],
+    ['1→16 on [5, 1, 28, 27], padding 1 (blocked: weight gradient in 18 slices of 8 rows)', [5, 1, 28, 27], [16, 1, 3, 3], { padding: 1 }, false],
   ];
   test.each(cases)('%s', async (_name, xs, ws, attrs, withBias) => {
     const rng = makeRng(xs.reduce((a, b) => a * 31 + b, 7));
@@ -72,6 +72,8 @@ describe('pooling on the GPU vs the float64 reference', () => {
   const cases: [string, 'max_pool2d' | 'avg_pool2d', number[], Record<string, unknown>][] = [
     ['max: non-square kernel, stride, dilation, ceil_mode', 'max_pool2d', [3, 5, 13, 11], { kernel_size: [3, 2], stride: [2, 3], padding: [1, 1], dilation: [1, 2], ceil_mode: true }],
     ['max: stride 3 larger than kernel 2', 'max_pool2d', [2, 3, 16, 17], { kernel_size: 2, stride: 3 }],
+    ['max: 2×3 windows tiling 9×13 with ceil_mode (one invocation per window, partial windows at the edges)', 'max_pool2d', [2, 3, 9, 13], { kernel_size: [2, 3], ceil_mode: true }],
+    ['max: 2×2 windows on 9×13 (the last row and column belong to no window)', 'max_pool2d', [2, 3, 9, 13], { kernel_size: 2 }],
     ['max: [C, H, W] input, 3×3 stride 2 pad 1 on 67×67', 'max_pool2d', [5, 67, 67], { kernel_size: 3, stride: 2, padding: 1 }],
     ['avg: count_include_pad false, ceil_mode', 'avg_pool2d', [2, 3, 10, 7], { kernel_size: 3, stride: 2, padding: 1, ceil_mode: true, count_include_pad: false }],
     ['avg: divisor_override 5, stride 4 over kernel 3', 'avg_pool2d', [1, 2, 15, 13], { kernel_size: [3, 2], stride: 4, padding: [1, 1], divisor_override: 5 }],
