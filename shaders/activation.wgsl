@@ -90,14 +90,7 @@ fn derivative(s: f32) -> f32 {
   }
 }
 
-@group(0) @binding(1) var<storage, read> saved: array<f32>;
-@group(0) @binding(2) var<storage, read> gradY: array<f32>;
-@group(0) @binding(3) var<storage, read_write> gradX: array<f32>;
-
-@compute @workgroup_size(64)
-fn backward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let index = gid.x + gid.y * groups.x * 64u;
-  if (index < params.count) {
-    gradX[index] = gradY[index] * derivative(saved[index]);
-  }
+/** Backward (common/elementwise_backward.wgsl): ∂L/∂x = ∂L/∂y · derivative(saved). */
+fn gradInput(g: f32, s: f32) -> f32 {
+  return g * derivative(s);
 }

@@ -2,8 +2,9 @@
 // with A and B gathered from the conv tensors on the fly, so no im2col buffer exists. Each
 // workgroup computes a TILE_M×TILE_N tile of C (64×64, 128×32, 256×16, 32×128 or 16×256, picked
 // per problem so narrow GEMMs waste little); each of its 64 invocations keeps an 8×8 block in
-// registers, and K advances 16 at a time through workgroup memory. In MODE 2, workgroups beyond
-// the groups on z split K into slices that write partial sums (summed by channel_sum after).
+// registers, and K advances 16 at a time through workgroup memory (common/register_block.wgsl).
+// In MODE 2, workgroups beyond the groups on z split K into slices that write partial sums
+// (summed by channel_sum after).
 // In MODE 0 the epilogue adds the bias and, with RELU = 1, clamps at 0 (conv → ReLU in one
 // dispatch, as a BatchNorm folded into the weights leaves conv → BN → ReLU).
 // MODE picks the pass:
@@ -28,10 +29,6 @@ const THREADS = 64u;
 @group(0) @binding(2) var<storage, read> b: array<f32>;
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<storage, read_write> c: array<f32>;
-
-// Row kk of a tile starts at kk·TILE_M (A) or kk·TILE_N (B).
-var<workgroup> tileA: array<f32, TILE_A>;
-var<workgroup> tileB: array<f32, TILE_B>;
 
 /** GEMM sizes (M, N, K) of the pass. */
 fn sizes() -> vec3u {
@@ -157,23 +154,8 @@ fn main(
   let kEnd = min(size.z, kBegin + kPerSlice);
   let m0 = wid.x * TILE_M;
   let n0 = wid.y * TILE_N;
-  // accRh holds row m0 + lid.x + ROW_THREADS·R; lanes of h = a (b) are columns n0 + lid.y + COL_THREADS·j, j = 0..3 (4..7).
-  var acc0a = vec4f(0.0);
-  var acc0b = vec4f(0.0);
-  var acc1a = vec4f(0.0);
-  var acc1b = vec4f(0.0);
-  var acc2a = vec4f(0.0);
-  var acc2b = vec4f(0.0);
-  var acc3a = vec4f(0.0);
-  var acc3b = vec4f(0.0);
-  var acc4a = vec4f(0.0);
-  var acc4b = vec4f(0.0);
-  var acc5a = vec4f(0.0);
-  var acc5b = vec4f(0.0);
-  var acc6a = vec4f(0.0);
-  var acc6b = vec4f(0.0);
-  var acc7a = vec4f(0.0);
-  var acc7b = vec4f(0.0);
+  // Block row R is row m0 + lid.x + ROW_THREADS·R of C, block column j is column n0 + lid.y + COL_THREADS·j.
+  var acc = RegisterBlock();
   // Loads: min(TILE, 64) invocations share a tile row; each owns columns ii, ii + 64, ... and
   // the rows kk, kk + 64 / TILE, ... so the coordinates of its column are split once per chunk.
   let aCols = min(TILE_M, THREADS);
@@ -204,42 +186,10 @@ fn main(
       }
     }
     workgroupBarrier();
-    // Only the K steps that exist: the last tile of a short K skips its zero padding. The bound
-    // also keeps SwiftShader from unrolling the loop, which measured 15–30% faster rolled.
-    let kSteps = min(TILE_K, kEnd - k0);
-    for (var kk = 0u; kk < kSteps; kk++) {
-      let rb = kk * TILE_N + lid.y;
-      let ba = vec4f(tileB[rb], tileB[rb + COL_THREADS], tileB[rb + 2u * COL_THREADS], tileB[rb + 3u * COL_THREADS]);
-      let bb = vec4f(tileB[rb + 4u * COL_THREADS], tileB[rb + 5u * COL_THREADS], tileB[rb + 6u * COL_THREADS], tileB[rb + 7u * COL_THREADS]);
-      let ra = kk * TILE_M + lid.x;
-      let a0 = vec4f(tileA[ra]);
-      acc0a = fma(a0, ba, acc0a);
-      acc0b = fma(a0, bb, acc0b);
-      let a1 = vec4f(tileA[ra + ROW_THREADS]);
-      acc1a = fma(a1, ba, acc1a);
-      acc1b = fma(a1, bb, acc1b);
-      let a2 = vec4f(tileA[ra + 2u * ROW_THREADS]);
-      acc2a = fma(a2, ba, acc2a);
-      acc2b = fma(a2, bb, acc2b);
-      let a3 = vec4f(tileA[ra + 3u * ROW_THREADS]);
-      acc3a = fma(a3, ba, acc3a);
-      acc3b = fma(a3, bb, acc3b);
-      let a4 = vec4f(tileA[ra + 4u * ROW_THREADS]);
-      acc4a = fma(a4, ba, acc4a);
-      acc4b = fma(a4, bb, acc4b);
-      let a5 = vec4f(tileA[ra + 5u * ROW_THREADS]);
-      acc5a = fma(a5, ba, acc5a);
-      acc5b = fma(a5, bb, acc5b);
-      let a6 = vec4f(tileA[ra + 6u * ROW_THREADS]);
-      acc6a = fma(a6, ba, acc6a);
-      acc6b = fma(a6, bb, acc6b);
-      let a7 = vec4f(tileA[ra + 7u * ROW_THREADS]);
-      acc7a = fma(a7, ba, acc7a);
-      acc7b = fma(a7, bb, acc7b);
-    }
+    multiplyTiles(&acc, min(TILE_K, kEnd - k0), lid.x, lid.y);
     workgroupBarrier();
   }
-  let rows = array<vec4f, 16>(acc0a, acc0b, acc1a, acc1b, acc2a, acc2b, acc3a, acc3b, acc4a, acc4b, acc5a, acc5b, acc6a, acc6b, acc7a, acc7b);
+  let rows = blockRows(acc);
   for (var i = 0u; i < 8u; i++) {
     for (var j = 0u; j < 8u; j++) {
       let m = m0 + lid.x + ROW_THREADS * i;

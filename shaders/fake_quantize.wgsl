@@ -36,16 +36,10 @@ fn forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) g
   mask[index] = select(0.0, 1.0, params.quantMin <= code && code <= params.quantMax);
 }
 
-@group(0) @binding(1) var<storage, read> gateMask: array<f32>;
-@group(0) @binding(2) var<storage, read> gradOutput: array<f32>;
-@group(0) @binding(3) var<storage, read_write> gradX: array<f32>;
-
-@compute @workgroup_size(64)
-fn backward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let index = gid.x + gid.y * groups.x * 64u;
-  if (index >= params.count) {
-    return;
-  }
-  // A product, as PyTorch computes dY * mask: a negative gradient outside the range gives −0.
-  gradX[index] = gradOutput[index] * gateMask[index];
+/**
+ * Backward (common/elementwise_backward.wgsl, saved = mask): a product, as PyTorch computes
+ * dY * mask, so a negative gradient outside the range gives −0.
+ */
+fn gradInput(g: f32, mask: f32) -> f32 {
+  return g * mask;
 }

@@ -2,7 +2,7 @@
 // so one kernel serves linear forward (x · Wᵀ), its input gradient (dy · W), its weight
 // gradient (dyᵀ · x) and attention's per-head products. Each workgroup computes a 64×64 tile;
 // each of its 8×8 invocations keeps an 8×8 block in registers; K advances 16 at a time through
-// workgroup memory. Workgroup z = batch · splits + split: batch index b = b1 · batch2 + b2
+// workgroup memory (the block and its K loop: common/register_block.wgsl). Workgroup z = batch · splits + split: batch index b = b1 · batch2 + b2
 // offsets every operand by b1 · stride1 + b2 · stride2 (one matmul per attention head, read
 // in place from a [N, L, 3E] projection), and split takes the K range
 // [split · kPerSplit, (split + 1) · kPerSplit), writing its partial sums to slice split of C
@@ -18,8 +18,13 @@ struct Params {
   cOffset: u32, cStride1: u32, cStride2: u32, cSplitStride: u32,
 }
 
-const TILE = 64u;
+const TILE_M = 64u;
+const TILE_N = 64u;
 const TILE_K = 16u;
+const TILE_A = TILE_M * TILE_K;
+const TILE_B = TILE_N * TILE_K;
+const ROW_THREADS = 8u;
+const COL_THREADS = 8u;
 const THREADS = 64u;
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -28,14 +33,11 @@ const THREADS = 64u;
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<storage, read_write> c: array<f32>;
 
-var<workgroup> tileA: array<array<f32, TILE>, TILE_K>;
-var<workgroup> tileB: array<array<f32, TILE>, TILE_K>;
-
 @compute @workgroup_size(8, 8)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u, @builtin(local_invocation_index) flat: u32) {
   let p = params;
-  let m0 = wid.y * TILE;
-  let n0 = wid.x * TILE;
+  let m0 = wid.y * TILE_M;
+  let n0 = wid.x * TILE_N;
   let split = wid.z % p.splits;
   let batch = wid.z / p.splits;
   let b1 = batch / p.batch2;
@@ -45,68 +47,23 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   let cBase = p.cOffset + b1 * p.cStride1 + b2 * p.cStride2 + split * p.cSplitStride;
   let kBegin = split * p.kPerSplit;
   let kEnd = min(p.k, kBegin + p.kPerSplit);
-  // THREADS equals TILE, so every load of this invocation hits column ii of the tiles.
-  let ii = flat % TILE;
+  // THREADS equals TILE_M and TILE_N, so every load of this invocation hits column ii of the tiles.
+  let ii = flat % TILE_M;
   let row = m0 + ii;
   let col = n0 + ii;
-  // accRh holds row m0 + lid.y + 8R; lanes of h = a (b) are columns n0 + lid.x + 8j, j = 0..3 (4..7).
-  var acc0a = vec4f(0.0);
-  var acc0b = vec4f(0.0);
-  var acc1a = vec4f(0.0);
-  var acc1b = vec4f(0.0);
-  var acc2a = vec4f(0.0);
-  var acc2b = vec4f(0.0);
-  var acc3a = vec4f(0.0);
-  var acc3b = vec4f(0.0);
-  var acc4a = vec4f(0.0);
-  var acc4b = vec4f(0.0);
-  var acc5a = vec4f(0.0);
-  var acc5b = vec4f(0.0);
-  var acc6a = vec4f(0.0);
-  var acc6b = vec4f(0.0);
-  var acc7a = vec4f(0.0);
-  var acc7b = vec4f(0.0);
+  // Block row R is row m0 + lid.y + 8R of C, block column j is column n0 + lid.x + 8j.
+  var acc = RegisterBlock();
   for (var k0 = kBegin; k0 < kEnd; k0 += TILE_K) {
-    for (var kk = flat / TILE; kk < TILE_K; kk += THREADS / TILE) {
+    for (var kk = flat / TILE_M; kk < TILE_K; kk += THREADS / TILE_M) {
       let k = k0 + kk;
-      tileA[kk][ii] = select(0.0, a[aBase + row * p.aRowStride + k * p.aColStride], row < p.m && k < kEnd);
-      tileB[kk][ii] = select(0.0, b[bBase + k * p.bRowStride + col * p.bColStride], col < p.n && k < kEnd);
+      tileA[kk * TILE_M + ii] = select(0.0, a[aBase + row * p.aRowStride + k * p.aColStride], row < p.m && k < kEnd);
+      tileB[kk * TILE_N + ii] = select(0.0, b[bBase + k * p.bRowStride + col * p.bColStride], col < p.n && k < kEnd);
     }
     workgroupBarrier();
-    // Only the K steps that exist (the last tile of a short K skips its zero padding); the
-    // bound also keeps SwiftShader from unrolling the loop, which measured faster rolled.
-    let kSteps = min(TILE_K, kEnd - k0);
-    for (var kk = 0u; kk < kSteps; kk++) {
-      let ba = vec4f(tileB[kk][lid.x], tileB[kk][lid.x + 8u], tileB[kk][lid.x + 16u], tileB[kk][lid.x + 24u]);
-      let bb = vec4f(tileB[kk][lid.x + 32u], tileB[kk][lid.x + 40u], tileB[kk][lid.x + 48u], tileB[kk][lid.x + 56u]);
-      let a0 = vec4f(tileA[kk][lid.y + 0u]);
-      acc0a = fma(a0, ba, acc0a);
-      acc0b = fma(a0, bb, acc0b);
-      let a1 = vec4f(tileA[kk][lid.y + 8u]);
-      acc1a = fma(a1, ba, acc1a);
-      acc1b = fma(a1, bb, acc1b);
-      let a2 = vec4f(tileA[kk][lid.y + 16u]);
-      acc2a = fma(a2, ba, acc2a);
-      acc2b = fma(a2, bb, acc2b);
-      let a3 = vec4f(tileA[kk][lid.y + 24u]);
-      acc3a = fma(a3, ba, acc3a);
-      acc3b = fma(a3, bb, acc3b);
-      let a4 = vec4f(tileA[kk][lid.y + 32u]);
-      acc4a = fma(a4, ba, acc4a);
-      acc4b = fma(a4, bb, acc4b);
-      let a5 = vec4f(tileA[kk][lid.y + 40u]);
-      acc5a = fma(a5, ba, acc5a);
-      acc5b = fma(a5, bb, acc5b);
-      let a6 = vec4f(tileA[kk][lid.y + 48u]);
-      acc6a = fma(a6, ba, acc6a);
-      acc6b = fma(a6, bb, acc6b);
-      let a7 = vec4f(tileA[kk][lid.y + 56u]);
-      acc7a = fma(a7, ba, acc7a);
-      acc7b = fma(a7, bb, acc7b);
-    }
+    multiplyTiles(&acc, min(TILE_K, kEnd - k0), lid.y, lid.x);
     workgroupBarrier();
   }
-  let rows = array<vec4f, 16>(acc0a, acc0b, acc1a, acc1b, acc2a, acc2b, acc3a, acc3b, acc4a, acc4b, acc5a, acc5b, acc6a, acc6b, acc7a, acc7b);
+  let rows = blockRows(acc);
   for (var i = 0u; i < 8u; i++) {
     for (var j = 0u; j < 8u; j++) {
       let r = m0 + lid.y + 8u * i;

@@ -18,14 +18,7 @@ fn forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) g
   }
 }
 
-@group(0) @binding(1) var<storage, read> xSaved: array<f32>;
-@group(0) @binding(2) var<storage, read> gradY: array<f32>;
-@group(0) @binding(3) var<storage, read_write> gradX: array<f32>;
-
-@compute @workgroup_size(64)
-fn backward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let index = gid.x + gid.y * groups.x * 64u;
-  if (index < params.count) {
-    gradX[index] = select(0.0, gradY[index], xSaved[index] > 0.0);
-  }
+/** Backward (common/elementwise_backward.wgsl, saved = x): ∂L/∂y where x > 0, else +0. */
+fn gradInput(g: f32, x: f32) -> f32 {
+  return select(0.0, g, x > 0.0);
 }

@@ -1,7 +1,11 @@
-import code from '../../shaders/activation.wgsl?raw';
+import kernelWgsl from '../../shaders/activation.wgsl?raw';
+import elementwiseBackwardWgsl from '../../shaders/common/elementwise_backward.wgsl?raw';
 import { numel } from '../analysis/tensor.ts';
 import { grid1d, type GpuRuntime, type GpuTensor, type KernelDef } from './runtime.ts';
 import { ActivationParams } from './schemas.ts';
+import { composeWgsl } from './compose_wgsl.ts';
+
+const code = composeWgsl(kernelWgsl, elementwiseBackwardWgsl);
 
 /** The activations of activation.wgsl, by their `kind` value. */
 export const ACTIVATION_KINDS = { tanh: 0, sigmoid: 1, gelu: 2, silu: 3, leaky_relu: 4, gelu_tanh: 5, relu6: 6, elu: 7 } as const;

@@ -1,5 +1,6 @@
 import kernelWgsl from '../../shaders/conv2d_gemm.wgsl?raw';
 import conv2dParamsWgsl from '../../shaders/common/conv2d_params.wgsl?raw';
+import registerBlockWgsl from '../../shaders/common/register_block.wgsl?raw';
 import type { Conv2dAttrs } from '../analysis/conv_shapes.ts';
 import { numel } from '../analysis/tensor.ts';
 import { conv2dForwardCost, conv2dParams } from './conv2d_forward.ts';
@@ -8,7 +9,7 @@ import type { GpuRuntime, GpuTensor, KernelDef } from './runtime.ts';
 import { Conv2dParams } from './schemas.ts';
 import { composeWgsl } from './compose_wgsl.ts';
 
-const code = composeWgsl(kernelWgsl, conv2dParamsWgsl);
+const code = composeWgsl(kernelWgsl, conv2dParamsWgsl, registerBlockWgsl);
 
 /** Tile shapes (rows × columns of C per workgroup, 8×8 per invocation, 64 invocations). */
 const TILE_SHAPES: [number, number][] = [[64, 64], [128, 32], [256, 16], [32, 128], [16, 256]];

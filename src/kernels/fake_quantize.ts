@@ -1,7 +1,11 @@
-import code from '../../shaders/fake_quantize.wgsl?raw';
+import kernelWgsl from '../../shaders/fake_quantize.wgsl?raw';
+import elementwiseBackwardWgsl from '../../shaders/common/elementwise_backward.wgsl?raw';
 import { numel } from '../analysis/tensor.ts';
 import { grid1d, type GpuRuntime, type GpuTensor, type KernelDef } from './runtime.ts';
 import { FakeQuantizeParams } from './schemas.ts';
+import { composeWgsl } from './compose_wgsl.ts';
+
+const code = composeWgsl(kernelWgsl, elementwiseBackwardWgsl);
 
 /** Quantization parameters of one fake quantization: one scale and zero point per channel (one channel per tensor). */
 export interface FakeQuantizeSpec {

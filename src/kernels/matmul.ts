@@ -1,7 +1,11 @@
-import code from '../../shaders/matmul.wgsl?raw';
+import kernelWgsl from '../../shaders/matmul.wgsl?raw';
+import registerBlockWgsl from '../../shaders/common/register_block.wgsl?raw';
 import { channelSum } from './channel_sum.ts';
 import { type GpuRuntime, type GpuTensor, type KernelDef } from './runtime.ts';
 import { MatmulParams } from './schemas.ts';
+import { composeWgsl } from './compose_wgsl.ts';
+
+const code = composeWgsl(kernelWgsl, registerBlockWgsl);
 
 export const matmulKernel: KernelDef<typeof MatmulParams> = {
   name: 'matmul', code, entryPoint: 'main', params: MatmulParams,

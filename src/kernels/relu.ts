@@ -1,7 +1,11 @@
-import code from '../../shaders/relu.wgsl?raw';
+import kernelWgsl from '../../shaders/relu.wgsl?raw';
+import elementwiseBackwardWgsl from '../../shaders/common/elementwise_backward.wgsl?raw';
 import { numel } from '../analysis/tensor.ts';
 import { grid1d, type GpuRuntime, type GpuTensor, type KernelDef } from './runtime.ts';
 import { ElementwiseParams } from './schemas.ts';
+import { composeWgsl } from './compose_wgsl.ts';
+
+const code = composeWgsl(kernelWgsl, elementwiseBackwardWgsl);
 
 export const reluForwardKernel: KernelDef<typeof ElementwiseParams> = {
   name: 'relu_forward', code, entryPoint: 'forward', params: ElementwiseParams,
