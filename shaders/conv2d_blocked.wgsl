@@ -108,21 +108,34 @@ fn at(row: u32, c: Column) -> vec4f {
   return vec4f(source[row + c.index] * c.inside);
 }
 
-/** Stores destination channels o .. o + 3 of one pixel (plus bias and ReLU in MODE 0). */
-fn storeChannels(dst: u32, plane: u32, g: u32, o: u32, value: vec4f, geo: Geometry) {
-  for (var lane = 0u; lane < 4u; lane++) {
-    let channel = o + lane;
-    if (channel < geo.dstPerGroup) {
-      let c = g * geo.dstPerGroup + channel;
-      var v = value[lane];
-      if (MODE == 0u && params.hasBias != 0u) {
-        v += bias[c];
+/** The bias of destination channels o .. o + 3 of group g (MODE 0 with a bias; 0 otherwise, and past the group). */
+fn bias4(g: u32, o: u32, geo: Geometry) -> vec4f {
+  var v = vec4f(0.0);
+  if (MODE == 0u && params.hasBias != 0u) {
+    for (var lane = 0u; lane < 4u; lane++) {
+      if (o + lane < geo.dstPerGroup) {
+        v[lane] = bias[g * geo.dstPerGroup + o + lane];
       }
-      if (RELU != 0u) {
-        v = max(v, 0.0);
-      }
-      result[dst + c * plane] = v;
     }
+  }
+  return v;
+}
+
+/** Stores the first `count` of destination channels o .. o + 3 of one pixel (plus bias, and ReLU if asked). */
+fn storeChannels(dst: u32, plane: u32, first: u32, count: u32, value: vec4f) {
+  var v = value;
+  if (RELU != 0u) {
+    v = max(v, vec4f(0.0));
+  }
+  result[dst + first * plane] = v.x;
+  if (count > 1u) {
+    result[dst + (first + 1u) * plane] = v.y;
+  }
+  if (count > 2u) {
+    result[dst + (first + 2u) * plane] = v.z;
+  }
+  if (count > 3u) {
+    result[dst + (first + 3u) * plane] = v.w;
   }
 }
 
@@ -258,14 +271,17 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) grou
   }
   let dstPlane = geo.dstHeight * geo.dstWidth;
   let dst = n * geo.dstChannels * dstPlane + oy * geo.dstWidth + ox;
+  let biasLow = bias4(g, 4u * b, geo);
+  let biasHigh = bias4(g, 4u * b + 4u, geo);
   let low = array<vec4f, PIXELS>(acc0a, acc1a, acc2a, acc3a, acc4a, acc5a, acc6a, acc7a);
   let high = array<vec4f, PIXELS>(acc0b, acc1b, acc2b, acc3b, acc4b, acc5b, acc6b, acc7b);
-  for (var px = 0u; px < PIXELS; px++) {
-    if (ox + px < geo.dstWidth) {
-      storeChannels(dst + px, dstPlane, g, 4u * b, low[px], geo);
-      if (b + 1u < blocks) {
-        storeChannels(dst + px, dstPlane, g, 4u * b + 4u, high[px], geo);
-      }
+  let first = g * geo.dstPerGroup + 4u * b;
+  let countLow = min(4u, geo.dstPerGroup - 4u * b);
+  let countHigh = select(0u, min(4u, geo.dstPerGroup - 4u * b - 4u), b + 1u < blocks);
+  for (var px = 0u; px < min(PIXELS, geo.dstWidth - ox); px++) {
+    storeChannels(dst + px, dstPlane, first, countLow, low[px] + biasLow);
+    if (countHigh > 0u) {
+      storeChannels(dst + px, dstPlane, first + 4u, countHigh, high[px] + biasHigh);
     }
   }
 }
