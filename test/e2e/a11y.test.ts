@@ -2,8 +2,8 @@
  * Accessibility in headless Chromium: axe-core's WCAG 2.0/2.1 A and AA rules find no violation on
  * any page of the app (the Layer Lab with one op per family, the Gradient Lab, Compare, Model
  * Inspector with an imported ONNX file, Builder, Model Tracer, Kernel Timings, Landscape, Tape,
- * Parallel Planner, Museum), audited after each page has drawn its results; axe walks the
- * components' open shadow roots. A heatmap takes the keyboard: arrow keys, Home and End move the
+ * Parallel Planner, Museum), audited after each page has drawn its results (examples/embed.html
+ * is audited in embed.test.ts). A heatmap takes the keyboard: arrow keys, Home and End move the
  * selected neuron (the neuron panel follows) and a live region announces the cell and its value.
  */
 import { join } from 'node:path';
@@ -11,30 +11,10 @@ import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { formatFloat32 } from '../../src/ui/format.ts';
 import type { NnxHeatmap } from '../../src/ui/heatmap.ts';
+import { expectNoAxeFindings } from './axe.ts';
 import { openLab, RESULTS, ROOT, useBrowser, waitForRun } from './harness.ts';
 
 const browser = useBrowser('a11y');
-const AXE = join(ROOT, 'node_modules/axe-core/axe.min.js');
-const WCAG_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
-
-interface AxeViolation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: { target: unknown[]; failureSummary?: string }[];
-}
-
-/** Runs axe-core's WCAG 2 A/AA rules on the whole document and returns one line per failing node. */
-async function audit(page: Page): Promise<string[]> {
-  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ path: AXE });
-  const violations = await page.evaluate(async (tags) => {
-    const axe = (window as unknown as { axe: { run(ctx: Document, opts: object): Promise<{ violations: AxeViolation[] }> } }).axe;
-    const result = await axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] });
-    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target, failureSummary: n.failureSummary })) }));
-  }, WCAG_AA);
-  return violations.flatMap((v) => v.nodes.map((n) => `${v.id} (${v.impact}) ${JSON.stringify(n.target)}: ${v.help}. ${(n.failureSummary ?? '').replace(/\s+/g, ' ')}`));
-}
-
 /** Waits until `<tag data-state>` says done or error (the page's own run finished). */
 async function settled(page: Page, tag: string, timeout = 60_000): Promise<void> {
   await page.locator(`${tag}[data-state="done"], ${tag}[data-state="error"], nnx-webgpu-missing`).first().waitFor({ timeout });
@@ -66,10 +46,6 @@ async function showLabOp(page: Page, baseUrl: string, op: string): Promise<void>
   await waitForRun(page);
 }
 
-async function expectClean(page: Page, label: string): Promise<void> {
-  const found = await audit(page);
-  expect(found, `${label}: ${found.length} axe finding(s):\n${found.join('\n')}`).toEqual([]);
-}
 
 /** One op of each Layer Lab family (the op picker's groups) past conv2d, which the keyboard test audits. */
 const LAB_OPS = ['max_pool2d', 'linear', 'relu', 'layer_norm', 'lstm', 'gcn', 'multi_head_attention', 'fake_quantize_per_tensor_affine'];
@@ -108,7 +84,7 @@ describe('heatmap keyboard navigation and axe-core WCAG 2 A/AA audit of every pa
     expect(await colormapOf(page, 'weight')).toBe('diverging');
     expect(await colormapOf(page, 'grad_output')).toBe('sequential');
     await page.locator('nnx-tensor-view[data-name="output"]').screenshot({ path: join(RESULTS, 'a11y-heatmap-keyboard.png') });
-    await expectClean(page, 'Layer Lab conv2d with a selected neuron');
+    await expectNoAxeFindings(page, 'Layer Lab conv2d with a selected neuron');
   });
 
   it.each(LAB_OPS)('Layer Lab %s', async (op) => {
@@ -123,7 +99,7 @@ describe('heatmap keyboard navigation and axe-core WCAG 2 A/AA audit of every pa
     await page.keyboard.press('ArrowRight');
     await page.waitForFunction(() => location.hash.includes('neuron='));
     await page.locator('[data-role="neuron"] h2, [data-role="neuron"] h3, [data-role="neuron"] table').first().waitFor({ timeout: 10_000 });
-    await expectClean(page, `Layer Lab ${op} with a selected neuron`);
+    await expectNoAxeFindings(page, `Layer Lab ${op} with a selected neuron`);
   });
 
   it.each([
@@ -137,7 +113,7 @@ describe('heatmap keyboard navigation and axe-core WCAG 2 A/AA audit of every pa
     await visit(page, baseUrl, hash);
     await settled(page, tag, 240_000);
     if (tag === 'nnx-gradient-lab') await page.locator('nnx-grad-flow-table').screenshot({ path: join(RESULTS, 'a11y-grad-flow-table.png') });
-    await expectClean(page, label);
+    await expectNoAxeFindings(page, label);
   });
 
   it.each([
@@ -148,7 +124,7 @@ describe('heatmap keyboard navigation and axe-core WCAG 2 A/AA audit of every pa
     const { page, baseUrl } = browser();
     await visit(page, baseUrl, hash);
     await page.locator(ready).first().waitFor({ timeout: 30_000 });
-    await expectClean(page, label);
+    await expectNoAxeFindings(page, label);
   });
 
   it('Compare after a short run', async () => {
@@ -156,7 +132,7 @@ describe('heatmap keyboard navigation and axe-core WCAG 2 A/AA audit of every pa
     await visit(page, baseUrl, 'compare?task=graph&archs=gcn,sage&steps=4&every=2');
     await page.locator('[data-role="run"]:not([disabled])').click({ timeout: 30_000 });
     await settled(page, 'nnx-compare-lab');
-    await expectClean(page, 'Compare');
+    await expectNoAxeFindings(page, 'Compare');
   });
 
   it('Model Inspector with an imported ONNX file', async () => {
@@ -165,7 +141,7 @@ describe('heatmap keyboard navigation and axe-core WCAG 2 A/AA audit of every pa
     await page.locator('details[data-role="onnx-import"] summary').click();
     await page.locator('input[name="onnx"]').setInputFiles(join(ROOT, 'test/fixtures/onnx_import/encoder_post_op11.onnx'));
     await page.locator('[data-role="onnx-note"]').waitFor({ timeout: 10_000 });
-    await expectClean(page, 'Model Inspector (ONNX import)');
+    await expectNoAxeFindings(page, 'Model Inspector (ONNX import)');
   });
 
   // Last, because the remaining benchmark cases keep the GPU busy after the audit.
@@ -173,7 +149,7 @@ describe('heatmap keyboard navigation and axe-core WCAG 2 A/AA audit of every pa
     const { page, baseUrl } = browser();
     await visit(page, baseUrl, 'kernel-timings');
     await page.locator('[data-role="bench-table"] tbody tr').first().waitFor({ timeout: 60_000 });
-    await expectClean(page, 'Kernel Timings');
+    await expectNoAxeFindings(page, 'Kernel Timings');
     expect(browser().consoleErrors, `console errors:\n${browser().consoleErrors.join('\n')}`).toEqual([]);
   });
 });
