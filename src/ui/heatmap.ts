@@ -12,11 +12,11 @@
  * the previous/next plane. A live region announces "row i, column j: value"; on a clickable
  * heatmap every move fires the same `nnx-cell-click` a click does.
  */
-import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
+import { css, html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
-import type { Tensor } from '../analysis/tensor.ts';
 import { colormapGradient, colormapRgb, type ColormapName } from './colormap.ts';
 import { formatFloat32, formatIndex, formatShape, formatShort } from './format.ts';
+import { HeatmapInputs } from './heatmap_inputs.ts';
 import { tokens } from './theme.ts';
 
 export interface ZoomChangeDetail {
@@ -84,7 +84,7 @@ function gridPosition(rank: number, index: readonly number[]): [number, number, 
 }
 
 @customElement('nnx-heatmap')
-export class NnxHeatmap extends LitElement {
+export class NnxHeatmap extends HeatmapInputs {
   static styles = [tokens, css`
     :host { display: block; position: relative; }
     .scroll { overflow: auto; max-width: 100%; }
@@ -105,31 +105,16 @@ export class NnxHeatmap extends LitElement {
     .tip .v { color: #ffd58a; font-weight: 600; }
   `];
 
-  /** The tensor to draw (row-major). */
-  @property({ attribute: false }) tensor: Tensor | null = null;
   /** Name used in the hover text: `x[0, 1, 2, 3]`. */
   @property() name = 'tensor';
   /** |value| drawn at full colour; defaults to the tensor's largest |value|. */
   @property({ attribute: false }) scale: number | null = null;
-  /** Cells to outline (full indices; spatial indices may fall in the padding margin). */
-  @property({ attribute: false }) highlight: number[][] | null = null;
-  /** The selected cell. */
-  @property({ attribute: false }) selected: number[] | null = null;
-  /** Margin (top, left, bottom, right) in cells drawn around every plane, e.g. zero padding. */
-  @property({ attribute: false }) padding: [number, number, number, number] | null = null;
-  /** Names of the row and column axes of a 4-D tensor, e.g. ['n', 'c']. */
-  @property({ attribute: false }) axes: [string, string] = ['', ''];
-  @property({ type: Boolean }) clickable = false;
-  /** Width the grid tries to fit in, in CSS pixels. */
-  @property({ type: Number }) maxWidth = 520;
   /** Side of one plane the layout aims for, in CSS pixels. */
   @property({ type: Number }) planeSize = 120;
   /** Largest cell side, in CSS pixels (small kernels stay compact). */
   @property({ type: Number }) maxCell = 18;
   /** The hover text of a cell instead of `name[index]` (the value is still appended). */
   @property({ attribute: false }) describe: ((index: number[]) => string) | null = null;
-  /** Cell size multiplier (1, 2, 4, 8); lowered when the canvas would grow past what browsers draw. */
-  @property({ type: Number }) zoom = 1;
   /** The colour map; `auto` picks sequential when no value is negative, diverging otherwise. */
   @property() colormap: ColormapName | 'auto' = 'auto';
 

@@ -4,15 +4,15 @@
  * The tensor downloads as .npy (numpy.load reads it) or CSV (see analysis/csv.ts for the layout
  * of rank ≥ 3), and the heatmaps as PNG; the file is named after `name`.
  */
-import { LitElement, css, html, nothing } from 'lit';
+import { css, html, nothing } from 'lit';
 import { customElement, property, query } from 'lit/decorators.js';
 import { encodeCsv } from '../analysis/csv.ts';
 import { encodeNpy } from '../analysis/npy.ts';
-import type { Tensor } from '../analysis/tensor.ts';
 import { downloadBlob, fileNameFor } from './download.ts';
 import { formatShape, formatShort } from './format.ts';
 import './heatmap.ts';
 import { HEATMAP_ZOOMS, type NnxHeatmap, type ZoomChangeDetail } from './heatmap.ts';
+import { HeatmapInputs } from './heatmap_inputs.ts';
 import { base, tokens } from './theme.ts';
 
 const EXPORT_TITLES = {
@@ -22,7 +22,7 @@ const EXPORT_TITLES = {
 };
 
 @customElement('nnx-tensor-view')
-export class NnxTensorView extends LitElement {
+export class NnxTensorView extends HeatmapInputs {
   static styles = [tokens, base, css`
     :host { display: block; min-width: 0; }
     .card { padding: 12px 14px 12px; }
@@ -42,15 +42,6 @@ export class NnxTensorView extends LitElement {
   /** Title shown above the heatmaps. */
   @property() heading = '';
   @property() help = '';
-  @property({ attribute: false }) tensor: Tensor | null = null;
-  @property({ attribute: false }) highlight: number[][] | null = null;
-  @property({ attribute: false }) selected: number[] | null = null;
-  @property({ attribute: false }) padding: [number, number, number, number] | null = null;
-  @property({ attribute: false }) axes: [string, string] = ['', ''];
-  @property({ type: Boolean }) clickable = false;
-  @property({ type: Number }) maxWidth = 520;
-  /** Cell size multiplier of the heatmap (1, 2, 4 or 8); the header's select and ctrl/cmd + wheel set it. */
-  @property({ type: Number }) zoom = 1;
 
   @query('nnx-heatmap') private heatmap!: NnxHeatmap;
 
