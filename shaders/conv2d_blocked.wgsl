@@ -296,18 +296,16 @@ const MAX_TAPS = 9u;
 @group(0) @binding(2) var<storage, read> gradOut: array<f32>;
 @group(0) @binding(3) var<storage, read_write> partials: array<f32>;
 
-/** gradY of output channels o .. o + 3 (clamped to the group's last) at one output element. */
-fn gradOut4(base: u32, plane: u32, o: u32, last: u32) -> vec4f {
-  return vec4f(gradOut[base + min(o, last) * plane], gradOut[base + min(o + 1u, last) * plane],
-    gradOut[base + min(o + 2u, last) * plane], gradOut[base + min(o + 3u, last) * plane]);
+/** Offsets of output channels o .. o + 3 (clamped to the group's last) from their group's first plane. */
+fn channelOffsets(o: u32, last: u32, plane: u32) -> vec4u {
+  return vec4u(min(o, last), min(o + 1u, last), min(o + 2u, last), min(o + 3u, last)) * plane;
 }
 
-/** gradOut4 at pixel ox of a row, or 0 past the row's end. */
-fn gradOut4If(rowBase: u32, ox: u32, plane: u32, o: u32, last: u32) -> vec4f {
-  if (ox >= params.outWidth) {
-    return vec4f(0.0);
-  }
-  return gradOut4(rowBase + ox, plane, o, last);
+/** gradY of four output channels at pixel ox of a row (clamped into the row; 0 past its end). */
+fn gradOut4(rowBase: u32, ox: u32, offsets: vec4u) -> vec4f {
+  let at = rowBase + min(ox, params.outWidth - 1u);
+  let g = vec4f(gradOut[at + offsets.x], gradOut[at + offsets.y], gradOut[at + offsets.z], gradOut[at + offsets.w]);
+  return select(vec4f(0.0), g, ox < params.outWidth);
 }
 
 @compute @workgroup_size(64)
@@ -330,7 +328,8 @@ fn weight_grad(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroup
   let lastRow = min(rows, firstRow + ROWS_PER_SLICE);
   let outPlane = outArea();
   let inPlane = inArea();
-  let last = outGroup - 1u;
+  let offsetsA = channelOffsets(o, outGroup - 1u, outPlane);
+  let offsetsB = channelOffsets(o + 4u, outGroup - 1u, outPlane);
   let w = i32(p.inWidth);
   // accA[t] (accB[t]) holds tap t of output channels o .. o + 3 (o + 4 .. o + 7).
   var accA: array<vec4f, MAX_TAPS>;
@@ -343,14 +342,14 @@ fn weight_grad(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroup
     if (SLIDE3 != 0u) {
       // Stride 1, 3 taps wide, dilation 1: 4 pixels of the row take 6 inputs per tap row.
       for (var ox = 0u; ox < p.outWidth; ox += 4u) {
-        let ga0 = gradOut4(gradRow + ox, outPlane, o, last);
-        let ga1 = gradOut4If(gradRow, ox + 1u, outPlane, o, last);
-        let ga2 = gradOut4If(gradRow, ox + 2u, outPlane, o, last);
-        let ga3 = gradOut4If(gradRow, ox + 3u, outPlane, o, last);
-        let gb0 = gradOut4(gradRow + ox, outPlane, o + 4u, last);
-        let gb1 = gradOut4If(gradRow, ox + 1u, outPlane, o + 4u, last);
-        let gb2 = gradOut4If(gradRow, ox + 2u, outPlane, o + 4u, last);
-        let gb3 = gradOut4If(gradRow, ox + 3u, outPlane, o + 4u, last);
+        let ga0 = gradOut4(gradRow, ox, offsetsA);
+        let ga1 = gradOut4(gradRow, ox + 1u, offsetsA);
+        let ga2 = gradOut4(gradRow, ox + 2u, offsetsA);
+        let ga3 = gradOut4(gradRow, ox + 3u, offsetsA);
+        let gb0 = gradOut4(gradRow, ox, offsetsB);
+        let gb1 = gradOut4(gradRow, ox + 1u, offsetsB);
+        let gb2 = gradOut4(gradRow, ox + 2u, offsetsB);
+        let gb3 = gradOut4(gradRow, ox + 3u, offsetsB);
         let ix0 = i32(ox) - i32(p.padLeft);
         let k0 = column(ix0, w);
         let k1 = column(ix0 + 1, w);
@@ -382,8 +381,8 @@ fn weight_grad(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroup
       continue;
     }
     for (var ox = 0u; ox < p.outWidth; ox++) {
-      let ga = gradOut4(gradRow + ox, outPlane, o, last);
-      let gb = gradOut4(gradRow + ox, outPlane, o + 4u, last);
+      let ga = gradOut4(gradRow, ox, offsetsA);
+      let gb = gradOut4(gradRow, ox, offsetsB);
       let ix0 = i32(ox * p.strideW) - i32(p.padLeft);
       for (var ky = 0u; ky < KERNEL_H; ky++) {
         let iy = i32(oy * p.strideH + ky * p.dilationH) - i32(p.padTop);
