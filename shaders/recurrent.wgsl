@@ -8,6 +8,9 @@
 // is y[t − 1] (or the initial state at t = 0). Backward walks t from T − 1 to 0; step t reads
 // the hidden-side pre-activation gradients dA of step t + 1 (written by the previous dispatch)
 // to form dL/dh_t = dy_t + dA_{t+1}·W_hh (+ dh_{t+1}·z_{t+1} for GRU).
+//
+// The entry points of each direction share their first bindings (forward 1–5, backward 1–5),
+// so the helpers below read the same module-scope buffers for every cell.
 
 struct Params {
   steps: u32, batch: u32, hidden: u32, step: u32, cell: u32, hasBias: u32,
@@ -15,6 +18,7 @@ struct Params {
 
 // cell: 0 rnn tanh, 1 rnn relu, 2 lstm, 3 gru.
 const RNN_RELU = 1u;
+const LSTM = 2u;
 const GRU = 3u;
 const WORKGROUP = 64u;
 
@@ -29,350 +33,290 @@ fn tanhSafe(v: f32) -> f32 {
   return tanh(clamp(v, -15.0, 15.0));
 }
 
+// Where one invocation works: hidden unit u of sequence n at step t. index is its flat index
+// in [N, H] (NH = N·H of them), at the one in [T, N, H], plane = T·N·H the stride between
+// packed gates.
+struct Unit { index: u32, n: u32, u: u32, t: u32, at: u32, NH: u32, plane: u32 }
+
+// This invocation's unit (grids wider than 65,535 groups use y); index ≥ NH past the end.
+fn unitOf(gid: vec3u, groups: vec3u) -> Unit {
+  let index = gid.x + gid.y * groups.x * WORKGROUP;
+  let H = params.hidden;
+  let NH = params.batch * H;
+  return Unit(index, index / H, index % H, params.step, params.step * NH + index, NH, params.steps * NH);
+}
+
+// The flat index of gate 0 of w's unit in a [T, N, G·H] array (xproj, dA); gate g is H further per g.
+fn gateIndex(w: Unit, gates: u32) -> u32 {
+  return (w.t * params.batch + w.n) * gates * params.hidden + w.u;
+}
+
+// Rows of weight_hh: G·H.
+fn gateRows() -> u32 {
+  var gates = 1u;
+  if (params.cell == LSTM) {
+    gates = 4u;
+  } else if (params.cell == GRU) {
+    gates = 3u;
+  }
+  return gates * params.hidden;
+}
+
 // ---- forward steps ----
 
-@group(0) @binding(1) var<storage, read> rXproj: array<f32>;
-@group(0) @binding(2) var<storage, read> rWhh: array<f32>;
-@group(0) @binding(3) var<storage, read> rBhh: array<f32>;
-@group(0) @binding(4) var<storage, read> rInit: array<f32>;
-@group(0) @binding(5) var<storage, read_write> rY: array<f32>;
+@group(0) @binding(1) var<storage, read> fXproj: array<f32>;
+@group(0) @binding(2) var<storage, read> fWhh: array<f32>;
+@group(0) @binding(3) var<storage, read> fBhh: array<f32>;
+// h0 [N, H] (rnn, gru) or [h0; c0] [2, N, H] (lstm).
+@group(0) @binding(4) var<storage, read> fInit: array<f32>;
+@group(0) @binding(5) var<storage, read_write> fY: array<f32>;
+
+// h_{t−1}[n, k]: the initial state at t = 0, else y[t − 1].
+fn hiddenBefore(t: u32, n: u32, k: u32) -> f32 {
+  if (t == 0u) {
+    return fInit[n * params.hidden + k];
+  }
+  return fY[((t - 1u) * params.batch + n) * params.hidden + k];
+}
 
 @compute @workgroup_size(64)
 fn rnn_forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let index = gid.x + gid.y * groups.x * 64u;
-  let p = params;
-  let H = p.hidden;
-  if (index >= p.batch * H) {
+  let w = unitOf(gid, groups);
+  if (w.index >= w.NH) {
     return;
   }
-  let n = index / H;
-  let u = index % H;
-  let t = p.step;
-  var a = rXproj[(t * p.batch + n) * H + u];
-  if (p.hasBias != 0u) {
-    a += rBhh[u];
+  let H = params.hidden;
+  var a = fXproj[w.at];
+  if (params.hasBias != 0u) {
+    a += fBhh[w.u];
   }
-  if (t == 0u) {
-    for (var k = 0u; k < H; k++) {
-      a += rWhh[u * H + k] * rInit[n * H + k];
-    }
-  } else {
-    let prev = ((t - 1u) * p.batch + n) * H;
-    for (var k = 0u; k < H; k++) {
-      a += rWhh[u * H + k] * rY[prev + k];
-    }
+  for (var k = 0u; k < H; k++) {
+    a += fWhh[w.u * H + k] * hiddenBefore(w.t, w.n, k);
   }
   var h = tanhSafe(a);
-  if (p.cell == RNN_RELU) {
+  if (params.cell == RNN_RELU) {
     h = max(a, 0.0);
   }
-  rY[(t * p.batch + n) * H + u] = h;
+  fY[w.at] = h;
 }
 
-@group(0) @binding(1) var<storage, read> lXproj: array<f32>;
-@group(0) @binding(2) var<storage, read> lWhh: array<f32>;
-@group(0) @binding(3) var<storage, read> lBhh: array<f32>;
-@group(0) @binding(4) var<storage, read> lInit: array<f32>;
-@group(0) @binding(5) var<storage, read_write> lY: array<f32>;
 @group(0) @binding(6) var<storage, read_write> lC: array<f32>;
 @group(0) @binding(7) var<storage, read_write> lGates: array<f32>;
 
-// lInit is [h0; c0], each [N, H]. c_t = f·c_{t−1} + i·g, h_t = o·tanh(c_t).
+// c_t = f·c_{t−1} + i·g, h_t = o·tanh(c_t).
 @compute @workgroup_size(64)
 fn lstm_forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let index = gid.x + gid.y * groups.x * 64u;
-  let p = params;
-  let H = p.hidden;
-  let NH = p.batch * H;
-  if (index >= NH) {
+  let w = unitOf(gid, groups);
+  if (w.index >= w.NH) {
     return;
   }
-  let n = index / H;
-  let u = index % H;
-  let t = p.step;
-  let xrow = (t * p.batch + n) * 4u * H;
+  let H = params.hidden;
+  let u = w.u;
+  let xrow = gateIndex(w, 4u);
   // The four gates ride in one vec4 (i, f, g, o): no indexed private arrays in the K loop.
-  var pre = vec4f(lXproj[xrow + u], lXproj[xrow + H + u], lXproj[xrow + 2u * H + u], lXproj[xrow + 3u * H + u]);
-  if (p.hasBias != 0u) {
-    pre += vec4f(lBhh[u], lBhh[H + u], lBhh[2u * H + u], lBhh[3u * H + u]);
+  var pre = vec4f(fXproj[xrow], fXproj[xrow + H], fXproj[xrow + 2u * H], fXproj[xrow + 3u * H]);
+  if (params.hasBias != 0u) {
+    pre += vec4f(fBhh[u], fBhh[H + u], fBhh[2u * H + u], fBhh[3u * H + u]);
   }
   var cPrev: f32;
-  if (t == 0u) {
-    cPrev = lInit[NH + index];
+  if (w.t == 0u) {
+    cPrev = fInit[w.NH + w.index];
   } else {
-    cPrev = lC[(t - 1u) * NH + index];
+    cPrev = lC[w.at - w.NH];
   }
   for (var k = 0u; k < H; k++) {
-    var hk: f32;
-    if (t == 0u) {
-      hk = lInit[n * H + k];
-    } else {
-      hk = lY[((t - 1u) * p.batch + n) * H + k];
-    }
-    let w = vec4f(lWhh[u * H + k], lWhh[(H + u) * H + k], lWhh[(2u * H + u) * H + k], lWhh[(3u * H + u) * H + k]);
-    pre = fma(w, vec4f(hk), pre);
+    let whh = vec4f(fWhh[u * H + k], fWhh[(H + u) * H + k], fWhh[(2u * H + u) * H + k], fWhh[(3u * H + u) * H + k]);
+    pre = fma(whh, vec4f(hiddenBefore(w.t, w.n, k)), pre);
   }
   let i = sigmoid(pre.x);
   let f = sigmoid(pre.y);
   let g = tanhSafe(pre.z);
   let o = sigmoid(pre.w);
   let c = f * cPrev + i * g;
-  let at = t * NH + index;
-  let plane = p.steps * NH;
-  lGates[at] = i;
-  lGates[plane + at] = f;
-  lGates[2u * plane + at] = g;
-  lGates[3u * plane + at] = o;
-  lC[at] = c;
-  lY[at] = o * tanhSafe(c);
+  lGates[w.at] = i;
+  lGates[w.plane + w.at] = f;
+  lGates[2u * w.plane + w.at] = g;
+  lGates[3u * w.plane + w.at] = o;
+  lC[w.at] = c;
+  fY[w.at] = o * tanhSafe(c);
 }
 
-@group(0) @binding(1) var<storage, read> gXproj: array<f32>;
-@group(0) @binding(2) var<storage, read> gWhh: array<f32>;
-@group(0) @binding(3) var<storage, read> gBhh: array<f32>;
-@group(0) @binding(4) var<storage, read> gInit: array<f32>;
-@group(0) @binding(5) var<storage, read_write> gY: array<f32>;
 @group(0) @binding(6) var<storage, read_write> gGates: array<f32>;
 
 // r = σ(xr + hr), z = σ(xz + hz), n = tanh(xn + r·hn), h = (1 − z)·n + z·h_{t−1}.
 @compute @workgroup_size(64)
 fn gru_forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let index = gid.x + gid.y * groups.x * 64u;
-  let p = params;
-  let H = p.hidden;
-  let NH = p.batch * H;
-  if (index >= NH) {
+  let w = unitOf(gid, groups);
+  if (w.index >= w.NH) {
     return;
   }
-  let n = index / H;
-  let u = index % H;
-  let t = p.step;
+  let H = params.hidden;
+  let u = w.u;
   // The three hidden-side sums (r, z, n) ride in one vec3: no indexed private arrays.
   var hs = vec3f(0.0);
-  if (p.hasBias != 0u) {
-    hs = vec3f(gBhh[u], gBhh[H + u], gBhh[2u * H + u]);
-  }
-  var hPrev: f32;
-  if (t == 0u) {
-    hPrev = gInit[index];
-  } else {
-    hPrev = gY[((t - 1u) * p.batch + n) * H + u];
+  if (params.hasBias != 0u) {
+    hs = vec3f(fBhh[u], fBhh[H + u], fBhh[2u * H + u]);
   }
   for (var k = 0u; k < H; k++) {
-    var hk: f32;
-    if (t == 0u) {
-      hk = gInit[n * H + k];
-    } else {
-      hk = gY[((t - 1u) * p.batch + n) * H + k];
-    }
-    let w = vec3f(gWhh[u * H + k], gWhh[(H + u) * H + k], gWhh[(2u * H + u) * H + k]);
-    hs = fma(w, vec3f(hk), hs);
+    let whh = vec3f(fWhh[u * H + k], fWhh[(H + u) * H + k], fWhh[(2u * H + u) * H + k]);
+    hs = fma(whh, vec3f(hiddenBefore(w.t, w.n, k)), hs);
   }
-  let xrow = (t * p.batch + n) * 3u * H;
-  let r = sigmoid(gXproj[xrow + u] + hs.x);
-  let z = sigmoid(gXproj[xrow + H + u] + hs.y);
-  let nn = tanhSafe(gXproj[xrow + 2u * H + u] + r * hs.z);
-  let at = t * NH + index;
-  let plane = p.steps * NH;
-  gGates[at] = r;
-  gGates[plane + at] = z;
-  gGates[2u * plane + at] = nn;
-  gY[at] = (1.0 - z) * nn + z * hPrev;
+  let xrow = gateIndex(w, 3u);
+  let r = sigmoid(fXproj[xrow] + hs.x);
+  let z = sigmoid(fXproj[xrow + H] + hs.y);
+  let nn = tanhSafe(fXproj[xrow + 2u * H] + r * hs.z);
+  gGates[w.at] = r;
+  gGates[w.plane + w.at] = z;
+  gGates[2u * w.plane + w.at] = nn;
+  fY[w.at] = (1.0 - z) * nn + z * hiddenBefore(w.t, w.n, u);
 }
 
 // ---- backward steps ----
 // Each writes dh[t] = dL/dh_t (total) and dA[t] [N, G·H], the gradient of the hidden-side
 // pre-activations (what multiplies W_hh). dh[T − 1] is seeded with dL/dh_n before the loop.
 
-@group(0) @binding(1) var<storage, read> rbY: array<f32>;
-@group(0) @binding(2) var<storage, read> rbWhh: array<f32>;
-@group(0) @binding(3) var<storage, read> rbGradY: array<f32>;
-@group(0) @binding(4) var<storage, read_write> rbDA: array<f32>;
-@group(0) @binding(5) var<storage, read_write> rbDh: array<f32>;
+@group(0) @binding(1) var<storage, read> bWhh: array<f32>;
+@group(0) @binding(2) var<storage, read_write> bDA: array<f32>;
+@group(0) @binding(3) var<storage, read_write> bDh: array<f32>;
+// rnn: y [T, N, H]; lstm, gru: the packed activated gates [G, T, N, H].
+@group(0) @binding(4) var<storage, read> bSaved: array<f32>;
+@group(0) @binding(5) var<storage, read> bGradY: array<f32>;
+
+// Σ_row dA[base + row]·W_hh[row, u] over the G·H hidden-side rows: what the pre-activation
+// gradients of one step send back to h[u] of the step before.
+fn gradThroughWhh(base: u32, u: u32) -> f32 {
+  let H = params.hidden;
+  let rows = gateRows();
+  var d = 0.0;
+  for (var row = 0u; row < rows; row++) {
+    d += bDA[base + row] * bWhh[row * H + u];
+  }
+  return d;
+}
+
+// GRU's direct path h_t = … + z_t·h_{t−1}: dL/dh_{t−1} gains dh_t·z_t (at = flat index of step t).
+fn gruDirectGrad(at: u32) -> f32 {
+  return bDh[at] * bSaved[params.steps * params.batch * params.hidden + at];
+}
+
+// dL/dh_t of w's unit = dy_t + (the seed dL/dh_n at the last step, else what step t + 1 sends
+// back); stored in dh[t] for the step before and the norms.
+fn hiddenGrad(w: Unit) -> f32 {
+  var dh = bGradY[w.at];
+  if (w.t + 1u == params.steps) {
+    dh += bDh[w.at];
+  } else {
+    dh += gradThroughWhh(((w.t + 1u) * params.batch + w.n) * gateRows(), w.u);
+    if (params.cell == GRU) {
+      dh += gruDirectGrad(w.at + w.NH);
+    }
+  }
+  bDh[w.at] = dh;
+  return dh;
+}
 
 @compute @workgroup_size(64)
 fn rnn_backward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let index = gid.x + gid.y * groups.x * 64u;
-  let p = params;
-  let H = p.hidden;
-  let NH = p.batch * H;
-  if (index >= NH) {
+  let w = unitOf(gid, groups);
+  if (w.index >= w.NH) {
     return;
   }
-  let n = index / H;
-  let u = index % H;
-  let t = p.step;
-  let at = t * NH + index;
-  var dh = rbGradY[at];
-  if (t + 1u == p.steps) {
-    dh += rbDh[at];
-  } else {
-    let next = ((t + 1u) * p.batch + n) * H;
-    for (var row = 0u; row < H; row++) {
-      dh += rbDA[next + row] * rbWhh[row * H + u];
-    }
-  }
-  rbDh[at] = dh;
-  let h = rbY[at];
+  let dh = hiddenGrad(w);
+  let h = bSaved[w.at];
   var d = dh * (1.0 - h * h);
-  if (p.cell == RNN_RELU) {
+  if (params.cell == RNN_RELU) {
     d = select(0.0, dh, h > 0.0);
   }
-  rbDA[at] = d;
+  bDA[w.at] = d;
 }
 
-@group(0) @binding(1) var<storage, read> lbGates: array<f32>;
-@group(0) @binding(2) var<storage, read> lbC: array<f32>;
-@group(0) @binding(3) var<storage, read> lbC0: array<f32>;
-@group(0) @binding(4) var<storage, read> lbWhh: array<f32>;
-@group(0) @binding(5) var<storage, read> lbGradY: array<f32>;
-@group(0) @binding(6) var<storage, read_write> lbDc: array<f32>;
-@group(0) @binding(7) var<storage, read_write> lbDA: array<f32>;
-@group(0) @binding(8) var<storage, read_write> lbDh: array<f32>;
+@group(0) @binding(6) var<storage, read> lbC: array<f32>;
+@group(0) @binding(7) var<storage, read> lbC0: array<f32>;
+@group(0) @binding(8) var<storage, read_write> lbDc: array<f32>;
 
 // lbDc [N, H] carries dL/dc_t·f_t from step t to step t − 1 (seeded with dL/dc_n); after
 // step 0 it holds dL/dc0.
 @compute @workgroup_size(64)
 fn lstm_backward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let index = gid.x + gid.y * groups.x * 64u;
-  let p = params;
-  let H = p.hidden;
-  let NH = p.batch * H;
-  if (index >= NH) {
+  let w = unitOf(gid, groups);
+  if (w.index >= w.NH) {
     return;
   }
-  let n = index / H;
-  let u = index % H;
-  let t = p.step;
-  let at = t * NH + index;
-  let G4 = 4u * H;
-  var dh = lbGradY[at];
-  if (t + 1u == p.steps) {
-    dh += lbDh[at];
-  } else {
-    let next = ((t + 1u) * p.batch + n) * G4;
-    for (var r = 0u; r < H; r++) {
-      let da = vec4f(lbDA[next + r], lbDA[next + H + r], lbDA[next + 2u * H + r], lbDA[next + 3u * H + r]);
-      let w = vec4f(lbWhh[r * H + u], lbWhh[(H + r) * H + u], lbWhh[(2u * H + r) * H + u], lbWhh[(3u * H + r) * H + u]);
-      dh += dot(da, w);
-    }
-  }
-  lbDh[at] = dh;
-  let plane = p.steps * NH;
-  let i = lbGates[at];
-  let f = lbGates[plane + at];
-  let g = lbGates[2u * plane + at];
-  let o = lbGates[3u * plane + at];
-  let tc = tanhSafe(lbC[at]);
+  let dh = hiddenGrad(w);
+  let i = bSaved[w.at];
+  let f = bSaved[w.plane + w.at];
+  let g = bSaved[2u * w.plane + w.at];
+  let o = bSaved[3u * w.plane + w.at];
+  let tc = tanhSafe(lbC[w.at]);
   var cPrev: f32;
-  if (t == 0u) {
-    cPrev = lbC0[index];
+  if (w.t == 0u) {
+    cPrev = lbC0[w.index];
   } else {
-    cPrev = lbC[at - NH];
+    cPrev = lbC[w.at - w.NH];
   }
-  let dc = lbDc[index] + dh * o * (1.0 - tc * tc);
-  let row = (t * p.batch + n) * G4;
-  lbDA[row + u] = dc * g * i * (1.0 - i);
-  lbDA[row + H + u] = dc * cPrev * f * (1.0 - f);
-  lbDA[row + 2u * H + u] = dc * i * (1.0 - g * g);
-  lbDA[row + 3u * H + u] = dh * tc * o * (1.0 - o);
-  lbDc[index] = dc * f;
+  let dc = lbDc[w.index] + dh * o * (1.0 - tc * tc);
+  let H = params.hidden;
+  let row = gateIndex(w, 4u);
+  bDA[row] = dc * g * i * (1.0 - i);
+  bDA[row + H] = dc * cPrev * f * (1.0 - f);
+  bDA[row + 2u * H] = dc * i * (1.0 - g * g);
+  bDA[row + 3u * H] = dh * tc * o * (1.0 - o);
+  lbDc[w.index] = dc * f;
 }
 
-@group(0) @binding(1) var<storage, read> gbGates: array<f32>;
-@group(0) @binding(2) var<storage, read> gbHprev: array<f32>;
-@group(0) @binding(3) var<storage, read> gbWhh: array<f32>;
-@group(0) @binding(4) var<storage, read> gbBhh: array<f32>;
-@group(0) @binding(5) var<storage, read> gbGradY: array<f32>;
-@group(0) @binding(6) var<storage, read_write> gbDA: array<f32>;
-@group(0) @binding(7) var<storage, read_write> gbDXg: array<f32>;
-@group(0) @binding(8) var<storage, read_write> gbDh: array<f32>;
+// h_{t−1} per step [T, N, H].
+@group(0) @binding(6) var<storage, read> gbHprev: array<f32>;
+@group(0) @binding(7) var<storage, read> gbBhh: array<f32>;
+@group(0) @binding(8) var<storage, read_write> gbDXg: array<f32>;
 
-// gbHprev [T, N, H] is h_{t−1} per step. The n gate's hidden side hn = W_hn·h_{t−1} + b_hn is
-// recomputed here; its gradient is dpn·r (dA) while the input side gets dpn (dXg).
+// The n gate's hidden side hn = W_hn·h_{t−1} + b_hn is recomputed here; its gradient is
+// dpn·r (dA) while the input side gets dpn (dXg).
 @compute @workgroup_size(64)
 fn gru_backward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let index = gid.x + gid.y * groups.x * 64u;
-  let p = params;
-  let H = p.hidden;
-  let NH = p.batch * H;
-  if (index >= NH) {
+  let w = unitOf(gid, groups);
+  if (w.index >= w.NH) {
     return;
   }
-  let n = index / H;
-  let u = index % H;
-  let t = p.step;
-  let at = t * NH + index;
-  let G3 = 3u * H;
-  let plane = p.steps * NH;
-  var dh = gbGradY[at];
-  if (t + 1u == p.steps) {
-    dh += gbDh[at];
-  } else {
-    let next = ((t + 1u) * p.batch + n) * G3;
-    for (var r = 0u; r < H; r++) {
-      let da = vec3f(gbDA[next + r], gbDA[next + H + r], gbDA[next + 2u * H + r]);
-      let w = vec3f(gbWhh[r * H + u], gbWhh[(H + r) * H + u], gbWhh[(2u * H + r) * H + u]);
-      dh += dot(da, w);
-    }
-    dh += gbDh[at + NH] * gbGates[plane + at + NH];
-  }
-  gbDh[at] = dh;
-  let r = gbGates[at];
-  let z = gbGates[plane + at];
-  let nn = gbGates[2u * plane + at];
+  let dh = hiddenGrad(w);
+  let r = bSaved[w.at];
+  let z = bSaved[w.plane + w.at];
+  let nn = bSaved[2u * w.plane + w.at];
+  let H = params.hidden;
+  let u = w.u;
   var hn = 0.0;
-  if (p.hasBias != 0u) {
+  if (params.hasBias != 0u) {
     hn = gbBhh[2u * H + u];
   }
-  let prev = (t * p.batch + n) * H;
+  let prev = w.at - u;
   for (var k = 0u; k < H; k++) {
-    hn += gbWhh[(2u * H + u) * H + k] * gbHprev[prev + k];
+    hn += bWhh[(2u * H + u) * H + k] * gbHprev[prev + k];
   }
   let dn = dh * (1.0 - z) * (1.0 - nn * nn);
-  let dz = dh * (gbHprev[at] - nn) * z * (1.0 - z);
+  let dz = dh * (gbHprev[w.at] - nn) * z * (1.0 - z);
   let dr = dn * hn * r * (1.0 - r);
-  let row = (t * p.batch + n) * G3;
-  gbDA[row + u] = dr;
-  gbDA[row + H + u] = dz;
-  gbDA[row + 2u * H + u] = dn * r;
-  gbDXg[row + u] = dr;
-  gbDXg[row + H + u] = dz;
-  gbDXg[row + 2u * H + u] = dn;
+  let row = gateIndex(w, 3u);
+  bDA[row] = dr;
+  bDA[row + H] = dz;
+  bDA[row + 2u * H] = dn * r;
+  gbDXg[row] = dr;
+  gbDXg[row + H] = dz;
+  gbDXg[row + 2u * H] = dn;
 }
 
-@group(0) @binding(1) var<storage, read> hgWhh: array<f32>;
-@group(0) @binding(2) var<storage, read> hgDA: array<f32>;
-@group(0) @binding(3) var<storage, read> hgDh: array<f32>;
-@group(0) @binding(4) var<storage, read> hgGates: array<f32>;
 @group(0) @binding(5) var<storage, read_write> hgOut: array<f32>;
 
 // dL/dh0 = dA_0·W_hh (+ dh_0·z_0 for GRU), i.e. what step −1 would carry.
 @compute @workgroup_size(64)
 fn initial_grad(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let index = gid.x + gid.y * groups.x * 64u;
-  let p = params;
-  let H = p.hidden;
-  let NH = p.batch * H;
-  if (index >= NH) {
+  let w = unitOf(gid, groups);
+  if (w.index >= w.NH) {
     return;
   }
-  let n = index / H;
-  let u = index % H;
-  var gates = 1u;
-  if (p.cell == 2u) {
-    gates = 4u;
-  } else if (p.cell == GRU) {
-    gates = 3u;
+  var d = gradThroughWhh(w.n * gateRows(), w.u);
+  if (params.cell == GRU) {
+    d += gruDirectGrad(w.index);
   }
-  var d = 0.0;
-  for (var row = 0u; row < gates * H; row++) {
-    d += hgDA[n * gates * H + row] * hgWhh[row * H + u];
-  }
-  if (p.cell == GRU) {
-    d += hgDh[index] * hgGates[p.steps * NH + index];
-  }
-  hgOut[index] = d;
+  hgOut[w.index] = d;
 }
 
 @group(0) @binding(1) var<storage, read> snDh: array<f32>;

@@ -11,10 +11,12 @@ const kernel = (name: string, entryPoint: string, bindings: KernelDef['bindings'
 export const rnnForwardKernel = kernel('rnn_forward_step', 'rnn_forward', ['read', 'read', 'read', 'read', 'read_write']);
 export const lstmForwardKernel = kernel('lstm_forward_step', 'lstm_forward', ['read', 'read', 'read', 'read', 'read_write', 'read_write', 'read_write']);
 export const gruForwardKernel = kernel('gru_forward_step', 'gru_forward', ['read', 'read', 'read', 'read', 'read_write', 'read_write']);
-export const rnnBackwardKernel = kernel('rnn_backward_step', 'rnn_backward', ['read', 'read', 'read', 'read_write', 'read_write']);
-export const lstmBackwardKernel = kernel('lstm_backward_step', 'lstm_backward', ['read', 'read', 'read', 'read', 'read', 'read_write', 'read_write', 'read_write']);
-export const gruBackwardKernel = kernel('gru_backward_step', 'gru_backward', ['read', 'read', 'read', 'read', 'read', 'read_write', 'read_write', 'read_write']);
-export const recurrentInitialGradKernel = kernel('recurrent_initial_grad', 'initial_grad', ['read', 'read', 'read', 'read', 'read_write']);
+// Backward bindings 1–5 are shared by every cell: weight_hh, dA, dh, the saved forward values, dy.
+const BACKWARD_SHARED = ['read', 'read_write', 'read_write', 'read', 'read'] as const;
+export const rnnBackwardKernel = kernel('rnn_backward_step', 'rnn_backward', [...BACKWARD_SHARED]);
+export const lstmBackwardKernel = kernel('lstm_backward_step', 'lstm_backward', [...BACKWARD_SHARED, 'read', 'read', 'read_write']);
+export const gruBackwardKernel = kernel('gru_backward_step', 'gru_backward', [...BACKWARD_SHARED, 'read', 'read', 'read_write']);
+export const recurrentInitialGradKernel = kernel('recurrent_initial_grad', 'initial_grad', ['read', 'read_write', 'read_write', 'read', 'read_write']);
 export const recurrentStepNormsKernel = kernel('recurrent_step_norms', 'step_norms', ['read', 'read_write']);
 
 export type CellKind = 'rnn_tanh' | 'rnn_relu' | 'lstm' | 'gru';
@@ -91,10 +93,8 @@ export interface BackwardBuffers {
   dXg: GpuTensor;
   /** dL/dh_t [T, N, H]; the slice T − 1 is seeded with dL/dh_n. */
   dh: GpuTensor;
-  /** rnn: y. */
-  y: GpuTensor;
-  /** lstm, gru: packed gates [G, T, N, H]. */
-  gates: GpuTensor | null;
+  /** What the step's nonlinearities are differentiated from: y (rnn) or the packed gates [G, T, N, H] (lstm, gru). */
+  saved: GpuTensor;
   /** lstm: c [T, N, H], c0 [N, H] and the dL/dc carry [N, H] (seeded with dL/dc_n). */
   c: GpuTensor | null;
   c0: GpuTensor | null;
@@ -112,17 +112,15 @@ export async function recurrentBackwardStep(rt: GpuRuntime, d: RecurrentDims, b:
     bytesRead: 4 * (NH * G + G * d.hidden * d.hidden + NH * (2 + G)),
     bytesWritten: 4 * NH * (1 + G * (d.cell === 'gru' ? 2 : 1)),
   };
-  let buffers: GpuTensor[];
-  let k;
+  const shared = [b.weightHh, b.dA, b.dh, b.saved, b.gradY];
+  let buffers = shared;
+  let k = rnnBackwardKernel;
   if (d.cell === 'lstm') {
     k = lstmBackwardKernel;
-    buffers = [b.gates!, b.c!, b.c0!, b.weightHh, b.gradY, b.dc!, b.dA, b.dh];
+    buffers = [...shared, b.c!, b.c0!, b.dc!];
   } else if (d.cell === 'gru') {
     k = gruBackwardKernel;
-    buffers = [b.gates!, b.hPrev!, b.weightHh, b.biasHh ?? b.weightHh, b.gradY, b.dA, b.dXg, b.dh];
-  } else {
-    k = rnnBackwardKernel;
-    buffers = [b.y, b.weightHh, b.gradY, b.dA, b.dh];
+    buffers = [...shared, b.hPrev!, b.biasHh ?? b.weightHh, b.dXg];
   }
   await rt.dispatch(k, params(d, t), buffers.map((x) => x.buffer), grid1d(NH, 64), cost);
 }
@@ -133,7 +131,7 @@ export async function recurrentInitialGrad(rt: GpuRuntime, d: RecurrentDims, b: 
   const NH = d.batch * d.hidden;
   await rt.dispatch(
     recurrentInitialGradKernel, params(d, 0),
-    [b.weightHh, b.dA, b.dh, b.gates ?? b.dA, out].map((x) => x.buffer), grid1d(NH, 64),
+    [b.weightHh, b.dA, b.dh, b.saved, out].map((x) => x.buffer), grid1d(NH, 64),
     { flops: 2 * NH * G * d.hidden, bytesRead: 4 * (NH * G + G * d.hidden * d.hidden), bytesWritten: 4 * NH },
   );
 }

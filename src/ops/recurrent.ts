@@ -115,7 +115,7 @@ async function runRecurrent(rt: GpuRuntime, plan: Plan, inputs: Record<string, G
         rt.copy(gradOutputs.c_n.buffer, dc.buffer, 4 * NH);
       }
       const b: BackwardBuffers = {
-        weightHh, biasHh: biasHh ?? null, gradY: gradOutputs.y, dA, dXg, dh, y, gates: packed,
+        weightHh, biasHh: biasHh ?? null, gradY: gradOutputs.y, dA, dXg, dh, saved: packed ?? y,
         c, c0: kind === 'lstm' ? (c0 ?? btemp('c0_zeros', [N, H])) : null, dc, hPrev,
       };
       for (let t = T - 1; t >= 0; t--) await recurrentBackwardStep(rt, d, b, t);
