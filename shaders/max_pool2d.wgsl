@@ -13,6 +13,20 @@ struct Params {
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;
 @group(0) @binding(3) var<storage, read_write> argmax: array<i32>;
 
+// A runtime value, not a constant: WGSL rejects an infinite constant expression.
+var<private> negativeInfinityBits = 0xff800000u;
+
+// [first, end) of the kernel taps k whose input position start + k·dilation lies in [0, size).
+fn tapRange(start: i32, dilation: u32, kernel: u32, size: u32) -> vec2u {
+  let d = i32(dilation);
+  let first = u32(max(0, (d - 1 - start) / d));
+  let last = i32(size) - 1 - start;
+  if (last < 0) {
+    return vec2u(0u, 0u);
+  }
+  return vec2u(first, min(kernel, u32(last / d) + 1u));
+}
+
 @compute @workgroup_size(64)
 fn forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
   let o = outputElement(gid, groups);
@@ -20,18 +34,17 @@ fn forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) g
     return;
   }
   let p = params;
-  var best = 0.0;
+  // -inf stays when the window lies all in padding, as PyTorch returns.
+  var best = bitcast<f32>(negativeInfinityBits);
   var bestIndex = -1;
-  for (var ky = 0u; ky < p.kernelH; ky++) {
+  // Walk only the taps that land inside the input: a window mostly over padding (kernel_size 2^30,
+  // padding 2^29) would otherwise loop 2^60 times.
+  let kyRange = tapRange(i32(o.y * p.strideH) - i32(p.padH), p.dilationH, p.kernelH, p.inHeight);
+  let kxRange = tapRange(i32(o.x * p.strideW) - i32(p.padW), p.dilationW, p.kernelW, p.inWidth);
+  for (var ky = kyRange.x; ky < kyRange.y; ky++) {
     let iy = i32(o.y * p.strideH + ky * p.dilationH) - i32(p.padH);
-    if (iy < 0 || iy >= i32(p.inHeight)) {
-      continue;
-    }
-    for (var kx = 0u; kx < p.kernelW; kx++) {
+    for (var kx = kxRange.x; kx < kxRange.y; kx++) {
       let ix = i32(o.x * p.strideW + kx * p.dilationW) - i32(p.padW);
-      if (ix < 0 || ix >= i32(p.inWidth)) {
-        continue;
-      }
       let flat = iy * i32(p.inWidth) + ix;
       let v = x[o.plane * p.inHeight * p.inWidth + u32(flat)];
       // NaN wins, as in PyTorch; otherwise strictly greater keeps the first maximum.

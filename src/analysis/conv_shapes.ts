@@ -1,4 +1,4 @@
-import { checkExactInteger, InputError } from './errors.ts';
+import { InputError } from './errors.ts';
 import { formatShape } from './tensor.ts';
 
 /** A PyTorch int-or-pair attribute, as `F.conv2d` and `F.max_pool2d` accept it. */
@@ -26,7 +26,10 @@ export interface Pool2dAttrs {
   divisorOverride: number | null;
 }
 
-/** Reads an int-or-pair attribute, checking it is a whole number >= min. */
+/** The largest size or step an attribute may have: the kernels compute indices in 32 bits. */
+const INT32_MAX = 2 ** 31 - 1;
+
+/** Reads an int-or-pair attribute, checking it is a whole number in [min, 2^31 − 1]. */
 export function pairAttr(op: string, name: string, value: unknown, fallback: [number, number], min: number): [number, number] {
   if (value === undefined || value === null) return fallback;
   const arr = typeof value === 'number' ? [value, value] : Array.isArray(value) ? value : null;
@@ -37,14 +40,14 @@ export function pairAttr(op: string, name: string, value: unknown, fallback: [nu
   if (pair[0] < min || pair[1] < min) {
     throw new InputError(`${op}: ${name} must be >= ${min}, got ${JSON.stringify(value)}`);
   }
-  for (const v of pair) checkExactInteger(`${op}: ${name}`, v);
+  if (pair[0] > INT32_MAX || pair[1] > INT32_MAX) throw new InputError(`${op}: ${name} must be at most ${INT32_MAX} (the kernels index with 32-bit integers), got ${JSON.stringify(value)}`);
   return pair;
 }
 
 function intAttr(op: string, name: string, value: unknown, fallback: number, min: number): number {
   if (value === undefined || value === null) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-    throw new InputError(`${op}: ${name} must be an integer >= ${min}, got ${JSON.stringify(value)}`);
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > INT32_MAX) {
+    throw new InputError(`${op}: ${name} must be an integer in [${min}, ${INT32_MAX}], got ${JSON.stringify(value)}`);
   }
   return value;
 }

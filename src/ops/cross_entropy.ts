@@ -25,6 +25,8 @@ export const crossEntropyOp: OpDefinition = {
     if (!REDUCTIONS.includes(reduction)) throw new InputError(`cross_entropy: reduction must be "mean", "sum" or "none", got ${JSON.stringify(attrs.reduction)}`);
     const ignoreIndex = attrs.ignore_index ?? -100;
     if (typeof ignoreIndex !== 'number' || !Number.isInteger(ignoreIndex)) throw new InputError(`cross_entropy: ignore_index must be an integer, got ${JSON.stringify(ignoreIndex)}`);
+    // The kernel compares it with int32 targets: a wider value would wrap around and ignore the wrong class.
+    if (ignoreIndex < -(2 ** 31) || ignoreIndex > 2 ** 31 - 1) throw new InputError(`cross_entropy: ignore_index must be in the int32 range like the targets, got ${ignoreIndex}`);
     const ls = inputs.logits.shape;
     const ts = inputs.target.shape;
     if (ls.length !== 2 && ls.length !== 1) throw new InputError(`cross_entropy: logits must be [N, C] or [C], got shape ${formatShape(ls)}`);

@@ -17,7 +17,6 @@ import { softmaxBackwardRef, softmaxForwardRef } from '../../src/analysis/refere
 import type { Tensor64 } from '../../src/analysis/tensor.ts';
 import { GpuRuntime } from '../../src/kernels/runtime.ts';
 import { useInProcessNnx, type CliResult } from '../cli/nnx_cli.ts';
-import { expectTensorClose } from '../kernels/gpu_harness.ts';
 import { hostileNumber, wrongKind } from './fuzz_common.ts';
 
 interface JsonIn { shape: number[]; data: number[]; dtype?: 'int32' }
@@ -36,6 +35,21 @@ const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
 const values = (n: number) => fc.array(fc.float({ min: -3, max: 3, noNaN: true }).map((v) => (Math.abs(v) < 1.2e-38 ? 0 : v)), { minLength: n, maxLength: n });
 const tensor = (shape: number[]) => values(size(shape)).map((data): JsonIn => ({ shape, data }));
 const dims = (count: number, max: number) => fc.array(fc.integer({ min: 1, max }), { minLength: count, maxLength: count });
+
+/**
+ * Asserts |got − want| <= 2e-4 + 2e-3·|want| (the kernel tests' tolerance) element by element,
+ * with IEEE specials exact: the CLI writes them as "NaN", "Infinity", "-Infinity"; a NaN is only
+ * allowed where the reference has one.
+ */
+function expectIeeeClose(got: JsonIn | undefined, want: { shape: number[]; data: ArrayLike<number> }, what: string): void {
+  expect(got, `${what} missing`).toBeDefined();
+  expect(got!.shape, `${what} shape`).toEqual(want.shape);
+  Array.from(want.data, Math.fround).forEach((e, i) => {
+    const g = Number(got!.data[i]);
+    if (Number.isNaN(e) || !Number.isFinite(e)) expect(g, `${what}[${i}]`).toBe(e);
+    else expect(Math.abs(g - e), `${what}[${i}] = ${g}, expected ${e}`).toBeLessThanOrEqual(2e-4 + 2e-3 * Math.abs(e));
+  });
+}
 
 /** A case from its inputs and attrs; the grad_output tensor is drawn for the reference's output shape. */
 function opCase(op: string, attrs: Record<string, unknown>, inputs: Record<string, JsonIn>, outputName: string, forward: () => Tensor64, backward: (g: Tensor64) => Record<string, Tensor64 | null>): fc.Arbitrary<OpCase | null> {
@@ -78,9 +92,9 @@ const conv2dCase = fc.record({
 
 const poolCase = fc.record({
   op: fc.constantFrom('max_pool2d' as const, 'avg_pool2d' as const), shape: fc.oneof(dims(4, 2).chain(([n, c]) => dims(2, 7).map(([h, w]) => [n, c, h, w])), dims(3, 6)),
-  kernel: dims(2, 3), stride: dims(2, 3), ceil: fc.boolean(), pad: fc.boolean(),
+  kernel: dims(2, 3), stride: dims(2, 3), dilation: dims(2, 2), ceil: fc.boolean(), pad: fc.boolean(),
 }).chain((a) => tensor(a.shape).chain((x) => {
-  const attrs: Record<string, unknown> = { kernel_size: a.kernel, stride: a.stride, ceil_mode: a.ceil, padding: a.pad ? a.kernel.map((k) => Math.floor(k / 2)) : 0 };
+  const attrs: Record<string, unknown> = { kernel_size: a.kernel, stride: a.stride, ceil_mode: a.ceil, padding: a.pad ? a.kernel.map((k) => Math.floor(k / 2)) : 0, ...(a.op === 'max_pool2d' ? { dilation: a.dilation } : {}) };
   const norm = () => normalizePool2dAttrs(a.op, attrs);
   return a.op === 'max_pool2d'
     ? opCase(a.op, attrs, { x }, 'output', () => maxPool2dForwardRef(t64(x), norm()).output, (g) => ({ x: maxPool2dBackwardRef(t64(x), norm(), g) }))
@@ -155,8 +169,8 @@ describe('fuzz: nnx run and nnx train', () => {
       expect(r.status, r.stderr).toBe(0);
       const got = JSON.parse(r.stdout) as { outputs: Record<string, JsonIn>; grads: Record<string, JsonIn> };
       const want = c.reference();
-      for (const [name, t] of Object.entries(want.outputs)) expectTensorClose(got.outputs[name], t, `${c.spec.op} ${name}`);
-      for (const [name, t] of Object.entries(want.grads)) if (t) expectTensorClose(got.grads[name], t, `${c.spec.op} grad ${name}`);
+      for (const [name, t] of Object.entries(want.outputs)) expectIeeeClose(got.outputs[name], t, `${c.spec.op} ${name}`);
+      for (const [name, t] of Object.entries(want.grads)) if (t) expectIeeeClose(got.grads[name], t, `${c.spec.op} grad ${name}`);
       counts.matched++;
     }), { seed: 1901, numRuns: 60 });
     expect(counts.matched).toBeGreaterThan(30);
@@ -196,15 +210,54 @@ describe('fuzz: nnx run and nnx train', () => {
       const got = JSON.parse(r.stdout).outputs[ce ? 'loss' : 'output'] as JsonIn;
       const log = a.op === 'log_softmax';
       const want = ce ? crossEntropyForwardRef(t64(x), tgt, a.reduction as 'sum' | 'none').loss : a.op === 'relu' ? reluForwardRef(t64(x)) : softmaxForwardRef(t64(x), -1, log);
-      want.data.forEach((e, i) => {
-        const g = Number(got.data[i]);
-        const e32 = Math.fround(e);
-        // Finite input never gives NaN; a float32 overflow gives the same infinity PyTorch gives.
-        expect(Number.isNaN(g), `${a.op}[${i}] is NaN for finite input ${JSON.stringify(data)}`).toBe(false);
-        if (!Number.isFinite(e32)) expect(g, `${a.op}[${i}]`).toBe(e32);
-        else expect(Math.abs(g - e32), `${a.op}[${i}] = ${g}, expected ${e32} for ${JSON.stringify(data)}`).toBeLessThanOrEqual(2e-4 + 2e-3 * Math.abs(e32));
-      });
+      // Finite input never gives NaN (the reference has none); a float32 overflow gives the infinity PyTorch gives.
+      expect(Array.from(want.data).some(Number.isNaN)).toBe(false);
+      expectIeeeClose(got, want, `${a.op} of ${JSON.stringify(data)}`);
     }), { seed: 1903, numRuns: 60 });
+  });
+
+  test('attributes at the 32-bit limits: a result that matches the reference quickly, or one refusal line', async () => {
+    const big = fc.constantFrom(-(2 ** 31), 2 ** 31 - 1, 2 ** 31, 2 ** 32, 2 ** 40, -(2 ** 40), 2 ** 30, 2 ** 20);
+    const limitCase = fc.record({
+      kind: fc.constantFrom('ignore_index', 'divisor_override', 'window'),
+      value: fc.oneof(big, fc.integer({ min: -3, max: 5 })),
+      logits: tensor([3, 4]), target: fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 3, maxLength: 3 }),
+      x: tensor([1, 2, 4, 5]), dilation: fc.integer({ min: 1, max: 3 }),
+    });
+    await fc.assert(fc.asyncProperty(limitCase, async ({ kind, value, logits, target, x, dilation }) => {
+      const started = performance.now();
+      if (kind === 'ignore_index') {
+        const r = await run({ op: 'cross_entropy', attrs: { ignore_index: value, reduction: 'sum' }, inputs: { logits, target: { shape: [3], data: target, dtype: 'int32' } } });
+        if (r.status !== 0) return;
+        const want = crossEntropyForwardRef(t64(logits), { shape: [3], data: Int32Array.from(target) }, 'sum', value).loss;
+        expectIeeeClose(JSON.parse(r.stdout).outputs.loss, want, `cross_entropy ignore_index ${value}`);
+      } else if (kind === 'divisor_override') {
+        const attrs = { kernel_size: 2, divisor_override: value };
+        const r = await run({ op: 'avg_pool2d', attrs, inputs: { x } });
+        if (r.status !== 0) return;
+        expectIeeeClose(JSON.parse(r.stdout).outputs.output, avgPool2dForwardRef(t64(x), normalizePool2dAttrs('avg_pool2d', attrs)), `avg_pool2d divisor_override ${value}`);
+      } else {
+        // A window mostly over padding: kernel_size k, padding k/2. The expected maximum walks the input, not the window.
+        const k = Math.max(1, Math.abs(value));
+        const r = await run({ op: 'max_pool2d', attrs: { kernel_size: k, padding: Math.floor(k / 2), dilation }, inputs: { x } });
+        if (r.status !== 0) return;
+        const got = JSON.parse(r.stdout).outputs.output as JsonIn;
+        const [oh, ow] = got.shape.slice(2);
+        const pad = Math.floor(k / 2);
+        const taps = (o: number, size: number) => Array.from({ length: size }, (_, i) => i).filter((i) => (i - o + pad) % dilation === 0 && i - o + pad >= 0 && (i - o + pad) / dilation < k);
+        const want: number[] = [];
+        for (let plane = 0; plane < 2; plane++) {
+          for (let oy = 0; oy < oh; oy++) {
+            for (let ox = 0; ox < ow; ox++) {
+              const vals = taps(oy * k, 4).flatMap((iy) => taps(ox * k, 5).map((ix) => x.data[plane * 20 + iy * 5 + ix]));
+              want.push(vals.length ? Math.max(...vals) : -Infinity);
+            }
+          }
+        }
+        expectIeeeClose(got, { shape: got.shape, data: want }, `max_pool2d kernel ${k} dilation ${dilation}`);
+      }
+      expect(performance.now() - started, `${kind} ${value} took too long`).toBeLessThan(20_000);
+    }), { seed: 1905, numRuns: 40 });
   });
 
   test('nnx train on tiny random models (1–3 steps): a finite loss every step, or one clear line', async () => {

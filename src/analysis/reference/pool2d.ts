@@ -74,6 +74,8 @@ export function maxPool2dBackwardRef(x: Tensor64, attrs: Pool2dAttrs, gradOut: T
   assertShape('max_pool2d', 'grad_output', gradOut, indices.shape);
   const gx = new Float64Array(x.data.length);
   for (let oi = 0; oi < gradOut.data.length; oi++) {
+    // A window all in padding (output -inf) has no input element to send its gradient to.
+    if (indices.data[oi] < 0) continue;
     const plane = Math.floor(oi / (oh * ow));
     gx[plane * h * w + indices.data[oi]] += gradOut.data[oi];
   }
