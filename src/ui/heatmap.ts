@@ -127,6 +127,8 @@ export class NnxHeatmap extends HeatmapInputs {
   private base: HTMLCanvasElement | null = null;
   private wheel = 0;
   private pointer: { clientX: number; clientY: number } | null = null;
+  /** The map drawn: `colormap`, or for `auto` sequential when no value is negative. */
+  private drawnColormap: ColormapName = 'diverging';
   /** The keyboard cursor cell (full index); follows `selected` and clicks. */
   private cursor: number[] | null = null;
 
@@ -209,6 +211,12 @@ export class NnxHeatmap extends HeatmapInputs {
     return g.top + 1 + r * (g.planeH + g.gap);
   }
 
+  private pickColormap(): ColormapName {
+    if (this.colormap !== 'auto') return this.colormap;
+    for (const v of this.tensor?.data ?? []) if (v < 0) return 'diverging';
+    return 'sequential';
+  }
+
   private maxAbs(): number {
     if (this.scale !== null && this.scale > 0) return this.scale;
     let m = 0;
@@ -216,14 +224,8 @@ export class NnxHeatmap extends HeatmapInputs {
     return m || 1;
   }
 
-  /** The map drawn: `colormap`, or for `auto` sequential when no finite value is negative. */
-  get activeColormap(): ColormapName {
-    if (this.colormap !== 'auto') return this.colormap;
-    for (const v of this.tensor?.data ?? []) if (v < 0) return 'diverging';
-    return 'sequential';
-  }
-
   protected willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has('tensor') || changed.has('colormap')) this.drawnColormap = this.pickColormap();
     if (changed.has('selected') && this.selected) this.cursor = this.selected;
     if (changed.has('tensor')) this.cursor = this.selected;
   }
@@ -250,7 +252,7 @@ export class NnxHeatmap extends HeatmapInputs {
     ctx.clearRect(0, 0, g.width, g.height);
     const colors = this.colors();
     const scale = this.maxAbs();
-    const colormap = this.activeColormap;
+    const colormap = this.drawnColormap;
     const data = this.tensor.data;
     const rank = this.tensor.shape.length;
     const { rows, cols, h, w, cell } = g;
@@ -525,11 +527,11 @@ export class NnxHeatmap extends HeatmapInputs {
 
   private renderLegend() {
     const scale = this.maxAbs();
-    const diverging = this.activeColormap === 'diverging';
+    const diverging = this.drawnColormap === 'diverging';
     const ticks = diverging ? [`−${formatShort(scale)}`, '0', `+${formatShort(scale)}`] : ['0', formatShort(scale / 2), formatShort(scale)];
-    return html`<div class="legend" data-role="legend" data-colormap=${this.activeColormap}>
+    return html`<div class="legend" data-role="legend" data-colormap=${this.drawnColormap}>
       <span class="bar-scale">
-        <span class="bar" role="img" aria-label=${`colour scale: ${diverging ? 'blue negative, white zero, red positive' : 'purple zero to yellow largest'}, from ${ticks[0]} to ${ticks[2]}`} style="background:${colormapGradient(this.activeColormap)}"></span>
+        <span class="bar" role="img" aria-label=${`colour scale: ${diverging ? 'blue negative, white zero, red positive' : 'purple zero to yellow largest'}, from ${ticks[0]} to ${ticks[2]}`} style="background:${colormapGradient(this.drawnColormap)}"></span>
         <span class="ticks" aria-hidden="true">${ticks.map((v) => html`<span>${v}</span>`)}</span>
       </span>
     </div>`;

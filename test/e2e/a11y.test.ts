@@ -15,10 +15,11 @@ import { expectNoAxeFindings } from './axe.ts';
 import { openLab, RESULTS, ROOT, useBrowser, waitForRun } from './harness.ts';
 
 const browser = useBrowser('a11y');
-/** Waits until `<tag data-state>` says done or error (the page's own run finished). */
-async function settled(page: Page, tag: string, timeout = 60_000): Promise<void> {
-  await page.locator(`${tag}[data-state="done"], ${tag}[data-state="error"], nnx-webgpu-missing`).first().waitFor({ timeout });
+/** Fails with the page's own words when WebGPU is missing or the page's GPU run failed. */
+async function expectNoRunError(page: Page): Promise<void> {
   if (await page.locator('nnx-webgpu-missing').count()) throw new Error('WebGPU is unavailable in Chromium');
+  const failed = page.locator('[data-role="run-error"]');
+  if (await failed.count()) throw new Error(`the page's GPU run failed: ${(await failed.first().innerText()).replace(/\s+/g, ' ')}`);
 }
 
 /** The colour map a tensor view's heatmap legend shows. */
@@ -102,28 +103,22 @@ describe('heatmap keyboard navigation and axe-core WCAG 2 A/AA audit of every pa
     await expectNoAxeFindings(page, `Layer Lab ${op} with a selected neuron`);
   });
 
+  const finished = (tag: string) => `${tag}[data-state="done"], ${tag}[data-state="error"], nnx-webgpu-missing`;
   it.each([
-    ['Gradient Lab', 'gradient-lab?preset=vanishing&steps=2', 'nnx-gradient-lab'],
-    ['Model Tracer', 'model-tracer?model=gcn_karate', 'nnx-model-tracer'],
-    ['Landscape', 'landscape?depth=3&grid=5&steps=3&span=0.5', 'nnx-landscape-page'],
-    ['Tape', 'tape', 'nnx-tape-page'],
-    ['Museum', 'museum', 'nnx-museum-page'],
-  ])('%s', async (label, hash, tag) => {
-    const { page, baseUrl } = browser();
-    await visit(page, baseUrl, hash);
-    await settled(page, tag, 240_000);
-    if (tag === 'nnx-gradient-lab') await page.locator('nnx-grad-flow-table').screenshot({ path: join(RESULTS, 'a11y-grad-flow-table.png') });
-    await expectNoAxeFindings(page, label);
-  });
-
-  it.each([
+    ['Gradient Lab', 'gradient-lab?preset=vanishing&steps=2', finished('nnx-gradient-lab')],
+    ['Model Tracer', 'model-tracer?model=gcn_karate', finished('nnx-model-tracer')],
+    ['Landscape', 'landscape?depth=3&grid=5&steps=3&span=0.5', finished('nnx-landscape-page')],
+    ['Tape', 'tape', finished('nnx-tape-page')],
+    ['Museum', 'museum', finished('nnx-museum-page')],
     ['Model Inspector', 'model-inspector?model=resnet18', '[data-role="total-params"]'],
     ['Builder', 'builder', '[data-role="total-params"]'],
     ['Parallel Planner', 'parallel?model=llama2_7b&gpus=64&gpu=80', '[data-role="params"]'],
-  ])('%s', async (label, hash, ready) => {
+  ])('%s', async (label, route, ready) => {
     const { page, baseUrl } = browser();
-    await visit(page, baseUrl, hash);
-    await page.locator(ready).first().waitFor({ timeout: 30_000 });
+    await visit(page, baseUrl, route);
+    await page.locator(ready).first().waitFor({ timeout: 240_000 });
+    await expectNoRunError(page);
+    if (label === 'Gradient Lab') await page.locator('nnx-grad-flow-table').screenshot({ path: join(RESULTS, 'a11y-grad-flow-table.png') });
     await expectNoAxeFindings(page, label);
   });
 
@@ -131,7 +126,8 @@ describe('heatmap keyboard navigation and axe-core WCAG 2 A/AA audit of every pa
     const { page, baseUrl } = browser();
     await visit(page, baseUrl, 'compare?task=graph&archs=gcn,sage&steps=4&every=2');
     await page.locator('[data-role="run"]:not([disabled])').click({ timeout: 30_000 });
-    await settled(page, 'nnx-compare-lab');
+    await page.locator('nnx-compare-lab[data-state="done"], nnx-compare-lab[data-state="error"]').waitFor({ timeout: 60_000 });
+    await expectNoRunError(page);
     await expectNoAxeFindings(page, 'Compare');
   });
 
