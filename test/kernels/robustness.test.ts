@@ -12,18 +12,27 @@ import { runSpec } from '../../src/ops/run.ts';
 import { useGpu } from './gpu_harness.ts';
 
 const gpu = useGpu();
-/** A runtime whose device the test hook destroys at its second dispatch (relu backward). */
+/** Runtimes whose device the test hook destroys at their second dispatch (relu backward) and fifth (mid training step). */
 let doomed: GpuRuntime | null = null;
+let doomedModel: GpuRuntime | null = null;
 
-beforeAll(async () => {
-  process.env.NNX_TEST_DESTROY_DEVICE_AFTER = '2';
+async function runtimeLostAfter(dispatches: number): Promise<GpuRuntime> {
+  process.env.NNX_TEST_DESTROY_DEVICE_AFTER = String(dispatches);
   try {
-    doomed = await GpuRuntime.create();
+    return await GpuRuntime.create();
   } finally {
     delete process.env.NNX_TEST_DESTROY_DEVICE_AFTER;
   }
+}
+
+beforeAll(async () => {
+  doomed = await runtimeLostAfter(2);
+  doomedModel = await runtimeLostAfter(5);
 });
-afterAll(() => doomed?.destroy());
+afterAll(() => {
+  doomed?.destroy();
+  doomedModel?.destroy();
+});
 
 const relu = {
   op: 'relu',
@@ -54,6 +63,16 @@ describe('device loss', () => {
     expect(deviceLossReason()).toMatch(/^destroyed/);
     const again = await rejection(runSpec(rt, relu));
     expect(again).toBeInstanceOf(DeviceLostError);
+    expect(rt.ledger.liveBytes).toBe(0);
+  });
+
+  it('a model whose device is lost mid training step fails with DeviceLostError; disposing it frees every buffer', async () => {
+    const rt = doomedModel!;
+    const spec = { name: 'mlp', input: [4, 6], layers: [{ type: 'Linear', in_features: 6, out_features: 5 }, { type: 'ReLU' }, { type: 'Linear', in_features: 5, out_features: 3 }] };
+    const ex = await Executor.create(rt, spec as never);
+    const error = await rejection(ex.step());
+    expect(error).toBeInstanceOf(DeviceLostError);
+    ex.dispose();
     expect(rt.ledger.liveBytes).toBe(0);
   });
 });

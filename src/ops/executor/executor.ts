@@ -525,8 +525,20 @@ export class Executor {
    * `trace`, so the ledger tells them apart) and reads them back after backward.
    * `flowStats` overrides the executor's setting for this step (the comparison lab reduces
    * gradient-flow statistics only at the steps it reports).
+   * A step that fails (a lost device, a rejected kernel) frees every buffer it made.
    */
   async step(options: { readGradients?: boolean; keep?: 'all'; flowStats?: boolean } = {}): Promise<StepResult> {
+    const hadUnused = this.unused !== null;
+    try {
+      return await this.rt.releasingOnError(() => this.runStep(options));
+    } catch (e) {
+      // Made by the failed step and freed with it.
+      if (!hadUnused) this.unused = null;
+      throw e;
+    }
+  }
+
+  private async runStep(options: { readGradients?: boolean; keep?: 'all'; flowStats?: boolean }): Promise<StepResult> {
     const flowStats = options.flowStats ?? this.flowStats;
     const rt = this.rt;
     const started = performance.now();
