@@ -18,7 +18,7 @@ import { importOnnx } from '../analysis/onnx/onnx_import.ts';
 import { numel } from '../analysis/tensor.ts';
 import { ZOO, zooModel } from '../analysis/zoo/index.ts';
 import { NnxRoutedPage } from './routed_page.ts';
-import { gatherBatch, type SampleDataset } from '../data/dataset.ts';
+import type { SampleDataset } from '../data/dataset.ts';
 import { loadShippedFashionMnist } from '../data/fashion_browser.ts';
 import { FASHION_CLASSES } from '../data/fashion_mnist.ts';
 import { Executor } from '../ops/executor/executor.ts';
@@ -26,6 +26,7 @@ import { parseTensor } from '../ops/spec.ts';
 import { EXPLAINED_TYPES, explainTraceNeuron, liveBuffersAt, traceStep, type ModelTrace, type TraceExplanation, type TraceLayer, type TraceTensor } from '../ops/tracer.ts';
 import { errorMessage, formatBytesLong, formatCount, formatFloat32, formatFloat64 } from './format.ts';
 import './neuron_panel.ts';
+import { RESIDUAL_CNN, setTrainingImage } from './step_inputs.ts';
 import { base, tokens } from './theme.ts';
 import './tensor_view.ts';
 import './tracer_column.ts';
@@ -34,15 +35,7 @@ import './webgpu_missing.ts';
 /** Zoo models small enough to trace in a browser tab, a custom spec, and an imported .onnx file with its weights. */
 const MODELS = ['lenet5', 'fashion_cnn', 'fashion_vit', 'gcn_karate', 'custom', 'onnx'];
 
-const DEFAULT_SPEC = JSON.stringify({
-  name: 'small_resnet', input: [1, 1, 28, 28], layers: [
-    { type: 'Conv2d', name: 'conv1', in_channels: 1, out_channels: 4, kernel_size: 3, padding: 1, bias: false },
-    { type: 'BatchNorm2d', name: 'bn1', num_features: 4 }, { type: 'ReLU', name: 'relu' },
-    { type: 'Residual', name: 'block', body: [
-      { type: 'Conv2d', in_channels: 4, out_channels: 4, kernel_size: 3, padding: 1 }, { type: 'ReLU' }] },
-    { type: 'MaxPool2d', name: 'pool', kernel_size: 4 }, { type: 'Flatten', name: 'flatten' },
-    { type: 'Linear', name: 'fc', in_features: 196, out_features: 10 }],
-}, null, 1);
+const DEFAULT_SPEC = JSON.stringify({ ...RESIDUAL_CNN, name: 'small_resnet' }, null, 1);
 
 const DEFAULTS: Record<string, string> = { model: 'lenet5', spec: DEFAULT_SPEC, input: 'fashion', sample: '0', seed: '0' };
 
@@ -158,10 +151,8 @@ export class NnxModelTracer extends NnxRoutedPage {
         if (this.p.input === 'fashion' && takesImages(spec)) {
           this.fashion ??= loadShippedFashionMnist();
           const ds = await this.fashion;
-          const index = Math.min(Math.max(0, Math.floor(Number(this.p.sample) || 0)), ds.train.count - 1);
-          const { input, target } = gatherBatch(ds, ds.train, [index], { timeFirst: false, oneHot: false });
-          ex.setData(input, target);
-          this.label = `Fashion-MNIST training image ${index}: ${FASHION_CLASSES[target[0]]} (class ${target[0]})`;
+          const { index, target } = setTrainingImage(ex, ds, this.p.sample);
+          this.label = `Fashion-MNIST training image ${index}: ${FASHION_CLASSES[target]} (class ${target})`;
         }
         this.trace = await traceStep(rt, ex);
       } finally {

@@ -11,9 +11,8 @@
  */
 import { css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import type { ModelSpec } from '../analysis/model_spec.ts';
 import { ZOO, zooModel } from '../analysis/zoo/index.ts';
-import { gatherBatch, type SampleDataset } from '../data/dataset.ts';
+import type { SampleDataset } from '../data/dataset.ts';
 import { loadShippedFashionMnist } from '../data/fashion_browser.ts';
 import { Executor } from '../ops/executor/executor.ts';
 import { buildTape, savedBytesHeld, type Tape } from '../ops/tape.ts';
@@ -22,19 +21,9 @@ import { errorMessage, formatBytesLong, formatCount } from './format.ts';
 import './tape_dag.ts';
 import './tensor_view.ts';
 import { NnxRoutedPage } from './routed_page.ts';
+import { RESIDUAL_CNN, setTrainingImage } from './step_inputs.ts';
 import { base, tokens } from './theme.ts';
 import './webgpu_missing.ts';
-
-/** A small residual CNN: a skip connection (a fan-out), BatchNorm, pooling, a classifier. */
-const RESIDUAL_CNN: ModelSpec = {
-  name: 'residual_cnn', input: [1, 1, 28, 28], layers: [
-    { type: 'Conv2d', name: 'conv1', in_channels: 1, out_channels: 4, kernel_size: 3, padding: 1, bias: false },
-    { type: 'BatchNorm2d', name: 'bn1', num_features: 4 }, { type: 'ReLU', name: 'relu' },
-    { type: 'Residual', name: 'block', body: [
-      { type: 'Conv2d', in_channels: 4, out_channels: 4, kernel_size: 3, padding: 1 }, { type: 'ReLU' }] },
-    { type: 'MaxPool2d', name: 'pool', kernel_size: 4 }, { type: 'Flatten', name: 'flatten' },
-    { type: 'Linear', name: 'fc', in_features: 196, out_features: 10 }],
-};
 
 const MODELS = ['residual_cnn', 'lenet5', 'fashion_cnn', 'fashion_vit'];
 const DEFAULTS: Record<string, string> = { model: 'residual_cnn', sample: '0' };
@@ -97,9 +86,7 @@ export class NnxTapePage extends NnxRoutedPage {
       const ds = await this.fashion;
       const ex = await Executor.create(rt, spec, { batch: 1, flowStats: false });
       try {
-        const index = Math.min(Math.max(0, Math.floor(Number(this.p.sample) || 0)), ds.train.count - 1);
-        const { input, target } = gatherBatch(ds, ds.train, [index], { timeFirst: false, oneHot: false });
-        ex.setData(input, target);
+        setTrainingImage(ex, ds, this.p.sample);
         this.trace = await traceStep(rt, ex);
         this.tape = buildTape(this.trace.layers, ex.graph);
       } finally {
