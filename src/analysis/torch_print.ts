@@ -395,6 +395,11 @@ function vitTokens(m: PrintedModule, w: Walk): { embed: number; patch: [number, 
   return { embed, patch, tokens: Math.floor(h / patch[0]) * Math.floor(wd / patch[1]) + 1 };
 }
 
+/** The parameter count rule of a leaf class (own keys only: a class named "constructor" has none). */
+function leafParams(className: string): ((m: PrintedModule) => number) | undefined {
+  return Object.hasOwn(LEAF_PARAMS, className) ? LEAF_PARAMS[className] : undefined;
+}
+
 /** Parameters inside a module; unknown leaf classes are recorded and count 0. */
 function countParams(m: PrintedModule, w: Walk): number {
   if (m.className === 'MultiheadAttention') {
@@ -402,7 +407,8 @@ function countParams(m: PrintedModule, w: Walk): number {
     w.notes.add('MultiheadAttention: kdim = vdim = embed_dim and no add_bias_kv assumed (the printout shows only out_proj)');
     return 4 * embed * embed + (bias ? 4 * embed : 0);
   }
-  if (LEAF_PARAMS[m.className] && m.children.length === 0) return LEAF_PARAMS[m.className](m);
+  const leaf = leafParams(m.className);
+  if (leaf && m.children.length === 0) return leaf(m);
   if (PARAMETER_FREE.has(m.className) && m.children.length === 0) return 0;
   if (m.children.length === 0 && !KNOWN_CONTAINERS.has(m.className)) {
     w.unknown.push({ path: m.path, className: m.className, line: m.line, reason: `unknown module class ${m.className}: its parameters are not counted` });
@@ -422,7 +428,8 @@ class Unplaceable extends Error {}
 
 function leafSpec(m: PrintedModule, w: Walk): LayerSpec {
   const type = m.className === 'NonDynamicallyQuantizableLinear' ? 'Linear' : m.className;
-  const rule = LAYER_RULES[type];
+  // Own keys only: a printed class named "constructor" is no layer type.
+  const rule = Object.hasOwn(LAYER_RULES, type) ? LAYER_RULES[type] : undefined;
   if (!rule) {
     const reason = m.className === 'Parameter' ? 'a bare parameter (counted in params) is no layer of a chain' : `no ModelSpec layer type for ${m.className}`;
     w.unplaced.push({ path: m.path, className: m.className, line: m.line, reason });
@@ -611,7 +618,7 @@ function moduleSpecs(m: PrintedModule, w: Walk): LayerSpec[] {
       break;
   }
   if (m.children.length === 0 && !KNOWN_CONTAINERS.has(m.className)) {
-    if (!LEAF_PARAMS[m.className] && !PARAMETER_FREE.has(m.className)) {
+    if (!leafParams(m.className) && !PARAMETER_FREE.has(m.className)) {
       w.unplaced.push({ path: m.path, className: m.className, line: m.line, reason: `unknown module class ${m.className}` });
       throw new Unplaceable();
     }

@@ -12,7 +12,8 @@ import { knownLayerTypes } from '../../src/analysis/layers/index.ts';
 import { parseModelSpec } from '../../src/analysis/model_spec.ts';
 import { zooModel } from '../../src/analysis/zoo/index.ts';
 import { summaryCommand } from '../../src/cli/summary.ts';
-import { expectOneLineError, hostileNumber, hostileText, hostileValue, wrongKind } from './fuzz_common.ts';
+import { summarizeTorchPrint } from '../../src/analysis/torch_print.ts';
+import { expectOneLineError, hostileNumber, hostileText, hostileValue, timed, wrongKind } from './fuzz_common.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'nnx-fuzz-spec-'));
 let files = 0;
@@ -166,6 +167,26 @@ describe('fuzz: ModelSpec parser and nnx summary', () => {
       return { input: [h, n, o], layers: [{ type: 'MultiheadAttention', embed_dim: o, num_heads: 1 }] };
     });
     await fc.assert(fc.asyncProperty(spec, async (s) => void (await checkSummary(s))), { seed: 1704, numRuns: 100 });
+  });
+
+  test('nnx summary --print on random printouts (hostile class names, arguments and nesting): finite counts or one NnxError line', () => {
+    const className = fc.oneof(fc.constantFrom(...knownLayerTypes(), 'constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf', 'NonDynamicallyQuantizableLinear'), hostileText);
+    const argValue = fc.oneof(fc.integer({ min: -2, max: 9 }).map(String), fc.constantFrom('True', 'False', 'None', '(3, 3)', "'same'", '1e309', 'nan', '2147483648', '(1,', ')'), hostileText);
+    const argList = fc.array(fc.tuple(fc.constantFrom(...ARG_NAMES, 'eps', 'momentum', 'affine'), argValue), { maxLength: 3 }).map((args) => args.map(([k, v]) => `${k}=${v}`).join(', '));
+    const leaf = fc.tuple(className, argList).map(([c, a]) => `${c}(${a})`);
+    const module: fc.Memo<string> = fc.memo((depth) => depth <= 1 ? leaf : fc.oneof(
+      { weight: 3, arbitrary: leaf },
+      { weight: 1, arbitrary: fc.tuple(className, fc.array(module(depth - 1), { minLength: 1, maxLength: 3 })).map(([c, children]) => `${c}(\n${children.map((ch, i) => `(${i}): ${ch}`).join('\n')}\n)`) },
+    ));
+    const printout = fc.tuple(className, fc.array(fc.tuple(fc.oneof(fc.constantFrom('fc1', 'conv', '0'), hostileText), module(3)), { minLength: 1, maxLength: 4 }))
+      .map(([top, children]) => `${top}(\n${children.map(([n, m]) => `  (${n}): ${m}`).join('\n')}\n)`);
+    fc.assert(fc.property(printout, fc.array(fc.integer({ min: 1, max: 8 }), { minLength: 1, maxLength: 4 }), (text, input) => {
+      const { value, error } = timed(() => summarizeTorchPrint(text, input), 2000, text.slice(0, 200));
+      if (error !== undefined) return expectOneLineError(error, text);
+      expect(Number.isFinite(value!.params), `params ${value!.params} for ${text}`).toBe(true);
+      for (const c of value!.children) expect(Number.isFinite(c.params), `${c.name} params ${c.params}`).toBe(true);
+      if (value!.summary) expectFiniteReport(value!.summary as unknown as Record<string, unknown>);
+    }), { seed: 1706, numRuns: 300 });
   });
 
   test('random JSON and random text as a spec file: a ModelSpec or one NnxError line', () => {
