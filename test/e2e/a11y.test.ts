@@ -18,8 +18,8 @@ const browser = useBrowser('a11y');
 /** Fails with the page's own words when WebGPU is missing or the page's GPU run failed. */
 async function expectNoRunError(page: Page): Promise<void> {
   if (await page.locator('nnx-webgpu-missing').count()) throw new Error('WebGPU is unavailable in Chromium');
-  const failed = page.locator('[data-role="run-error"]');
-  if (await failed.count()) throw new Error(`the page's GPU run failed: ${(await failed.first().innerText()).replace(/\s+/g, ' ')}`);
+  const failed = page.locator('[data-role="run-error"], [data-state="error"]');
+  if (await failed.count()) throw new Error(`the page's GPU run failed: ${(await failed.first().innerText()).replace(/\s+/g, ' ').slice(0, 400)}`);
 }
 
 /** The colour map a tensor view's heatmap legend shows. */
