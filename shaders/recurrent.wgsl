@@ -1,15 +1,17 @@
 // Recurrent cells (rnn, lstm, gru), one time step per dispatch, forward and backward through
 // time. The input side x_t·W_ihᵀ + b_ih of every step comes precomputed from one matmul
 // (xproj [T, N, G·H]); each step adds h_{t−1}·W_hhᵀ + b_hh for all G gates of one hidden unit
-// in one invocation, then applies the gate nonlinearities. PyTorch layout and gate order:
-// weight_hh [G·H, H], LSTM i, f, g, o; GRU r, z, n with n = tanh(W_in x + b_in + r·(W_hn h + b_hn)).
+// in one invocation (LSTM: of four sequences), then applies the gate nonlinearities. PyTorch
+// layout and gate order: weight_hh [G·H, H], LSTM i, f, g, o; GRU r, z, n with
+// n = tanh(W_in x + b_in + r·(W_hn h + b_hn)).
 //
-// Activated gates are stored packed as gates[g][t][n][u]; y [T, N, H] holds h_t, so h_{t−1}
-// is y[t − 1] (or the initial state at t = 0). Backward walks t from T − 1 to 0; step t reads
-// the hidden-side pre-activation gradients dA of step t + 1 (written by the previous dispatch)
-// to form dL/dh_t = dy_t + dA_{t+1}·W_hh (+ dh_{t+1}·z_{t+1} for GRU).
+// Activated gates are stored packed as gates[g][t][n][u]; the forward keeps h (and c) in state
+// buffers [T + 1, N, H] with the initial state in slot 0, and y [T, N, H] is slots 1 … T.
+// Backward walks t from T − 1 to 0; step t reads the hidden-side pre-activation gradients dA of
+// step t + 1 (written by the previous dispatch) to form dL/dh_t = dy_t + dA_{t+1}·W_hh
+// (+ dh_{t+1}·z_{t+1} for GRU).
 //
-// The entry points of each direction share their first bindings (forward 1–5, backward 1–5),
+// The entry points of each direction share their first bindings (forward 1–4, backward 1–5),
 // so the helpers below read the same module-scope buffers for every cell.
 
 struct Params {
@@ -63,20 +65,19 @@ fn gateRows() -> u32 {
 }
 
 // ---- forward steps ----
+// h and c live in state buffers [T + 1, N, H] whose slot 0 is the initial state: step t reads
+// slot t (h_{t−1}, c_{t−1}) and writes slot t + 1, so no load in a K loop branches on t == 0.
 
 @group(0) @binding(1) var<storage, read> fXproj: array<f32>;
+// rnn, gru: weight_hh [G·H, H]; lstm: its transpose [H, 4·H], so the lanes of a workgroup
+// (consecutive units u) read consecutive weights.
 @group(0) @binding(2) var<storage, read> fWhh: array<f32>;
 @group(0) @binding(3) var<storage, read> fBhh: array<f32>;
-// h0 [N, H] (rnn, gru) or [h0; c0] [2, N, H] (lstm).
-@group(0) @binding(4) var<storage, read> fInit: array<f32>;
-@group(0) @binding(5) var<storage, read_write> fY: array<f32>;
+@group(0) @binding(4) var<storage, read_write> fH: array<f32>;
 
-// h_{t−1}[n, k]: the initial state at t = 0, else y[t − 1].
+// h_{t−1}[n, k]: slot t of the h states.
 fn hiddenBefore(t: u32, n: u32, k: u32) -> f32 {
-  if (t == 0u) {
-    return fInit[n * params.hidden + k];
-  }
-  return fY[((t - 1u) * params.batch + n) * params.hidden + k];
+  return fH[(t * params.batch + n) * params.hidden + k];
 }
 
 @compute @workgroup_size(64)
@@ -97,51 +98,81 @@ fn rnn_forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroup
   if (params.cell == RNN_RELU) {
     h = max(a, 0.0);
   }
-  fY[w.at] = h;
+  fH[w.at + w.NH] = h;
 }
 
-@group(0) @binding(6) var<storage, read_write> lC: array<f32>;
-@group(0) @binding(7) var<storage, read_write> lGates: array<f32>;
+// c states [T + 1, N, H].
+@group(0) @binding(5) var<storage, read_write> lC: array<f32>;
+@group(0) @binding(6) var<storage, read_write> lGates: array<f32>;
 
-// c_t = f·c_{t−1} + i·g, h_t = o·tanh(c_t).
-@compute @workgroup_size(64)
-fn lstm_forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let w = unitOf(gid, groups);
-  if (w.index >= w.NH) {
-    return;
-  }
+// Sequences per invocation of lstm_forward (LSTM_SEQUENCES_PER_INVOCATION in src/kernels/recurrent.ts).
+const SEQ_BLOCK = 4u;
+
+// Sequence n, unit u of step t from its hidden-side sums (i, f, g, o): c_t = f·c_{t−1} + i·g,
+// h_t = o·tanh(c_t).
+fn lstmCell(n: u32, u: u32, hiddenSums: vec4f) {
   let H = params.hidden;
-  let u = w.u;
-  let xrow = gateIndex(w, 4u);
-  // The four gates ride in one vec4 (i, f, g, o): no indexed private arrays in the K loop.
-  var pre = vec4f(fXproj[xrow], fXproj[xrow + H], fXproj[xrow + 2u * H], fXproj[xrow + 3u * H]);
+  let NH = params.batch * H;
+  let at = (params.step * params.batch + n) * H + u;
+  let xrow = (params.step * params.batch + n) * 4u * H + u;
+  var pre = hiddenSums + vec4f(fXproj[xrow], fXproj[xrow + H], fXproj[xrow + 2u * H], fXproj[xrow + 3u * H]);
   if (params.hasBias != 0u) {
     pre += vec4f(fBhh[u], fBhh[H + u], fBhh[2u * H + u], fBhh[3u * H + u]);
-  }
-  var cPrev: f32;
-  if (w.t == 0u) {
-    cPrev = fInit[w.NH + w.index];
-  } else {
-    cPrev = lC[w.at - w.NH];
-  }
-  for (var k = 0u; k < H; k++) {
-    let whh = vec4f(fWhh[u * H + k], fWhh[(H + u) * H + k], fWhh[(2u * H + u) * H + k], fWhh[(3u * H + u) * H + k]);
-    pre = fma(whh, vec4f(hiddenBefore(w.t, w.n, k)), pre);
   }
   let i = sigmoid(pre.x);
   let f = sigmoid(pre.y);
   let g = tanhSafe(pre.z);
   let o = sigmoid(pre.w);
-  let c = f * cPrev + i * g;
-  lGates[w.at] = i;
-  lGates[w.plane + w.at] = f;
-  lGates[2u * w.plane + w.at] = g;
-  lGates[3u * w.plane + w.at] = o;
-  lC[w.at] = c;
-  fY[w.at] = o * tanhSafe(c);
+  let c = f * lC[at] + i * g;
+  let plane = params.steps * NH;
+  lGates[at] = i;
+  lGates[plane + at] = f;
+  lGates[2u * plane + at] = g;
+  lGates[3u * plane + at] = o;
+  lC[at + NH] = c;
+  fH[at + NH] = o * tanhSafe(c);
 }
 
-@group(0) @binding(6) var<storage, read_write> gGates: array<f32>;
+// One invocation: unit u of SEQ_BLOCK sequences n0 … n0 + 3, the four gates of each in one
+// vec4 (no indexed private arrays), so one load of u's four weights feeds 16 FMAs. Sequences
+// past N read the last one's h and are not written.
+@compute @workgroup_size(64)
+fn lstm_forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let flat = gid.x + gid.y * groups.x * WORKGROUP;
+  let H = params.hidden;
+  let N = params.batch;
+  if (flat >= (N + SEQ_BLOCK - 1u) / SEQ_BLOCK * H) {
+    return;
+  }
+  let u = flat % H;
+  let n0 = flat / H * SEQ_BLOCK;
+  let last = N - 1u;
+  let rows = (params.step * N + vec4u(n0, min(n0 + 1u, last), min(n0 + 2u, last), min(n0 + 3u, last))) * H;
+  var s0 = vec4f(0.0);
+  var s1 = vec4f(0.0);
+  var s2 = vec4f(0.0);
+  var s3 = vec4f(0.0);
+  for (var k = 0u; k < H; k++) {
+    let wk = k * 4u * H + u;
+    let whh = vec4f(fWhh[wk], fWhh[wk + H], fWhh[wk + 2u * H], fWhh[wk + 3u * H]);
+    s0 = fma(whh, vec4f(fH[rows.x + k]), s0);
+    s1 = fma(whh, vec4f(fH[rows.y + k]), s1);
+    s2 = fma(whh, vec4f(fH[rows.z + k]), s2);
+    s3 = fma(whh, vec4f(fH[rows.w + k]), s3);
+  }
+  lstmCell(n0, u, s0);
+  if (n0 + 1u < N) {
+    lstmCell(n0 + 1u, u, s1);
+  }
+  if (n0 + 2u < N) {
+    lstmCell(n0 + 2u, u, s2);
+  }
+  if (n0 + 3u < N) {
+    lstmCell(n0 + 3u, u, s3);
+  }
+}
+
+@group(0) @binding(5) var<storage, read_write> gGates: array<f32>;
 
 // r = σ(xr + hr), z = σ(xz + hz), n = tanh(xn + r·hn), h = (1 − z)·n + z·h_{t−1}.
 @compute @workgroup_size(64)
@@ -168,7 +199,7 @@ fn gru_forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroup
   gGates[w.at] = r;
   gGates[w.plane + w.at] = z;
   gGates[2u * w.plane + w.at] = nn;
-  fY[w.at] = (1.0 - z) * nn + z * hiddenBefore(w.t, w.n, u);
+  fH[w.at + w.NH] = (1.0 - z) * nn + z * fH[w.at];
 }
 
 // ---- backward steps ----

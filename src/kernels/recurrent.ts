@@ -8,9 +8,12 @@ const kernel = (name: string, entryPoint: string, bindings: KernelDef['bindings'
   name, code, entryPoint, params: RecurrentParams, bindings,
 });
 
-export const rnnForwardKernel = kernel('rnn_forward_step', 'rnn_forward', ['read', 'read', 'read', 'read', 'read_write']);
-export const lstmForwardKernel = kernel('lstm_forward_step', 'lstm_forward', ['read', 'read', 'read', 'read', 'read_write', 'read_write', 'read_write']);
-export const gruForwardKernel = kernel('gru_forward_step', 'gru_forward', ['read', 'read', 'read', 'read', 'read_write', 'read_write']);
+export const rnnForwardKernel = kernel('rnn_forward_step', 'rnn_forward', ['read', 'read', 'read', 'read_write']);
+export const lstmForwardKernel = kernel('lstm_forward_step', 'lstm_forward', ['read', 'read', 'read', 'read_write', 'read_write', 'read_write']);
+export const gruForwardKernel = kernel('gru_forward_step', 'gru_forward', ['read', 'read', 'read', 'read_write', 'read_write']);
+
+/** Sequences one invocation of the LSTM forward step computes (SEQ_BLOCK in recurrent.wgsl). */
+export const LSTM_SEQUENCES_PER_INVOCATION = 4;
 // Backward bindings 1–5 are shared by every cell: weight_hh, dA, dh, the saved forward values, dy.
 const BACKWARD_SHARED = ['read', 'read_write', 'read_write', 'read', 'read'] as const;
 export const rnnBackwardKernel = kernel('rnn_backward_step', 'rnn_backward', [...BACKWARD_SHARED]);
@@ -45,24 +48,24 @@ function elementwiseFlops(cell: CellKind): number {
   return RECURRENT_ELEMENTWISE_FLOPS[cell === 'lstm' ? 'LSTM' : cell === 'gru' ? 'GRU' : 'RNN'];
 }
 
-/** Buffers of a forward pass: the input projection, W_hh, b_hh, the initial state, and what each step writes. */
+/** Buffers of a forward pass: the input projection, W_hh, b_hh, and the states and gates each step writes. */
 export interface ForwardBuffers {
   /** x·W_ihᵀ + b_ih, [T, N, G·H]. */
   xproj: GpuTensor;
+  /** weight_hh [G·H, H] (rnn, gru) or its transpose [H, 4·H] (lstm). */
   weightHh: GpuTensor;
   biasHh: GpuTensor | null;
-  /** h0 [N, H] (rnn, gru) or [h0; c0] [2, N, H] (lstm). */
-  init: GpuTensor;
-  y: GpuTensor;
-  /** LSTM cell states [T, N, H]. */
+  /** h states [T + 1, N, H]: h0 in slot 0, step t writes h_t to slot t + 1. */
+  h: GpuTensor;
+  /** LSTM c states [T + 1, N, H], laid out as h. */
   c: GpuTensor | null;
   /** Activated gates, packed [G, T, N, H] (lstm, gru). */
   gates: GpuTensor | null;
 }
 
 /**
- * One time step t: h_{t−1}·W_hhᵀ + b_hh for every gate of one hidden unit per invocation,
- * added to the precomputed input side, then the cell's nonlinearities.
+ * One time step t: h_{t−1}·W_hhᵀ + b_hh for every gate of one hidden unit per invocation (LSTM:
+ * of four sequences), added to the precomputed input side, then the cell's nonlinearities.
  */
 export async function recurrentForwardStep(rt: GpuRuntime, d: RecurrentDims, b: ForwardBuffers, t: number): Promise<void> {
   const G = gatesOf(d.cell);
@@ -72,9 +75,10 @@ export async function recurrentForwardStep(rt: GpuRuntime, d: RecurrentDims, b: 
     bytesRead: 4 * (NH * G + G * d.hidden * d.hidden + NH + (d.hasBias ? G * d.hidden : 0)),
     bytesWritten: 4 * NH * (1 + (d.cell === 'lstm' ? 5 : d.cell === 'gru' ? 3 : 0)),
   };
-  const common = [b.xproj, b.weightHh, b.biasHh ?? b.weightHh, b.init, b.y];
+  const common = [b.xproj, b.weightHh, b.biasHh ?? b.weightHh, b.h];
   if (d.cell === 'lstm') {
-    await rt.dispatch(lstmForwardKernel, params(d, t), [...common, b.c!, b.gates!].map((x) => x.buffer), grid1d(NH, 64), cost);
+    const invocations = Math.ceil(d.batch / LSTM_SEQUENCES_PER_INVOCATION) * d.hidden;
+    await rt.dispatch(lstmForwardKernel, params(d, t), [...common, b.c!, b.gates!].map((x) => x.buffer), grid1d(invocations, 64), cost);
   } else if (d.cell === 'gru') {
     await rt.dispatch(gruForwardKernel, params(d, t), [...common, b.gates!].map((x) => x.buffer), grid1d(NH, 64), cost);
   } else {

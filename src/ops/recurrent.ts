@@ -11,6 +11,7 @@ import { InputError } from '../analysis/errors.ts';
 import { formatShape } from '../analysis/tensor.ts';
 import { channelSum } from '../kernels/channel_sum.ts';
 import { matmul, plain, transposed } from '../kernels/matmul.ts';
+import { stridedGather } from '../kernels/strided_copy.ts';
 import {
   gatesOf, recurrentBackwardStep, recurrentForwardStep, recurrentInitialGrad, recurrentStepNorms,
   type BackwardBuffers, type CellKind, type RecurrentDims,
@@ -52,25 +53,31 @@ async function runRecurrent(rt: GpuRuntime, plan: Plan, inputs: Record<string, G
   // Input side of every step at once: xproj = x·W_ihᵀ + b_ih, [T·N, G·H].
   const xproj = temp('xproj', [T, N, G * H]);
   await matmul(rt, plain(x, I), transposed(weightIh, I), biasIh ?? null, xproj, T * N, G * H, I);
-  let init: GpuTensor;
+  // h (and c) states [T + 1, N, H]: the initial state (zeros when not given) in slot 0.
+  const hStates = temp('h_states', [T + 1, N, H]);
+  if (h0) rt.copy(h0.buffer, hStates.buffer, 4 * NH);
+  const cStates = kind === 'lstm' ? temp('c_states', [T + 1, N, H]) : null;
+  if (cStates && c0) rt.copy(c0.buffer, cStates.buffer, 4 * NH);
+  let whh = weightHh;
   if (kind === 'lstm') {
-    init = temp('initial_state', [2, N, H]);
-    if (h0) rt.copy(h0.buffer, init.buffer, 4 * NH);
-    if (c0) rt.copy(c0.buffer, init.buffer, 4 * NH, 0, 4 * NH);
-  } else {
-    init = h0 ?? temp('h0_zeros', [N, H]);
+    // The LSTM step reads W_hhᵀ [H, 4·H]: consecutive units, consecutive weights.
+    whh = temp('weight_hh_t', [H, G * H]);
+    await stridedGather(rt, weightHh, whh, { sizes: [H, G * H], strides: [1, H], offset: 0 });
   }
-  const y = rt.tensor(`${kind}.y`, stateShape);
-  const c = kind === 'lstm' ? rt.tensor(`${kind}.c`, stateShape) : null;
   const gates = G > 1 ? temp('gates_packed', [G, T, N, H]) : null;
-  const buffers = { xproj, weightHh, biasHh: biasHh ?? null, init, y, c, gates };
+  const buffers = { xproj, weightHh: whh, biasHh: biasHh ?? null, h: hStates, c: cStates, gates };
   for (let t = 0; t < T; t++) await recurrentForwardStep(rt, d, buffers, t);
 
+  const y = rt.tensor(`${kind}.y`, stateShape);
+  rt.copy(hStates.buffer, y.buffer, 4 * T * NH, 4 * NH);
   const outputs: Record<string, GpuTensor> = { y, h_n: rt.tensor(`${kind}.h_n`, [1, N, H]) };
-  rt.copy(y.buffer, outputs.h_n.buffer, 4 * NH, 4 * (T - 1) * NH);
-  if (c) {
+  rt.copy(hStates.buffer, outputs.h_n.buffer, 4 * NH, 4 * T * NH);
+  let c: GpuTensor | null = null;
+  if (cStates) {
+    c = rt.tensor(`${kind}.c`, stateShape);
+    rt.copy(cStates.buffer, c.buffer, 4 * T * NH, 4 * NH);
     outputs.c_n = rt.tensor(`${kind}.c_n`, [1, N, H]);
-    rt.copy(c.buffer, outputs.c_n.buffer, 4 * NH, 4 * (T - 1) * NH);
+    rt.copy(cStates.buffer, outputs.c_n.buffer, 4 * NH, 4 * T * NH);
   }
   const trace: Record<string, GpuTensor> = {};
   GATE_NAMES[kind].forEach((name, g) => {
