@@ -5,6 +5,8 @@ export default defineConfig({
   test: {
     pool: 'forks',
     include: ['test/**/*.test.ts'],
+    // Names the run, so the e2e files share one app build (test/e2e/harness.ts).
+    globalSetup: ['test/e2e/global_setup.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
     fileParallelism: true,

@@ -4,7 +4,7 @@
  * destroyed with the element.
  *
  * In: `data` ({ x, series: [{ label, values, color? }] }), `categories` (x tick labels for
- * bars), `bars`, `logY`, `spanGaps`, `xLabel`, `yLabel`, `height`, `format` (y tick text).
+ * bars), `bars`, `logY`, `spanGaps`, `stepped`, `xLabel`, `yLabel`, `height`, `format` (y tick text).
  * Two buttons under the plot download it as PNG (uPlot's canvas on white) or SVG (a vector
  * plot of the same data, see chart_svg.ts), named after the y label.
  */
@@ -49,6 +49,8 @@ export class NnxChart extends LitElement {
   @property({ type: Boolean }) logY = false;
   /** Draw lines across null values (series sampled at different x, e.g. wall time). */
   @property({ type: Boolean }) spanGaps = false;
+  /** Draw each series as a filled step that holds its value until the next x (a level after each event). */
+  @property({ type: Boolean }) stepped = false;
   @property() xLabel = '';
   @property() yLabel = '';
   @property({ type: Number }) height = 200;
@@ -89,7 +91,7 @@ export class NnxChart extends LitElement {
     if (!this.data) return null;
     return chartSvg(this.data, {
       width: this.plot?.width ?? 480, height: this.height, logY: this.logY, bars: this.bars, categories: this.categories,
-      spanGaps: this.spanGaps, xLabel: this.xLabel, yLabel: this.yLabel, format: this.format ?? formatShort, palette: PALETTE,
+      spanGaps: this.spanGaps, stepped: this.stepped, xLabel: this.xLabel, yLabel: this.yLabel, format: this.format ?? formatShort, palette: PALETTE,
     });
   }
 
@@ -114,6 +116,7 @@ export class NnxChart extends LitElement {
     const cats = this.categories;
     const axis = { stroke: muted, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 }, font: '10px sans-serif', labelFont: '11px sans-serif', labelSize: 16 };
     const barPaths = uPlot.paths.bars!({ size: [0.7, 40], gap: 1 });
+    const stepPaths = uPlot.paths.stepped!({ align: 1 });
     const n = d.series.length;
     this.plot = new uPlot(
       {
@@ -138,9 +141,9 @@ export class NnxChart extends LitElement {
             const color = s.color ?? PALETTE[i % PALETTE.length];
             return {
               label: s.label, stroke: color, width: this.bars ? 0 : 1.75, spanGaps: this.spanGaps,
-              fill: this.bars ? `${color}cc` : undefined,
-              paths: this.bars ? barPaths : undefined,
-              points: { show: !this.bars && d.x.length <= 40, size: 5, fill: color },
+              fill: this.bars ? `${color}cc` : this.stepped ? `${color}22` : undefined,
+              paths: this.bars ? barPaths : this.stepped ? stepPaths : undefined,
+              points: { show: !this.bars && !this.stepped && d.x.length <= 40, size: 5, fill: color },
               value: (_u: uPlot, v: number | null) => (v === null ? '—' : fmt(v)),
             };
           }),

@@ -1,14 +1,13 @@
 /**
  * <nnx-memory-timeline>: live GPU bytes after every ledger event of a run (a buffer created or
- * destroyed), as a step chart drawn with uPlot. The chart is destroyed with the element.
+ * destroyed), as a step chart drawn by <nnx-chart>.
  */
-import { LitElement, css, html, unsafeCSS } from 'lit';
-import { customElement, property, query } from 'lit/decorators.js';
-import uPlot from 'uplot';
-import uplotCss from 'uplot/dist/uPlot.min.css?inline';
+import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
+import { customElement, property, state } from 'lit/decorators.js';
 import type { RunResult } from '../ops/run.ts';
+import './chart.ts';
+import type { ChartData } from './chart.ts';
 import { formatCount } from './format.ts';
-import { tokens } from './theme.ts';
 
 /** Live bytes after each event: x = ledger clock (from 0), y = bytes. */
 export function liveBytesSeries(memory: RunResult['memory']): { x: number[]; y: number[] } {
@@ -31,67 +30,25 @@ export function liveBytesSeries(memory: RunResult['memory']): { x: number[]; y: 
   return { x, y };
 }
 
+const kilobytes = (bytes: number) => `${formatCount(bytes / 1000)} kB`;
+
 @customElement('nnx-memory-timeline')
 export class NnxMemoryTimeline extends LitElement {
-  static styles = [tokens, unsafeCSS(uplotCss), css`
-    :host { display: block; }
-    .plot { width: 100%; min-height: 150px; }
-    .u-legend { font-size: 11px; }
-  `];
+  static styles = css`:host { display: block; }`;
 
   @property({ attribute: false }) memory: RunResult['memory'] | null = null;
-  @query('.plot') private container!: HTMLDivElement;
-  private plot: uPlot | null = null;
-  private observer: ResizeObserver | null = null;
+  @state() private data: ChartData | null = null;
 
-  disconnectedCallback(): void {
-    super.disconnectedCallback();
-    this.observer?.disconnect();
-    this.observer = null;
-    this.plot?.destroy();
-    this.plot = null;
-  }
-
-  protected updated(): void {
-    this.plot?.destroy();
-    this.plot = null;
-    if (!this.memory || !this.container) return;
-    const { x, y } = liveBytesSeries(this.memory);
-    const style = getComputedStyle(this);
-    const accent = style.getPropertyValue('--_accent').trim() || '#4f46e5';
-    const muted = style.getPropertyValue('--_muted').trim() || '#667085';
-    const grid = style.getPropertyValue('--_border').trim() || '#e2e5ee';
-    const width = Math.max(240, this.container.clientWidth || 400);
-    const axis = { stroke: muted, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 }, font: '10px sans-serif' };
-    this.plot = new uPlot(
-      {
-        width,
-        height: 150,
-        legend: { show: false },
-        cursor: { drag: { x: false, y: false } },
-        scales: { x: { time: false }, y: { range: (_u, _min, max) => [0, Math.max(1, max) * 1.1] } },
-        axes: [
-          { ...axis, label: 'ledger event (buffer created or destroyed)', labelSize: 14, labelFont: '10px sans-serif', incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] },
-          { ...axis, size: 62, values: (_u, ticks) => ticks.map((t) => `${formatCount(t / 1000)} kB`) },
-        ],
-        series: [
-          {},
-          { label: 'live bytes', stroke: accent, width: 1.5, fill: `${accent}22`, paths: uPlot.paths.stepped!({ align: 1 }), points: { show: false } },
-        ],
-      },
-      [x, y],
-      this.container,
-    );
-    if (!this.observer) {
-      this.observer = new ResizeObserver(() => {
-        if (this.plot && this.container.clientWidth > 0) this.plot.setSize({ width: this.container.clientWidth, height: 150 });
-      });
-      this.observer.observe(this.container);
-    }
+  protected willUpdate(changed: PropertyValues<this>): void {
+    if (!changed.has('memory')) return;
+    const series = this.memory ? liveBytesSeries(this.memory) : null;
+    this.data = series ? { x: series.x, series: [{ label: 'live bytes', values: series.y }] } : null;
   }
 
   render() {
-    return html`<div class="plot" role="img" aria-label="live GPU bytes over the run"></div>`;
+    if (!this.data) return nothing;
+    return html`<nnx-chart stepped .height=${150} .data=${this.data} .format=${kilobytes}
+      xLabel="ledger event (buffer created or destroyed)" yLabel="live GPU bytes"></nnx-chart>`;
   }
 }
 

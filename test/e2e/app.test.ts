@@ -10,7 +10,9 @@ import { describe, expect, it } from 'vitest';
 import { normalizeConv2dAttrs } from '../../src/analysis/conv_shapes.ts';
 import { conv2dForwardRef } from '../../src/analysis/reference/conv2d.ts';
 import type { Tensor, Tensor64 } from '../../src/analysis/tensor.ts';
+import type { NnxChart } from '../../src/ui/chart.ts';
 import type { NnxHeatmap } from '../../src/ui/heatmap.ts';
+import type { NnxMemoryTimeline } from '../../src/ui/memory_timeline.ts';
 import type { NnxTensorView } from '../../src/ui/tensor_view.ts';
 import { readTensor, RESULTS, tolerance, useBrowser, waitForRun } from './harness.ts';
 
@@ -72,6 +74,22 @@ describe('Layer Lab in headless Chromium (WebGPU on SwiftShader)', () => {
       const flat = index.reduce((f, v, d) => f * expected.shape[d] + v, 0);
       expect(Math.abs(shown - expected.data[flat])).toBeLessThanOrEqual(tolerance(expected.data[flat]));
     }
+
+    // The memory timeline draws live bytes after every ledger event through <nnx-chart>.
+    const timeline = page.locator('nnx-memory-timeline');
+    await timeline.scrollIntoViewIfNeeded();
+    const drawn = await timeline.evaluate((el) => {
+      const chart = el.shadowRoot!.querySelector('nnx-chart') as NnxChart;
+      const plot = chart.uplot!;
+      return { memory: (el as NnxMemoryTimeline).memory!, x: Array.from(plot.data[0]), y: Array.from(plot.data[1] as number[]), width: plot.width };
+    });
+    const events = drawn.memory.buffers.flatMap((b) => (b.destroyed === null ? [[b.created, b.bytes]] : [[b.created, b.bytes], [b.destroyed, -b.bytes]])).sort((a, b) => a[0] - b[0]);
+    const before = drawn.memory.live_bytes_after - drawn.memory.buffers.reduce((sum, b) => sum + (b.destroyed === null ? b.bytes : 0), 0);
+    expect(drawn.x).toEqual([0, ...events.map(([clock]) => clock - events[0][0] + 1)]);
+    expect(drawn.y).toEqual(events.reduce((ys, [, delta]) => [...ys, ys[ys.length - 1] + delta], [before]));
+    expect(drawn.y[drawn.y.length - 1]).toBe(drawn.memory.live_bytes_after);
+    expect(drawn.width).toBeGreaterThan(200);
+    await timeline.screenshot({ path: join(RESULTS, 'memory-timeline.png') });
 
     // Zoomed to 4×, the canvas scrolls inside its frame and hover still shows the exact value.
     await outputView.locator('select[data-role="zoom"]').selectOption('4');

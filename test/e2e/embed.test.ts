@@ -4,17 +4,18 @@
  * server on 127.0.0.1, with no Vite in between. A blank page imports it, sets `spec` on
  * <nnx-layer-inspector> for PyTorch holdout cases (conv2d, pooling, LSTM, BatchNorm, GCN) and
  * the `nnx-result` outputs, gradients and traced intermediates must match PyTorch within
- * 2e-4 + 2e-3·|expected|. examples/embed.html must load and run with no console error.
+ * 2e-4 + 2e-3·|expected|. examples/embed.html must load and run with no console error and no
+ * axe-core WCAG 2 A/AA finding.
  * Screenshots go to test-results/.
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
-import { build } from 'vite';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RunResult } from '../../src/ops/run.ts';
 import type { JsonTensor } from '../../src/ops/spec.ts';
-import { launchChromium, mismatches, RESULTS, ROOT, type Browser } from './harness.ts';
+import { expectNoAxeFindings } from './axe.ts';
+import { launchChromium, libraryBuild, mismatches, RESULTS, ROOT, useBrowser, type Browser } from './harness.ts';
 
 interface FixtureCase {
   name: string;
@@ -72,32 +73,26 @@ function serve(libDir: string): Promise<{ server: Server; url: string }> {
 
 /** Paths the static server could not serve (a 404 is also a console error in the page). */
 const notFound: string[] = [];
-let b: Browser | null = null;
-let http: Server | null = null;
-let setupError: Error | null = null;
 let libDir = '';
 
-beforeAll(async () => {
+const browser = useBrowser('embed', async (): Promise<Browser> => {
+  libDir = await libraryBuild();
+  const { server, url } = await serve(libDir);
+  const closeServer = () => new Promise((resolve) => server.close(resolve));
   try {
-    libDir = join(RESULTS, 'e2e-dist-embed', 'lib');
-    await build({ root: ROOT, configFile: join(ROOT, 'vite.lib.config.ts'), mode: 'production', logLevel: 'warn', build: { outDir: libDir, emptyOutDir: true } });
-    const served = await serve(libDir);
-    http = served.server;
-    b = await launchChromium(served.url);
+    const launched = await launchChromium(url);
+    return {
+      ...launched,
+      async close() {
+        await launched.close();
+        await closeServer();
+      },
+    };
   } catch (e) {
-    setupError = e instanceof Error ? e : new Error(String(e));
+    await closeServer();
+    throw e;
   }
 });
-
-afterAll(async () => {
-  await b?.close();
-  await new Promise((resolve) => (http ? http.close(resolve) : resolve(null)));
-});
-
-function browser(): Browser {
-  if (setupError) throw setupError;
-  return b!;
-}
 
 /** Sets `spec` on the page's inspector and waits for its nnx-result (or nnx-error). */
 async function inspect(spec: unknown): Promise<{ result?: RunResult; error?: string; state: string }> {
@@ -312,6 +307,7 @@ describe('examples/embed.html', () => {
     const pages = await page.evaluate(() => ['nnx-app', 'nnx-layer-lab', 'nnx-model-inspector', 'nnx-gradient-lab', 'nnx-builder'].filter((n) => customElements.get(n)));
     expect(pages).toEqual([]);
     await page.screenshot({ path: join(RESULTS, 'embed-example.png'), fullPage: true });
+    await expectNoAxeFindings(page, 'examples/embed.html');
     expect(notFound).toEqual([]);
     expect(consoleErrors).toEqual([]);
   });

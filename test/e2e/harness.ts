@@ -1,18 +1,28 @@
 /**
  * Shared set-up of the browser tests: build the app with vite, serve it on 127.0.0.1, start
  * /usr/bin/chromium (WebGPU on SwiftShader) through playwright-core, collect console errors.
- * Each test file builds into its own folder, so files can run in parallel. `launchChromium`
- * alone serves pages that are not the app (the embed test's static server).
+ * The app (and the embeddable library) is built once per test run: the first test file that
+ * needs it builds into test-results/e2e-dist-<run>/ while the others wait, and each file starts
+ * only its own `vite preview` and Chromium. The run id comes from test/e2e/global_setup.ts,
+ * which also removes the folder when the run ends. `launchChromium` alone serves pages that are
+ * not the app (the embed tests).
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { build, preview, type PreviewServer } from 'vite';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import type { Tensor } from '../../src/analysis/tensor.ts';
 import type { NnxTensorView } from '../../src/ui/tensor_view.ts';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** Names this test run's build folder (see global_setup.ts). */
+    e2eRunId: string;
+  }
+}
 
 export const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
 export const RESULTS = join(ROOT, 'test-results');
@@ -30,13 +40,57 @@ export interface Browser {
   close(): Promise<void>;
 }
 
-export async function openBrowser(name: string): Promise<Browser> {
+/** What a test file opens in `beforeAll` and closes in `afterAll`. */
+export interface Closable {
+  close(): Promise<void>;
+}
+
+/** How long a test file waits for another one's build before giving up. */
+const BUILD_WAIT_MS = 240_000;
+
+/**
+ * The output folder of a vite build (`vite.config.ts` for the app, `vite.lib.config.ts` for the
+ * library) made once per test run: the first caller builds, callers in other test files wait
+ * for its stamp file (or its error file) and reuse the folder.
+ */
+async function buildOnce(config: 'vite.config.ts' | 'vite.lib.config.ts'): Promise<string> {
+  const run = inject('e2eRunId') ?? `process-${process.pid}`;
+  const outDir = join(RESULTS, `e2e-dist-${run}`, config === 'vite.config.ts' ? 'app' : 'lib');
+  const done = `${outDir}.built`;
+  const failed = `${outDir}.failed`;
+  mkdirSync(join(RESULTS, `e2e-dist-${run}`), { recursive: true });
+  try {
+    mkdirSync(`${outDir}.lock`);
+  } catch {
+    const deadline = Date.now() + BUILD_WAIT_MS;
+    while (!existsSync(done)) {
+      if (existsSync(failed)) throw new Error(`the shared ${config} build failed in another test file: ${readFileSync(failed, 'utf8')}`);
+      if (Date.now() > deadline) throw new Error(`the shared ${config} build did not finish within ${BUILD_WAIT_MS / 1000} s (no ${done})`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    return outDir;
+  }
+  try {
+    await build({ root: ROOT, configFile: join(ROOT, config), mode: 'production', logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+  } catch (e) {
+    writeFileSync(failed, e instanceof Error ? e.message : String(e));
+    throw e;
+  }
+  writeFileSync(done, run);
+  return outDir;
+}
+
+/** The library build (dist/lib/nnx.js as `npm run build` makes it), shared by the embed tests. */
+export function libraryBuild(): Promise<string> {
+  return buildOnce('vite.lib.config.ts');
+}
+
+/** Serves this run's app build with `vite preview` on 127.0.0.1 and opens it in Chromium. */
+export async function openBrowser(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`Chromium not found at ${CHROMIUM}: the browser test needs it (apt-get install -y chromium, or set NNX_CHROMIUM)`);
   }
-  mkdirSync(RESULTS, { recursive: true });
-  const outDir = join(RESULTS, `e2e-dist-${name}`);
-  await build({ root: ROOT, configFile: join(ROOT, 'vite.config.ts'), mode: 'production', logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+  const outDir = await buildOnce('vite.config.ts');
   const server: PreviewServer = await preview({
     root: ROOT, configFile: join(ROOT, 'vite.config.ts'), logLevel: 'warn',
     build: { outDir }, preview: { host: '127.0.0.1', port: 0, strictPort: false, open: false },
@@ -59,22 +113,24 @@ export async function openBrowser(name: string): Promise<Browser> {
   };
 }
 
-/** Starts headless Chromium (WebGPU on SwiftShader) for a page served at `baseUrl`, collecting console errors. */
 /**
- * Opens the app in Chromium once for the calling test file and closes it afterwards. The
- * returned getter throws the set-up error in every test when there is no browser or WebGPU, so
- * a missing Chromium fails the suite instead of skipping it.
+ * Opens the app in Chromium once for the calling test file (or what `open` opens: the embed
+ * tests' blank pages) and closes it afterwards. The returned getter throws the set-up error,
+ * prefixed with `name`, in every test when there is no browser or WebGPU, so a missing Chromium
+ * fails the suite instead of skipping it.
  */
-export function useBrowser(name: string): () => Browser {
-  let opened: Browser | null = null;
+export function useBrowser(name: string): () => Browser;
+export function useBrowser<T extends Closable>(name: string, open: () => Promise<T>): () => T;
+export function useBrowser<T extends Closable>(name: string, open?: () => Promise<T>): () => T | Browser {
+  let opened: T | Browser | null = null;
   let setupError: Error | null = null;
   beforeAll(async () => {
     try {
-      opened = await openBrowser(name);
+      opened = await (open ?? openBrowser)();
     } catch (e) {
-      setupError = e instanceof Error ? e : new Error(String(e));
+      setupError = new Error(`${name}: the browser set-up failed: ${e instanceof Error ? e.message : String(e)}`);
     }
-  });
+  }, BUILD_WAIT_MS + 60_000);
   afterAll(async () => {
     await opened?.close();
   });
@@ -84,7 +140,10 @@ export function useBrowser(name: string): () => Browser {
   };
 }
 
-/** `flags`: Chromium's command line (default: WebGPU on SwiftShader; without the WebGPU ones the page gets no adapter). */
+/**
+ * Starts headless Chromium for a page served at `baseUrl`, collecting console errors. `flags`:
+ * Chromium's command line (default: WebGPU on SwiftShader; without the WebGPU ones the page gets no adapter).
+ */
 export async function launchChromium(baseUrl: string, flags: string[] = FLAGS): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`Chromium not found at ${CHROMIUM}: the browser test needs it (apt-get install -y chromium, or set NNX_CHROMIUM)`);

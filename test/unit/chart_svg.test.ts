@@ -36,6 +36,20 @@ describe('chartSvg: a vector plot of the chart data', () => {
     expect(yTicks).toEqual([0, 1, 2, 3, 4]);
   });
 
+  it('stepped holds each value until the next x, then steps', () => {
+    const svg = chartSvg({ x: [0, 1, 2], series: [{ label: 'live', values: [0, 4, 2] }] }, { ...OPTIONS, stepped: true });
+    const plotW = 400 - MARGIN.left - MARGIN.right;
+    const plotH = 200 - MARGIN.top - MARGIN.bottom;
+    const at = (x: number, y: number) => [MARGIN.left + (x / 2) * plotW, MARGIN.top + (1 - y / (4 * 1.08)) * plotH];
+    const expected = [at(0, 0), at(1, 0), at(1, 4), at(2, 4), at(2, 2)];
+    const [points] = polylines(svg, 'live');
+    expect(points).toHaveLength(expected.length);
+    points.forEach(([px, py], i) => {
+      expect(px).toBeCloseTo(expected[i][0], 1);
+      expect(py).toBeCloseTo(expected[i][1], 1);
+    });
+  });
+
   it('spanGaps joins across nulls; a log axis ticks at powers of ten and drops values ≤ 0', () => {
     const svg = chartSvg({ x: [1, 2, 3, 4], series: [{ label: 'g', values: [1e-3, null, 0, 10] }] }, { ...OPTIONS, logY: true, spanGaps: true });
     expect(polylines(svg, 'g').map((r) => r.length)).toEqual([1, 1]);
