@@ -77,7 +77,9 @@ export const LAYER_ARG_DEFAULTS: Record<string, ArgDefault[]> = {
  * rule's argument names with no stated defaults.
  */
 export function argDefaults(type: string): ArgDefault[] {
-  return LAYER_ARG_DEFAULTS[type] ?? (LAYER_RULES[type]?.args ?? []).map((name) => ({ name }));
+  // Own keys only: a type named "constructor" has no arguments, not Object.prototype's.
+  if (Object.hasOwn(LAYER_ARG_DEFAULTS, type)) return LAYER_ARG_DEFAULTS[type];
+  return ((Object.hasOwn(LAYER_RULES, type) ? LAYER_RULES[type].args : undefined) ?? []).map((name) => ({ name }));
 }
 
 /** Layer types a builder palette offers: containers, every rule, the composites that take flat arguments. */

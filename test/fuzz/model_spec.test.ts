@@ -8,6 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test, vi } from 'vitest';
+import { argDefaults } from '../../src/analysis/layer_defaults.ts';
 import { knownLayerTypes } from '../../src/analysis/layers/index.ts';
 import { parseModelSpec } from '../../src/analysis/model_spec.ts';
 import { zooModel } from '../../src/analysis/zoo/index.ts';
@@ -187,6 +188,16 @@ describe('fuzz: ModelSpec parser and nnx summary', () => {
       for (const c of value!.children) expect(Number.isFinite(c.params), `${c.name} params ${c.params}`).toBe(true);
       if (value!.summary) expectFiniteReport(value!.summary as unknown as Record<string, unknown>);
     }), { seed: 1706, numRuns: 300 });
+  });
+
+  test('the Builder\'s argument table answers any type name with a list (prototype names included)', () => {
+    fc.assert(fc.property(layerTypes, fc.constantFrom('constructor', 'toString', '__proto__', 'valueOf'), (type, protoName) => {
+      for (const t of [type, protoName]) {
+        const args = argDefaults(t);
+        expect(Array.isArray(args), `argDefaults(${JSON.stringify(t)})`).toBe(true);
+        for (const a of args) expect(typeof a.name).toBe('string');
+      }
+    }), { seed: 1707, numRuns: 100 });
   });
 
   test('random JSON and random text as a spec file: a ModelSpec or one NnxError line', () => {
