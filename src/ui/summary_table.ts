@@ -39,6 +39,7 @@ export class NnxSummaryTable extends LitElement {
     thead th { position: sticky; top: 0; background: var(--_surface); z-index: 1; }
     th.sortable { cursor: pointer; user-select: none; }
     th.sortable:hover { color: var(--_accent); }
+    th.sortable:focus-visible { outline: 2px solid var(--_accent); outline-offset: -2px; }
     th .arrow { color: var(--_accent); }
     td.name { font-family: var(--_mono); font-size: 12px; }
     td.type { color: var(--_accent); font-weight: 600; }
@@ -70,16 +71,24 @@ export class NnxSummaryTable extends LitElement {
     this.dispatchEvent(new CustomEvent('nnx-sort-change', { detail: { key, descending }, bubbles: true, composed: true }));
   }
 
+  /** Enter or Space on a focused column header sorts by it, as a click does. */
+  private onSortKey(e: KeyboardEvent, key: SortKey): void {
+    if (e.key !== 'Enter' && e.key !== ' ') return;
+    e.preventDefault();
+    this.sortBy(key);
+  }
+
   render() {
     const r = this.report;
     if (!r) return nothing;
     const rows = this.visibleRows();
+    const ariaSort = (k: SortKey) => (this.sort === k ? (this.descending ? 'descending' : 'ascending') : 'none');
     const arrow = (k: SortKey) => (this.sort === k ? html`<span class="arrow">${this.descending ? ' ▼' : ' ▲'}</span>` : nothing);
     return html`<div class="wrap" tabindex="0" role="region" aria-label="per-layer summary"><table>
       <thead><tr>
-        <th class="num sortable" @click=${() => this.sortBy('order')} title="forward order">#${arrow('order')}</th>
+        <th class="num sortable" tabindex="0" aria-sort=${ariaSort('order')} @click=${() => this.sortBy('order')} @keydown=${(e: KeyboardEvent) => this.onSortKey(e, 'order')} title="forward order">#${arrow('order')}</th>
         <th>layer</th><th>type</th><th>output shape</th>
-        ${COLS.filter((c) => c.key !== 'time' || r.device).map((c) => html`<th class="num sortable" data-sort=${c.key} title=${c.title} style=${c.key === 'time' ? 'text-transform:none' : ''} @click=${() => this.sortBy(c.key)}>${c.key === 'time' ? 'ROOFLINE µs' : c.label}${arrow(c.key)}</th>`)}
+        ${COLS.filter((c) => c.key !== 'time' || r.device).map((c) => html`<th class="num sortable" data-sort=${c.key} tabindex="0" aria-sort=${ariaSort(c.key)} title=${c.title} style=${c.key === 'time' ? 'text-transform:none' : ''} @click=${() => this.sortBy(c.key)} @keydown=${(e: KeyboardEvent) => this.onSortKey(e, c.key)}>${c.key === 'time' ? 'ROOFLINE µs' : c.label}${arrow(c.key)}</th>`)}
       </tr></thead>
       <tbody>${rows.map(({ row, folded }) => html`<tr class=${row.is_container ? 'container' : ''} data-layer=${row.name}>
         <td class="num">${r.layers.indexOf(row)}</td>

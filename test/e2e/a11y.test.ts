@@ -119,6 +119,14 @@ describe('heatmap keyboard navigation and axe-core WCAG 2 A/AA audit of every pa
     await page.locator(ready).first().waitFor({ timeout: 240_000 });
     await expectNoRunError(page);
     if (label === 'Gradient Lab') await page.locator('nnx-grad-flow-table').screenshot({ path: join(RESULTS, 'a11y-grad-flow-table.png') });
+    if (label === 'Model Inspector') {
+      // The summary table sorts from the keyboard: Enter on a focused column header.
+      const macs = page.locator('nnx-summary-table th[data-sort="macs"]');
+      await macs.focus();
+      await page.keyboard.press('Enter');
+      await page.waitForFunction(() => location.hash.includes('sort=macs'));
+      expect(await macs.getAttribute('aria-sort')).toMatch(/^(ascending|descending)$/);
+    }
     await expectNoAxeFindings(page, label);
   });
 
