@@ -4,8 +4,9 @@
  */
 export class NnxError extends Error {
   constructor(message: string) {
-    // User text (a layer name, a file name) may hold line breaks: show them escaped so the message stays one line.
-    super(message.replace(/[\n\r\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+    // User text (a layer name, a file name) may hold line breaks: show them escaped so the message
+    // stays one line. "got undefined" is JSON.stringify of a missing value: say so in words.
+    super(message.replace(/[\n\r\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).replace(/\bgot undefined\b/g, 'got nothing (it is missing)'));
     this.name = new.target.name;
   }
 }

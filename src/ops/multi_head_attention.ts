@@ -77,6 +77,7 @@ export const multiHeadAttentionOp: OpDefinition = {
     const causal = boolAttr(OP, 'is_causal', attrs.is_causal, false);
     const batchFirst = boolAttr(OP, 'batch_first', attrs.batch_first, true);
     const H = attrs.num_heads;
+    if (H === undefined) throw new InputError(`${OP}: attribute num_heads is required (a whole number >= 1)`);
     if (typeof H !== 'number' || !Number.isInteger(H) || H < 1) throw new InputError(`${OP}: num_heads must be a whole number >= 1, got ${JSON.stringify(H)}`);
     const xs = inputs.x.shape;
     if (xs.length !== 3) throw new InputError(`${OP}: x must be 3-D ${batchFirst ? '[N, L, E]' : '[L, N, E] (batch_first false)'}, got ${formatShape(xs)}`);

@@ -19,7 +19,7 @@ const cases: [string, unknown, RegExp][] = [
   ['zero point above quant_max', perTensor({ zero_point: 200 }), /zero_point 200 is outside \[quant_min, quant_max\] = \[-128, 127\]/],
   ['fractional zero point', perTensor({ zero_point: 1.5 }), /zero_point must be an integer, got 1.5/],
   ['quant_min not below quant_max', perTensor({ quant_min: 10, quant_max: 10, zero_point: 10 }), /quant_min 10 must be less than quant_max 10/],
-  ['missing quant_max', perTensor({ quant_max: undefined }), /quant_max must be an integer \(a 32-bit code\), got undefined/],
+  ['missing quant_max', perTensor({ quant_max: undefined }), /quant_max must be an integer \(a 32-bit code\), got nothing \(it is missing\)/],
   ['unknown attribute', perTensor({ axis: 0 }), /unknown attribute "axis" \(known: scale, zero_point, quant_min, quant_max\)/],
   ['axis out of range', perChannel({ axis: 3 }), /fake_quantize_per_channel_affine: axis 3 is out of range for x \[2, 3, 4\] of rank 3 \(expected 0 to 2/],
   ['negative axis (PyTorch refuses it)', perChannel({ axis: -1 }), /axis -1 is out of range .*negative axes are not accepted/],
