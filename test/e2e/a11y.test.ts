@@ -81,6 +81,13 @@ describe('heatmap keyboard navigation and axe-core WCAG 2 A/AA audit of every pa
     await expectCell('Control+End', [0, 1, 4, 5]);
     // The selection re-rendered the page around the heatmap; the keyboard focus stayed on it.
     expect(await heatmap.evaluate((el) => el.shadowRoot!.activeElement?.getAttribute('role'))).toBe('application');
+    // A heatmap that selects nothing (the weight) still walks and announces its values, and leaves the selection alone.
+    const weight = page.locator('nnx-tensor-view[data-name="weight"] nnx-heatmap');
+    await weight.locator('[role="application"]').focus();
+    await page.keyboard.press('ArrowDown');
+    const w = await weight.evaluate((el) => Array.from((el as NnxHeatmap).tensor!.data));
+    expect(await weight.locator('[data-role="announce"]').innerText()).toBe(`weight[0, 0, 1, 0], row 1, column 0: ${formatFloat32(w[3])}`);
+    expect(await panelTitle.innerText()).toBe('output[0, 1, 4, 5]');
     // Signed tensors get the diverging map, the all-ones ∂L/∂output the sequential one.
     expect(await colormapOf(page, 'weight')).toBe('diverging');
     expect(await colormapOf(page, 'grad_output')).toBe('sequential');
