@@ -20,7 +20,6 @@
 //                   channel_sum adds up.
 
 override MODE: u32 = 0u;
-override RELU: u32 = 0u;
 // 1 when stride, dilation and kernel width are 1, 1 and 3 (MODE 1: dilation 1, kernel width 3).
 override SLIDE3: u32 = 0u;
 const PIXELS = 8u;
@@ -121,12 +120,8 @@ fn bias4(g: u32, o: u32, geo: Geometry) -> vec4f {
   return v;
 }
 
-/** Stores the first `count` of destination channels o .. o + 3 of one pixel (plus bias, and ReLU if asked). */
-fn storeChannels(dst: u32, plane: u32, first: u32, count: u32, value: vec4f) {
-  var v = value;
-  if (RELU != 0u) {
-    v = max(v, vec4f(0.0));
-  }
+/** Stores the first `count` of the 4 destination channels from `first` of one pixel. */
+fn storeChannels(dst: u32, plane: u32, first: u32, count: u32, v: vec4f) {
   result[dst + first * plane] = v.x;
   if (count > 1u) {
     result[dst + (first + 1u) * plane] = v.y;
@@ -137,6 +132,40 @@ fn storeChannels(dst: u32, plane: u32, first: u32, count: u32, value: vec4f) {
   if (count > 3u) {
     result[dst + (first + 3u) * plane] = v.w;
   }
+}
+
+/** One vec4 per pixel of a block: 4 channels (accumulators) or one input splatted (operands). */
+struct Pixels {
+  p0: vec4f, p1: vec4f, p2: vec4f, p3: vec4f, p4: vec4f, p5: vec4f, p6: vec4f, p7: vec4f,
+}
+
+/** The 10 inputs of a stride-1 row under 8 pixels' 3-wide windows, splatted. */
+struct Window {
+  c0: vec4f, c1: vec4f, c2: vec4f, c3: vec4f, c4: vec4f, c5: vec4f, c6: vec4f, c7: vec4f, c8: vec4f, c9: vec4f,
+}
+
+/** acc[P] += x[P]·w for the 8 pixels of one tap. */
+fn tapRow(acc: ptr<function, Pixels>, x: Pixels, w: vec4f) {
+  (*acc).p0 = fma(x.p0, w, (*acc).p0);
+  (*acc).p1 = fma(x.p1, w, (*acc).p1);
+  (*acc).p2 = fma(x.p2, w, (*acc).p2);
+  (*acc).p3 = fma(x.p3, w, (*acc).p3);
+  (*acc).p4 = fma(x.p4, w, (*acc).p4);
+  (*acc).p5 = fma(x.p5, w, (*acc).p5);
+  (*acc).p6 = fma(x.p6, w, (*acc).p6);
+  (*acc).p7 = fma(x.p7, w, (*acc).p7);
+}
+
+/** acc[P] += c[P]·w0 + c[P+1]·w1 + c[P+2]·w2: a row of 3 taps for 8 pixels sliding over 10 inputs. */
+fn slideRow(acc: ptr<function, Pixels>, c: Window, w0: vec4f, w1: vec4f, w2: vec4f) {
+  (*acc).p0 = fma(c.c2, w2, fma(c.c1, w1, fma(c.c0, w0, (*acc).p0)));
+  (*acc).p1 = fma(c.c3, w2, fma(c.c2, w1, fma(c.c1, w0, (*acc).p1)));
+  (*acc).p2 = fma(c.c4, w2, fma(c.c3, w1, fma(c.c2, w0, (*acc).p2)));
+  (*acc).p3 = fma(c.c5, w2, fma(c.c4, w1, fma(c.c3, w0, (*acc).p3)));
+  (*acc).p4 = fma(c.c6, w2, fma(c.c5, w1, fma(c.c4, w0, (*acc).p4)));
+  (*acc).p5 = fma(c.c7, w2, fma(c.c6, w1, fma(c.c5, w0, (*acc).p5)));
+  (*acc).p6 = fma(c.c8, w2, fma(c.c7, w1, fma(c.c6, w0, (*acc).p6)));
+  (*acc).p7 = fma(c.c9, w2, fma(c.c8, w1, fma(c.c7, w0, (*acc).p7)));
 }
 
 @compute @workgroup_size(64)
@@ -174,23 +203,9 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) grou
   let col7 = column(ix0 + 7, w);
   let col8 = column(ix0 + 8, w);
   let col9 = column(ix0 + 9, w);
-  // accPh holds pixel ox + P; h = a (b) are channels 4b .. 4b + 3 (4b + 4 .. 4b + 7).
-  var acc0a = vec4f(0.0);
-  var acc1a = vec4f(0.0);
-  var acc2a = vec4f(0.0);
-  var acc3a = vec4f(0.0);
-  var acc4a = vec4f(0.0);
-  var acc5a = vec4f(0.0);
-  var acc6a = vec4f(0.0);
-  var acc7a = vec4f(0.0);
-  var acc0b = vec4f(0.0);
-  var acc1b = vec4f(0.0);
-  var acc2b = vec4f(0.0);
-  var acc3b = vec4f(0.0);
-  var acc4b = vec4f(0.0);
-  var acc5b = vec4f(0.0);
-  var acc6b = vec4f(0.0);
-  var acc7b = vec4f(0.0);
+  // The 8 pixels of channels 4b .. 4b + 3 (low) and 4b + 4 .. 4b + 7 (high).
+  var low = Pixels();
+  var high = Pixels();
   for (var i = 0u; i < geo.srcPerGroup; i++) {
     let plane = (n * geo.srcChannels + g * geo.srcPerGroup + i) * srcPlane;
     let weightRow = (g * geo.srcPerGroup + i) * taps;
@@ -201,70 +216,21 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) grou
       }
       let row = plane + u32(iy) * geo.srcWidth;
       if (SLIDE3 != 0u) {
-        let c0 = at(row, col0);
-        let c1 = at(row, col1);
-        let c2 = at(row, col2);
-        let c3 = at(row, col3);
-        let c4 = at(row, col4);
-        let c5 = at(row, col5);
-        let c6 = at(row, col6);
-        let c7 = at(row, col7);
-        let c8 = at(row, col8);
-        let c9 = at(row, col9);
+        let c = Window(at(row, col0), at(row, col1), at(row, col2), at(row, col3), at(row, col4),
+          at(row, col5), at(row, col6), at(row, col7), at(row, col8), at(row, col9));
         let t = (weightRow + ky * 3u) * blocks;
-        let w0 = packed[t + b];
-        let w1 = packed[t + blocks + b];
-        let w2 = packed[t + 2u * blocks + b];
-        acc0a = fma(c2, w2, fma(c1, w1, fma(c0, w0, acc0a)));
-        acc1a = fma(c3, w2, fma(c2, w1, fma(c1, w0, acc1a)));
-        acc2a = fma(c4, w2, fma(c3, w1, fma(c2, w0, acc2a)));
-        acc3a = fma(c5, w2, fma(c4, w1, fma(c3, w0, acc3a)));
-        acc4a = fma(c6, w2, fma(c5, w1, fma(c4, w0, acc4a)));
-        acc5a = fma(c7, w2, fma(c6, w1, fma(c5, w0, acc5a)));
-        acc6a = fma(c8, w2, fma(c7, w1, fma(c6, w0, acc6a)));
-        acc7a = fma(c9, w2, fma(c8, w1, fma(c7, w0, acc7a)));
-        let v0 = packed[t + bHigh];
-        let v1 = packed[t + blocks + bHigh];
-        let v2 = packed[t + 2u * blocks + bHigh];
-        acc0b = fma(c2, v2, fma(c1, v1, fma(c0, v0, acc0b)));
-        acc1b = fma(c3, v2, fma(c2, v1, fma(c1, v0, acc1b)));
-        acc2b = fma(c4, v2, fma(c3, v1, fma(c2, v0, acc2b)));
-        acc3b = fma(c5, v2, fma(c4, v1, fma(c3, v0, acc3b)));
-        acc4b = fma(c6, v2, fma(c5, v1, fma(c4, v0, acc4b)));
-        acc5b = fma(c7, v2, fma(c6, v1, fma(c5, v0, acc5b)));
-        acc6b = fma(c8, v2, fma(c7, v1, fma(c6, v0, acc6b)));
-        acc7b = fma(c9, v2, fma(c8, v1, fma(c7, v0, acc7b)));
+        slideRow(&low, c, packed[t + b], packed[t + blocks + b], packed[t + 2u * blocks + b]);
+        slideRow(&high, c, packed[t + bHigh], packed[t + blocks + bHigh], packed[t + 2u * blocks + bHigh]);
       } else {
         let s = i32(strideW);
         for (var kx = 0u; kx < p.kernelW; kx++) {
           let ix = ix0 + i32(kx * p.dilationW);
           let t = (weightRow + ky * p.kernelW + kx) * blocks;
-          let wa = packed[t + b];
-          let wb = packed[t + bHigh];
-          let x0 = vec4f(sourceAt(row, ix, w));
-          let x1 = vec4f(sourceAt(row, ix + s, w));
-          let x2 = vec4f(sourceAt(row, ix + 2 * s, w));
-          let x3 = vec4f(sourceAt(row, ix + 3 * s, w));
-          let x4 = vec4f(sourceAt(row, ix + 4 * s, w));
-          let x5 = vec4f(sourceAt(row, ix + 5 * s, w));
-          let x6 = vec4f(sourceAt(row, ix + 6 * s, w));
-          let x7 = vec4f(sourceAt(row, ix + 7 * s, w));
-          acc0a = fma(x0, wa, acc0a);
-          acc1a = fma(x1, wa, acc1a);
-          acc2a = fma(x2, wa, acc2a);
-          acc3a = fma(x3, wa, acc3a);
-          acc4a = fma(x4, wa, acc4a);
-          acc5a = fma(x5, wa, acc5a);
-          acc6a = fma(x6, wa, acc6a);
-          acc7a = fma(x7, wa, acc7a);
-          acc0b = fma(x0, wb, acc0b);
-          acc1b = fma(x1, wb, acc1b);
-          acc2b = fma(x2, wb, acc2b);
-          acc3b = fma(x3, wb, acc3b);
-          acc4b = fma(x4, wb, acc4b);
-          acc5b = fma(x5, wb, acc5b);
-          acc6b = fma(x6, wb, acc6b);
-          acc7b = fma(x7, wb, acc7b);
+          let x = Pixels(vec4f(sourceAt(row, ix, w)), vec4f(sourceAt(row, ix + s, w)), vec4f(sourceAt(row, ix + 2 * s, w)),
+            vec4f(sourceAt(row, ix + 3 * s, w)), vec4f(sourceAt(row, ix + 4 * s, w)), vec4f(sourceAt(row, ix + 5 * s, w)),
+            vec4f(sourceAt(row, ix + 6 * s, w)), vec4f(sourceAt(row, ix + 7 * s, w)));
+          tapRow(&low, x, packed[t + b]);
+          tapRow(&high, x, packed[t + bHigh]);
         }
       }
     }
@@ -273,15 +239,15 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) grou
   let dst = n * geo.dstChannels * dstPlane + oy * geo.dstWidth + ox;
   let biasLow = bias4(g, 4u * b, geo);
   let biasHigh = bias4(g, 4u * b + 4u, geo);
-  let low = array<vec4f, PIXELS>(acc0a, acc1a, acc2a, acc3a, acc4a, acc5a, acc6a, acc7a);
-  let high = array<vec4f, PIXELS>(acc0b, acc1b, acc2b, acc3b, acc4b, acc5b, acc6b, acc7b);
+  let lows = array<vec4f, PIXELS>(low.p0, low.p1, low.p2, low.p3, low.p4, low.p5, low.p6, low.p7);
+  let highs = array<vec4f, PIXELS>(high.p0, high.p1, high.p2, high.p3, high.p4, high.p5, high.p6, high.p7);
   let first = g * geo.dstPerGroup + 4u * b;
   let countLow = min(4u, geo.dstPerGroup - 4u * b);
   let countHigh = select(0u, min(4u, geo.dstPerGroup - 4u * b - 4u), b + 1u < blocks);
   for (var px = 0u; px < min(PIXELS, geo.dstWidth - ox); px++) {
-    storeChannels(dst + px, dstPlane, first, countLow, low[px] + biasLow);
+    storeChannels(dst + px, dstPlane, first, countLow, lows[px] + biasLow);
     if (countHigh > 0u) {
-      storeChannels(dst + px, dstPlane, first + 4u, countHigh, high[px] + biasHigh);
+      storeChannels(dst + px, dstPlane, first + 4u, countHigh, highs[px] + biasHigh);
     }
   }
 }
@@ -306,6 +272,13 @@ fn gradOut4(rowBase: u32, ox: u32, offsets: vec4u) -> vec4f {
   let at = rowBase + min(ox, params.outWidth - 1u);
   let g = vec4f(gradOut[at + offsets.x], gradOut[at + offsets.y], gradOut[at + offsets.z], gradOut[at + offsets.w]);
   return select(vec4f(0.0), g, ox < params.outWidth);
+}
+
+/** acc[t + k] += Σ_P g[P]·c[P + k] for k = 0, 1, 2: one row of 3 taps over 4 pixels and their 6 inputs. */
+fn slideTaps(acc: ptr<function, array<vec4f, MAX_TAPS>>, t: u32, g: array<vec4f, 4>, c: array<vec4f, 6>) {
+  (*acc)[t] = fma(g[3], c[3], fma(g[2], c[2], fma(g[1], c[1], fma(g[0], c[0], (*acc)[t]))));
+  (*acc)[t + 1u] = fma(g[3], c[4], fma(g[2], c[3], fma(g[1], c[2], fma(g[0], c[1], (*acc)[t + 1u]))));
+  (*acc)[t + 2u] = fma(g[3], c[5], fma(g[2], c[4], fma(g[1], c[3], fma(g[0], c[2], (*acc)[t + 2u]))));
 }
 
 @compute @workgroup_size(64)
@@ -342,14 +315,8 @@ fn weight_grad(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroup
     if (SLIDE3 != 0u) {
       // Stride 1, 3 taps wide, dilation 1: 4 pixels of the row take 6 inputs per tap row.
       for (var ox = 0u; ox < p.outWidth; ox += 4u) {
-        let ga0 = gradOut4(gradRow, ox, offsetsA);
-        let ga1 = gradOut4(gradRow, ox + 1u, offsetsA);
-        let ga2 = gradOut4(gradRow, ox + 2u, offsetsA);
-        let ga3 = gradOut4(gradRow, ox + 3u, offsetsA);
-        let gb0 = gradOut4(gradRow, ox, offsetsB);
-        let gb1 = gradOut4(gradRow, ox + 1u, offsetsB);
-        let gb2 = gradOut4(gradRow, ox + 2u, offsetsB);
-        let gb3 = gradOut4(gradRow, ox + 3u, offsetsB);
+        let ga = array<vec4f, 4>(gradOut4(gradRow, ox, offsetsA), gradOut4(gradRow, ox + 1u, offsetsA), gradOut4(gradRow, ox + 2u, offsetsA), gradOut4(gradRow, ox + 3u, offsetsA));
+        let gb = array<vec4f, 4>(gradOut4(gradRow, ox, offsetsB), gradOut4(gradRow, ox + 1u, offsetsB), gradOut4(gradRow, ox + 2u, offsetsB), gradOut4(gradRow, ox + 3u, offsetsB));
         let ix0 = i32(ox) - i32(p.padLeft);
         let k0 = column(ix0, w);
         let k1 = column(ix0 + 1, w);
@@ -363,19 +330,9 @@ fn weight_grad(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroup
             continue;
           }
           let row = xPlane + u32(iy) * p.inWidth;
-          let c0 = at(row, k0);
-          let c1 = at(row, k1);
-          let c2 = at(row, k2);
-          let c3 = at(row, k3);
-          let c4 = at(row, k4);
-          let c5 = at(row, k5);
-          let t = ky * 3u;
-          accA[t] = fma(ga3, c3, fma(ga2, c2, fma(ga1, c1, fma(ga0, c0, accA[t]))));
-          accA[t + 1u] = fma(ga3, c4, fma(ga2, c3, fma(ga1, c2, fma(ga0, c1, accA[t + 1u]))));
-          accA[t + 2u] = fma(ga3, c5, fma(ga2, c4, fma(ga1, c3, fma(ga0, c2, accA[t + 2u]))));
-          accB[t] = fma(gb3, c3, fma(gb2, c2, fma(gb1, c1, fma(gb0, c0, accB[t]))));
-          accB[t + 1u] = fma(gb3, c4, fma(gb2, c3, fma(gb1, c2, fma(gb0, c1, accB[t + 1u]))));
-          accB[t + 2u] = fma(gb3, c5, fma(gb2, c4, fma(gb1, c3, fma(gb0, c2, accB[t + 2u]))));
+          let c = array<vec4f, 6>(at(row, k0), at(row, k1), at(row, k2), at(row, k3), at(row, k4), at(row, k5));
+          slideTaps(&accA, ky * 3u, ga, c);
+          slideTaps(&accB, ky * 3u, gb, c);
         }
       }
       continue;

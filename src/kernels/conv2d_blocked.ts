@@ -3,8 +3,7 @@ import conv2dParamsWgsl from '../../shaders/common/conv2d_params.wgsl?raw';
 import type { Conv2dAttrs } from '../analysis/conv_shapes.ts';
 import type { AdapterReport } from './adapter.ts';
 import { numel } from '../analysis/tensor.ts';
-import { channelSum } from './channel_sum.ts';
-import { conv2dForwardCost, conv2dParams } from './conv2d_forward.ts';
+import { conv2dForwardCost, conv2dParams, sumOverSlices } from './conv2d_forward.ts';
 import { grid1d, type GpuRuntime, type GpuTensor, type KernelDef } from './runtime.ts';
 import { Conv2dParams } from './schemas.ts';
 import type { KernelCost } from './profiler.ts';
@@ -21,11 +20,11 @@ const MIN_PIXELS_PER_SLICE = 196;
 const TARGET_INVOCATIONS = 4096;
 const MAX_SLICES = 256;
 
-function correlationKernel(name: string, entryPoint: string, mode: number, weightShape: number[], attrs: Conv2dAttrs, relu = false): KernelDef<typeof Conv2dParams> {
+function correlationKernel(name: string, entryPoint: string, mode: number, weightShape: number[], attrs: Conv2dAttrs): KernelDef<typeof Conv2dParams> {
   const slide = weightShape[3] === 3 && attrs.dilation[1] === 1 && (mode === 1 || attrs.stride[1] === 1);
   return {
     name, code, entryPoint, params: Conv2dParams, bindings: entryPoint === 'main' ? ['read', 'read', 'read', 'read_write'] : ['read', 'read_write'],
-    constants: { MODE: mode, RELU: relu ? 1 : 0, SLIDE3: slide ? 1 : 0 },
+    constants: { MODE: mode, SLIDE3: slide ? 1 : 0 },
   };
 }
 
@@ -35,7 +34,7 @@ function correlationKernel(name: string, entryPoint: string, mode: number, weigh
  */
 async function correlate(
   rt: GpuRuntime, mode: number, name: string, src: GpuTensor, weight: GpuTensor, bias: GpuTensor | null, dst: GpuTensor,
-  params: ParamsOf<typeof Conv2dParams>, attrs: Conv2dAttrs, relu: boolean, cost: KernelCost,
+  params: ParamsOf<typeof Conv2dParams>, attrs: Conv2dAttrs, cost: KernelCost,
 ): Promise<void> {
   const srcPerGroup = src.shape[1] / attrs.groups;
   const blocks = Math.ceil(dst.shape[1] / attrs.groups / 4);
@@ -47,21 +46,16 @@ async function correlate(
   });
   const [n, , h, w] = dst.shape;
   const [x, y] = grid1d(n * h * Math.ceil(w / 8), 64);
-  await rt.dispatch(correlationKernel(name, 'main', mode, weight.shape, attrs, relu), params, [src.buffer, packed.buffer, (bias ?? weight).buffer, dst.buffer], [x, y, attrs.groups * Math.ceil(blocks / 2)], cost);
+  await rt.dispatch(correlationKernel(name, 'main', mode, weight.shape, attrs), params, [src.buffer, packed.buffer, (bias ?? weight).buffer, dst.buffer], [x, y, attrs.groups * Math.ceil(blocks / 2)], cost);
   rt.releaseAfterSubmit(packed);
 }
 
-/**
- * y = conv2d(x, weight) + bias with a register block of 8 pixels × 8 output channels per
- * invocation and no workgroup memory. With `relu`, y = max(conv2d(x, weight) + bias, 0).
- */
+/** y = conv2d(x, weight) + bias with a register block of 8 pixels × 8 output channels per invocation and no workgroup memory. */
 export async function conv2dBlockedForward(
-  rt: GpuRuntime, x: GpuTensor, weight: GpuTensor, bias: GpuTensor | null, y: GpuTensor, attrs: Conv2dAttrs, relu = false,
+  rt: GpuRuntime, x: GpuTensor, weight: GpuTensor, bias: GpuTensor | null, y: GpuTensor, attrs: Conv2dAttrs,
 ): Promise<void> {
-  const cost = conv2dForwardCost(x, weight, y, bias !== null);
-  if (relu) cost.flops += numel(y.shape);
   const params = conv2dParams(x.shape, weight.shape, y.shape, attrs, bias !== null);
-  await correlate(rt, 0, relu ? 'conv2d_blocked_forward_relu' : 'conv2d_blocked_forward', x, weight, bias, y, params, attrs, relu, cost);
+  await correlate(rt, 0, 'conv2d_blocked_forward', x, weight, bias, y, params, attrs, conv2dForwardCost(x, weight, y, bias !== null));
 }
 
 /** Whether the blocked input gradient applies: it runs the transposed conv as a stride-1 correlation. */
@@ -74,7 +68,7 @@ export async function conv2dBlockedBackwardInput(
   rt: GpuRuntime, gradY: GpuTensor, weight: GpuTensor, gradX: GpuTensor, attrs: Conv2dAttrs,
 ): Promise<void> {
   const params = conv2dParams(gradX.shape, weight.shape, gradY.shape, attrs, false);
-  await correlate(rt, 1, 'conv2d_blocked_backward_input', gradY, weight, null, gradX, params, attrs, false, {
+  await correlate(rt, 1, 'conv2d_blocked_backward_input', gradY, weight, null, gradX, params, attrs, {
     flops: 2 * numel(gradY.shape) * weight.shape[1] * weight.shape[2] * weight.shape[3],
     bytesRead: 4 * (numel(gradY.shape) + numel(weight.shape)),
     bytesWritten: 4 * numel(gradX.shape),
@@ -109,17 +103,12 @@ export async function conv2dBlockedBackwardWeight(
     name: 'conv2d_blocked_weight_grad', code, entryPoint: 'weight_grad', params: Conv2dParams,
     bindings: ['read', 'read', 'read_write'], constants: { KERNEL_H: kernelH, KERNEL_W: kernelW, ROWS_PER_SLICE: rowsPerSlice, SLIDE3: slide ? 1 : 0 },
   };
-  const partials = slices > 1 ? rt.tensor('conv2d.grad.weight partials', [slices, ...gradWeight.shape]) : gradWeight;
   const [gx, gy] = grid1d(slices * inPerGroup, 64);
-  await rt.dispatch(kernel, conv2dParams(x.shape, gradWeight.shape, gradY.shape, attrs, false), [x.buffer, gradY.buffer, partials.buffer], [gx, gy, attrs.groups * Math.ceil(outChannels / attrs.groups / 8)], {
+  await sumOverSlices(rt, gradWeight, slices, (partials) => rt.dispatch(kernel, conv2dParams(x.shape, gradWeight.shape, gradY.shape, attrs, false), [x.buffer, gradY.buffer, partials.buffer], [gx, gy, attrs.groups * Math.ceil(outChannels / attrs.groups / 8)], {
     flops: 2 * numel(gradY.shape) * inPerGroup * kernelH * kernelW,
     bytesRead: 4 * (numel(gradY.shape) + numel(x.shape)),
     bytesWritten: 4 * numel(gradWeight.shape) * slices,
-  });
-  if (slices > 1) {
-    await channelSum(rt, partials, gradWeight, slices, numel(gradWeight.shape), 1);
-    rt.releaseAfterSubmit(partials);
-  }
+  }));
 }
 
 /**

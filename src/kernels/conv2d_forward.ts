@@ -2,6 +2,7 @@ import kernelWgsl from '../../shaders/conv2d_forward.wgsl?raw';
 import conv2dParamsWgsl from '../../shaders/common/conv2d_params.wgsl?raw';
 import type { Conv2dAttrs } from '../analysis/conv_shapes.ts';
 import { numel } from '../analysis/tensor.ts';
+import { channelSum } from './channel_sum.ts';
 import { grid1d, type GpuRuntime, type GpuTensor, type KernelDef } from './runtime.ts';
 import { Conv2dParams } from './schemas.ts';
 import type { KernelCost } from './profiler.ts';
@@ -24,6 +25,20 @@ export function conv2dParams(x: number[], w: number[], out: number[], a: Conv2dA
     padTop: a.padTop, padLeft: a.padLeft, dilationH: a.dilation[0], dilationW: a.dilation[1],
     groups: a.groups, hasBias: hasBias ? 1 : 0,
   };
+}
+
+/**
+ * Runs a weight-gradient kernel that writes `slices` partial sums of the weight gradient (into
+ * a [slices, ...weight] buffer when there are several, straight into `gradWeight` otherwise),
+ * then adds the slices up.
+ */
+export async function sumOverSlices(rt: GpuRuntime, gradWeight: GpuTensor, slices: number, write: (target: GpuTensor) => Promise<void>): Promise<void> {
+  const partials = slices > 1 ? rt.tensor('conv2d.grad.weight partials', [slices, ...gradWeight.shape]) : gradWeight;
+  await write(partials);
+  if (slices > 1) {
+    await channelSum(rt, partials, gradWeight, slices, numel(gradWeight.shape), 1);
+    rt.releaseAfterSubmit(partials);
+  }
 }
 
 /** What a conv2d forward pass costs, whichever kernel runs it. */

@@ -2,8 +2,7 @@ import kernelWgsl from '../../shaders/conv2d_small_k.wgsl?raw';
 import conv2dParamsWgsl from '../../shaders/common/conv2d_params.wgsl?raw';
 import type { Conv2dAttrs } from '../analysis/conv_shapes.ts';
 import { numel } from '../analysis/tensor.ts';
-import { channelSum } from './channel_sum.ts';
-import { conv2dForwardCost, conv2dParams } from './conv2d_forward.ts';
+import { conv2dForwardCost, conv2dParams, sumOverSlices } from './conv2d_forward.ts';
 import type { GpuRuntime, GpuTensor, KernelDef } from './runtime.ts';
 import { Conv2dParams } from './schemas.ts';
 import { composeWgsl } from './compose_wgsl.ts';
@@ -62,14 +61,9 @@ export async function conv2dSmallKBackwardWeight(
   const pixels = gradY.shape[0] * gradY.shape[2] * gradY.shape[3];
   const slices = Math.max(1, Math.min(MAX_SLICES, Math.ceil(pixels / (threads * PIXELS_PER_INVOCATION))));
   const params = conv2dParams(x.shape, gradWeight.shape, gradY.shape, attrs, false);
-  const partials = slices > 1 ? rt.tensor('conv2d.grad.weight partials', [slices, ...gradWeight.shape]) : gradWeight;
-  await rt.dispatch(kernel, params, [x.buffer, gradY.buffer, partials.buffer], [slices, Math.ceil(outChannels / 4), 1], {
+  await sumOverSlices(rt, gradWeight, slices, (partials) => rt.dispatch(kernel, params, [x.buffer, gradY.buffer, partials.buffer], [slices, Math.ceil(outChannels / 4), 1], {
     flops: 2 * numel(gradY.shape) * inChannels * kernelH * kernelW,
     bytesRead: 4 * (numel(gradY.shape) + numel(x.shape)),
     bytesWritten: 4 * numel(gradWeight.shape) * slices,
-  });
-  if (slices > 1) {
-    await channelSum(rt, partials, gradWeight, slices, numel(gradWeight.shape), 1);
-    rt.releaseAfterSubmit(partials);
-  }
+  }));
 }
