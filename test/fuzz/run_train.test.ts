@@ -177,6 +177,13 @@ describe('fuzz: nnx run and nnx train', () => {
   });
 
   test('hostile attributes, shapes and data: a result or one refusal line, and the ledger back at 0', async () => {
+    // Besides the random cases: outputs far past the adapter's buffer limit must be refused before allocation.
+    const one = { shape: [1, 1, 1, 1], data: [0.5] };
+    const huge = [
+      { op: 'conv2d', attrs: { padding: 20000 }, inputs: { x: one, weight: one } },
+      { op: 'conv2d', attrs: { padding: 2 ** 31 - 1, dilation: 2 ** 31 - 1 }, inputs: { x: one, weight: { shape: [1, 1, 2, 2], data: [1, 1, 1, 1] } } },
+    ];
+    for (const spec of huge) expect((await run(spec)).stderr).toMatch(/needs [\d,]+ bytes, above this adapter's maxBufferSize/);
     await fc.assert(fc.asyncProperty(hostileCase, async (spec) => void (await run(spec))), { seed: 1902, numRuns: 80 });
   });
 
