@@ -1,7 +1,7 @@
 // Recurrent cells (rnn, lstm, gru), one time step per dispatch, forward and backward through
 // time. The input side x_t·W_ihᵀ + b_ih of every step comes precomputed from one matmul
 // (xproj [T, N, G·H]); each step adds h_{t−1}·W_hhᵀ + b_hh for all G gates of one hidden unit
-// in one invocation (LSTM: of four sequences), then applies the gate nonlinearities. PyTorch
+// in one invocation (LSTM: of four sequences, forward and backward), then applies the gate nonlinearities. PyTorch
 // layout and gate order: weight_hh [G·H, H], LSTM i, f, g, o; GRU r, z, n with
 // n = tanh(W_in x + b_in + r·(W_hn h + b_hn)).
 //
@@ -42,7 +42,11 @@ struct Unit { index: u32, n: u32, u: u32, t: u32, at: u32, NH: u32, plane: u32 }
 
 // This invocation's unit (grids wider than 65,535 groups use y); index ≥ NH past the end.
 fn unitOf(gid: vec3u, groups: vec3u) -> Unit {
-  let index = gid.x + gid.y * groups.x * WORKGROUP;
+  return unitAt(gid.x + gid.y * groups.x * WORKGROUP);
+}
+
+// The unit of flat index n·H + u at this dispatch's step.
+fn unitAt(index: u32) -> Unit {
   let H = params.hidden;
   let NH = params.batch * H;
   return Unit(index, index / H, index % H, params.step, params.step * NH + index, NH, params.steps * NH);
@@ -105,7 +109,8 @@ fn rnn_forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroup
 @group(0) @binding(5) var<storage, read_write> lC: array<f32>;
 @group(0) @binding(6) var<storage, read_write> lGates: array<f32>;
 
-// Sequences per invocation of lstm_forward (LSTM_SEQUENCES_PER_INVOCATION in src/kernels/recurrent.ts).
+// Sequences per invocation of lstm_forward and lstm_backward (LSTM_SEQUENCES_PER_INVOCATION in
+// src/kernels/recurrent.ts).
 const SEQ_BLOCK = 4u;
 
 // Sequence n, unit u of step t from its hidden-side sums (i, f, g, o): c_t = f·c_{t−1} + i·g,
@@ -230,14 +235,22 @@ fn gruDirectGrad(at: u32) -> f32 {
   return bDh[at] * bSaved[params.steps * params.batch * params.hidden + at];
 }
 
-// dL/dh_t of w's unit = dy_t + (the seed dL/dh_n at the last step, else what step t + 1 sends
-// back); stored in dh[t] for the step before and the norms.
-fn hiddenGrad(w: Unit) -> f32 {
+// What step t + 1 sends back to w's unit through W_hh (nothing at the last step).
+fn nextStepGrad(w: Unit) -> f32 {
+  if (w.t + 1u == params.steps) {
+    return 0.0;
+  }
+  return gradThroughWhh(((w.t + 1u) * params.batch + w.n) * gateRows(), w.u);
+}
+
+// dL/dh_t of w's unit = dy_t + (the seed dL/dh_n at the last step, else fromNext, what step
+// t + 1 sends back through W_hh); stored in dh[t] for the step before and the norms.
+fn hiddenGrad(w: Unit, fromNext: f32) -> f32 {
   var dh = bGradY[w.at];
   if (w.t + 1u == params.steps) {
     dh += bDh[w.at];
   } else {
-    dh += gradThroughWhh(((w.t + 1u) * params.batch + w.n) * gateRows(), w.u);
+    dh += fromNext;
     if (params.cell == GRU) {
       dh += gruDirectGrad(w.at + w.NH);
     }
@@ -252,7 +265,7 @@ fn rnn_backward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgrou
   if (w.index >= w.NH) {
     return;
   }
-  let dh = hiddenGrad(w);
+  let dh = hiddenGrad(w, nextStepGrad(w));
   let h = bSaved[w.at];
   var d = dh * (1.0 - h * h);
   if (params.cell == RNN_RELU) {
@@ -266,14 +279,9 @@ fn rnn_backward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgrou
 @group(0) @binding(8) var<storage, read_write> lbDc: array<f32>;
 
 // lbDc [N, H] carries dL/dc_t·f_t from step t to step t − 1 (seeded with dL/dc_n); after
-// step 0 it holds dL/dc0.
-@compute @workgroup_size(64)
-fn lstm_backward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
-  let w = unitOf(gid, groups);
-  if (w.index >= w.NH) {
-    return;
-  }
-  let dh = hiddenGrad(w);
+// step 0 it holds dL/dc0. fromNext: what step t + 1 sends back to w's h through W_hh.
+fn lstmCellBackward(w: Unit, fromNext: f32) {
+  let dh = hiddenGrad(w, fromNext);
   let i = bSaved[w.at];
   let f = bSaved[w.plane + w.at];
   let g = bSaved[2u * w.plane + w.at];
@@ -295,6 +303,39 @@ fn lstm_backward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgro
   lbDc[w.index] = dc * f;
 }
 
+// One invocation: unit u of SEQ_BLOCK sequences n0 … n0 + 3, so one load of W_hh[row, u] feeds
+// four FMAs of dA_{t+1}·W_hh. Sequences past N read the last one's dA and are not written.
+@compute @workgroup_size(64)
+fn lstm_backward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let flat = gid.x + gid.y * groups.x * WORKGROUP;
+  let H = params.hidden;
+  let N = params.batch;
+  if (flat >= (N + SEQ_BLOCK - 1u) / SEQ_BLOCK * H) {
+    return;
+  }
+  let u = flat % H;
+  let n0 = flat / H * SEQ_BLOCK;
+  var fromNext = vec4f(0.0);
+  if (params.step + 1u < params.steps) {
+    let last = N - 1u;
+    let rows = ((params.step + 1u) * N + vec4u(n0, min(n0 + 1u, last), min(n0 + 2u, last), min(n0 + 3u, last))) * 4u * H;
+    for (var row = 0u; row < 4u * H; row++) {
+      let da = vec4f(bDA[rows.x + row], bDA[rows.y + row], bDA[rows.z + row], bDA[rows.w + row]);
+      fromNext = fma(da, vec4f(bWhh[row * H + u]), fromNext);
+    }
+  }
+  lstmCellBackward(unitAt(n0 * H + u), fromNext.x);
+  if (n0 + 1u < N) {
+    lstmCellBackward(unitAt((n0 + 1u) * H + u), fromNext.y);
+  }
+  if (n0 + 2u < N) {
+    lstmCellBackward(unitAt((n0 + 2u) * H + u), fromNext.z);
+  }
+  if (n0 + 3u < N) {
+    lstmCellBackward(unitAt((n0 + 3u) * H + u), fromNext.w);
+  }
+}
+
 // h_{t−1} per step [T, N, H].
 @group(0) @binding(6) var<storage, read> gbHprev: array<f32>;
 @group(0) @binding(7) var<storage, read> gbBhh: array<f32>;
@@ -308,7 +349,7 @@ fn gru_backward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgrou
   if (w.index >= w.NH) {
     return;
   }
-  let dh = hiddenGrad(w);
+  let dh = hiddenGrad(w, nextStepGrad(w));
   let r = bSaved[w.at];
   let z = bSaved[w.plane + w.at];
   let nn = bSaved[2u * w.plane + w.at];

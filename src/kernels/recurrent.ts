@@ -12,7 +12,7 @@ export const rnnForwardKernel = kernel('rnn_forward_step', 'rnn_forward', ['read
 export const lstmForwardKernel = kernel('lstm_forward_step', 'lstm_forward', ['read', 'read', 'read', 'read_write', 'read_write', 'read_write']);
 export const gruForwardKernel = kernel('gru_forward_step', 'gru_forward', ['read', 'read', 'read', 'read_write', 'read_write']);
 
-/** Sequences one invocation of the LSTM forward step computes (SEQ_BLOCK in recurrent.wgsl). */
+/** Sequences one invocation of an LSTM step (forward or backward) computes (SEQ_BLOCK in recurrent.wgsl). */
 export const LSTM_SEQUENCES_PER_INVOCATION = 4;
 // Backward bindings 1–5 are shared by every cell: weight_hh, dA, dh, the saved forward values, dy.
 const BACKWARD_SHARED = ['read', 'read_write', 'read_write', 'read', 'read'] as const;
@@ -107,7 +107,10 @@ export interface BackwardBuffers {
   hPrev: GpuTensor | null;
 }
 
-/** Backward step t: dL/dh_t from step t + 1, then the gate pre-activation gradients of step t. */
+/**
+ * Backward step t: dL/dh_t from step t + 1, then the gate pre-activation gradients of step t; one
+ * hidden unit per invocation (LSTM: of four sequences).
+ */
 export async function recurrentBackwardStep(rt: GpuRuntime, d: RecurrentDims, b: BackwardBuffers, t: number): Promise<void> {
   const G = gatesOf(d.cell);
   const NH = d.batch * d.hidden;
@@ -119,14 +122,16 @@ export async function recurrentBackwardStep(rt: GpuRuntime, d: RecurrentDims, b:
   const shared = [b.weightHh, b.dA, b.dh, b.saved, b.gradY];
   let buffers = shared;
   let k = rnnBackwardKernel;
+  let invocations = NH;
   if (d.cell === 'lstm') {
     k = lstmBackwardKernel;
     buffers = [...shared, b.c!, b.c0!, b.dc!];
+    invocations = Math.ceil(d.batch / LSTM_SEQUENCES_PER_INVOCATION) * d.hidden;
   } else if (d.cell === 'gru') {
     k = gruBackwardKernel;
     buffers = [...shared, b.hPrev!, b.biasHh ?? b.weightHh, b.dXg];
   }
-  await rt.dispatch(k, params(d, t), buffers.map((x) => x.buffer), grid1d(NH, 64), cost);
+  await rt.dispatch(k, params(d, t), buffers.map((x) => x.buffer), grid1d(invocations, 64), cost);
 }
 
 /** dL/dh0 = dA_0·W_hh (+ dh_0·z_0 for GRU). */
