@@ -10,6 +10,7 @@ import { describe, expect, test } from 'vitest';
 import { normalizeConv2dAttrs } from '../../src/analysis/conv_shapes.ts';
 import { foldConvBn } from '../../src/analysis/fusion.ts';
 import type { ModelSpec } from '../../src/analysis/model_spec.ts';
+import { adapterPrefersBlocked } from '../../src/kernels/conv2d_blocked.ts';
 import { conv2dGemmForward } from '../../src/kernels/conv2d_gemm.ts';
 import { fuseModel } from '../../src/ops/fusion.ts';
 import { runSpec } from '../../src/ops/run.ts';
@@ -59,7 +60,7 @@ describe('fused conv → BN → ReLU on the GPU', () => {
     expect(rt.ledger.liveBytes).toBe(0);
   });
 
-  test('fuseModel folds the spec\'s weights: fused equals unfused, one dispatch instead of three or four', async () => {
+  test('fuseModel folds the spec\'s weights: fused equals unfused, one dispatch instead of three to five', async () => {
     const rt = gpu();
     const c = cases[0];
     const spec: ModelSpec = {
@@ -78,7 +79,9 @@ describe('fused conv → BN → ReLU on the GPU', () => {
     };
     const r = await fuseModel(rt, spec, { runs: 1 });
     expect(r.weights).toMatch(/^seeded/);
-    expect(r.chains.map((ch) => [ch.conv, ch.bn, ch.relu, ch.unfused.dispatches, ch.fused.dispatches])).toEqual([['conv', 'bn', 'relu', 4, 1], ['conv2', 'bn2', null, 3, 1]]);
+    // Unfused, a conv is one GEMM dispatch, or two (weight pack, conv) where the blocked kernels run.
+    const conv = adapterPrefersBlocked(rt.adapter) ? 2 : 1;
+    expect(r.chains.map((ch) => [ch.conv, ch.bn, ch.relu, ch.unfused.dispatches, ch.fused.dispatches])).toEqual([['conv', 'bn', 'relu', conv + 3, 1], ['conv2', 'bn2', null, conv + 2, 1]]);
     for (const ch of r.chains) {
       expect(ch.max_abs_output).toBeGreaterThan(0.1);
       expect(ch.max_abs_diff).toBeLessThan(1e-5 * ch.max_abs_output + 1e-6);
