@@ -6,6 +6,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
+import { adapterPrefersBlocked } from '../../src/kernels/conv2d_blocked.ts';
 import { nnx, useInProcessNnx } from './nnx_cli.ts';
 
 /** Each run first measures the roofline (a 256 MiB copy among them): minutes on SwiftShader when other jobs load the machine. */
@@ -33,7 +34,10 @@ describe('nnx bench', () => {
     const [conv, pool] = out.cases;
     // conv2d forward + both gradients: 3 passes of 2·(1·16·9·7)·(16·3·3) FLOPs.
     expect(conv.flops).toBe(3 * 2 * 1008 * 144);
-    expect(conv.kernels.map((k: { kernel: string }) => k.kernel)).toEqual(['conv2d_gemm_forward', 'conv2d_gemm_backward_input', 'conv2d_gemm_backward_weight']);
+    // SwiftShader runs the blocked conv kernels (each correlation after a weight pack), other adapters the implicit GEMM.
+    expect(conv.kernels.map((k: { kernel: string }) => k.kernel)).toEqual(adapterPrefersBlocked(out.adapter)
+      ? ['conv2d_blocked_pack_weights', 'conv2d_blocked_forward', 'conv2d_blocked_backward_input', 'conv2d_blocked_weight_grad']
+      : ['conv2d_gemm_forward', 'conv2d_gemm_backward_input', 'conv2d_gemm_backward_weight']);
     for (const c of out.cases) {
       for (const key of ['name', 'op', 'shapes', 'backward', 'gpu_ms', 'wall_ms', 'gflops', 'gbps', 'fraction_of_peak']) expect(c).toHaveProperty(key);
       expect(c.gpu_ms).toBeGreaterThan(0);
