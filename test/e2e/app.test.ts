@@ -167,7 +167,8 @@ describe('Layer Lab in headless Chromium (WebGPU on SwiftShader)', () => {
     await waitForRun(page, 90_000);
     const [x, weight, bias, output] = await Promise.all(['x', 'weight', 'bias', 'output'].map((name) => readTensor(page, name)));
     expect(x.shape).toEqual([1, 16, 10, 10]);
-    expect(await page.getByText('conv2d_gemm_forward', { exact: true }).count()).toBeGreaterThan(0);
+    // SwiftShader (this machine's adapter) runs the register-blocked kernels instead of the GEMM.
+    expect(await page.getByText(/^conv2d_(gemm|blocked)_forward$/).count()).toBeGreaterThan(0);
     const expected = conv2dForwardRef(toF64(x), toF64(weight), toF64(bias), normalizeConv2dAttrs({ stride: 1, padding: 1, dilation: 1, groups: 1 }, 3, 3));
     expect(output.shape).toEqual(expected.shape);
     const worst = expected.data.reduce((m, e, i) => Math.max(m, Math.abs(output.data[i] - e) - tolerance(e)), -Infinity);
