@@ -4,7 +4,7 @@
  * destroyed with the element.
  *
  * In: `data` ({ x, series: [{ label, values, color? }] }), `categories` (x tick labels for
- * bars), `bars`, `logY`, `spanGaps`, `stepped`, `xLabel`, `yLabel`, `height`, `format` (y tick text).
+ * bars), `bars`, `logY`, `spanGaps`, `stepped`, `integerX`, `xLabel`, `yLabel`, `height`, `format` (y tick text).
  * Two buttons under the plot download it as PNG (uPlot's canvas on white) or SVG (a vector
  * plot of the same data, see chart_svg.ts), named after the y label.
  */
@@ -51,6 +51,8 @@ export class NnxChart extends LitElement {
   @property({ type: Boolean }) spanGaps = false;
   /** Draw each series as a filled step that holds its value until the next x (a level after each event). */
   @property({ type: Boolean }) stepped = false;
+  /** The x values are whole numbers (events, steps): x ticks fall on integers only. */
+  @property({ type: Boolean }) integerX = false;
   @property() xLabel = '';
   @property() yLabel = '';
   @property({ type: Number }) height = 200;
@@ -131,6 +133,7 @@ export class NnxChart extends LitElement {
         axes: [
           {
             ...axis, label: this.xLabel,
+            ...(this.integerX ? { incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000] } : {}),
             ...(cats ? { values: (_u: uPlot, ticks: number[]) => ticks.map((t) => (Number.isInteger(t) ? cats[t] ?? '' : '')), rotate: cats.length > 8 ? -50 : 0, size: cats.length > 8 ? 90 : 40, incrs: [1, 2, 5, 10, 20, 50] } : {}),
           },
           { ...axis, label: this.yLabel, size: 64, values: (_u, ticks) => ticks.map((t) => (t === null || t === undefined || !Number.isFinite(t) ? '' : fmt(t))) },

@@ -47,7 +47,7 @@ export class NnxMemoryTimeline extends LitElement {
 
   render() {
     if (!this.data) return nothing;
-    return html`<nnx-chart stepped .height=${150} .data=${this.data} .format=${kilobytes}
+    return html`<nnx-chart stepped integerX .height=${150} .data=${this.data} .format=${kilobytes}
       xLabel="ledger event (buffer created or destroyed)" yLabel="live GPU bytes"></nnx-chart>`;
   }
 }
