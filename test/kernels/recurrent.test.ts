@@ -70,6 +70,8 @@ describe('recurrent layers on the GPU vs the float64 reference', () => {
     ['lstm, H = 1, no initial state', 'lstm', [9, 5, 3, 1], { h0: null }],
     ['lstm, T = 200, N = 3, H = 4', 'lstm', [200, 3, 2, 4], {}],
     ['lstm, N·H = 13·5 = 65, I = 1, no bias', 'lstm', [5, 13, 1, 5], { bias: false }],
+    ['lstm, N = 8: two whole blocks of four sequences per invocation', 'lstm', [4, 8, 3, 6], {}],
+    ['lstm, N = 6, H = 7: a whole and a part block', 'lstm', [3, 6, 2, 7], {}],
     ['gru, T = 1, H = 1', 'gru', [1, 4, 2, 1], {}],
     ['gru, T = 200, N = 2, H = 3', 'gru', [200, 2, 3, 3], {}],
     ['gru, N·H = 33·2, no bias, no initial state', 'gru', [7, 33, 4, 2], { bias: false, h0: null }],
