@@ -113,6 +113,22 @@ fn rnn_forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroup
 // src/kernels/recurrent.ts).
 const SEQ_BLOCK = 4u;
 
+// The SEQ_BLOCK sequences of one LSTM step invocation: unit u, first sequence n0, and the
+// sequences n0 … n0 + 3 clamped to the last one (those past N are computed, not written).
+struct SeqBlock { u: u32, n0: u32, seqs: vec4u }
+
+// The block of flat invocation index `flat`; flat ≥ seqBlockCount() is past the end.
+fn seqBlockAt(flat: u32) -> SeqBlock {
+  let H = params.hidden;
+  let last = params.batch - 1u;
+  let n0 = flat / H * SEQ_BLOCK;
+  return SeqBlock(flat % H, n0, vec4u(n0, min(n0 + 1u, last), min(n0 + 2u, last), min(n0 + 3u, last)));
+}
+
+fn seqBlockCount() -> u32 {
+  return (params.batch + SEQ_BLOCK - 1u) / SEQ_BLOCK * params.hidden;
+}
+
 // Sequence n, unit u of step t from its hidden-side sums (i, f, g, o): c_t = f·c_{t−1} + i·g,
 // h_t = o·tanh(c_t).
 fn lstmCell(n: u32, u: u32, hiddenSums: vec4f) {
@@ -144,15 +160,15 @@ fn lstmCell(n: u32, u: u32, hiddenSums: vec4f) {
 @compute @workgroup_size(64)
 fn lstm_forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
   let flat = gid.x + gid.y * groups.x * WORKGROUP;
-  let H = params.hidden;
-  let N = params.batch;
-  if (flat >= (N + SEQ_BLOCK - 1u) / SEQ_BLOCK * H) {
+  if (flat >= seqBlockCount()) {
     return;
   }
-  let u = flat % H;
-  let n0 = flat / H * SEQ_BLOCK;
-  let last = N - 1u;
-  let rows = (params.step * N + vec4u(n0, min(n0 + 1u, last), min(n0 + 2u, last), min(n0 + 3u, last))) * H;
+  let b = seqBlockAt(flat);
+  let H = params.hidden;
+  let N = params.batch;
+  let u = b.u;
+  let n0 = b.n0;
+  let rows = (params.step * N + b.seqs) * H;
   var s0 = vec4f(0.0);
   var s1 = vec4f(0.0);
   var s2 = vec4f(0.0);
@@ -308,31 +324,29 @@ fn lstmCellBackward(w: Unit, fromNext: f32) {
 @compute @workgroup_size(64)
 fn lstm_backward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
   let flat = gid.x + gid.y * groups.x * WORKGROUP;
-  let H = params.hidden;
-  let N = params.batch;
-  if (flat >= (N + SEQ_BLOCK - 1u) / SEQ_BLOCK * H) {
+  if (flat >= seqBlockCount()) {
     return;
   }
-  let u = flat % H;
-  let n0 = flat / H * SEQ_BLOCK;
+  let b = seqBlockAt(flat);
   var fromNext = vec4f(0.0);
+  let H = params.hidden;
   if (params.step + 1u < params.steps) {
-    let last = N - 1u;
-    let rows = ((params.step + 1u) * N + vec4u(n0, min(n0 + 1u, last), min(n0 + 2u, last), min(n0 + 3u, last))) * 4u * H;
+    let rows = ((params.step + 1u) * params.batch + b.seqs) * 4u * H;
     for (var row = 0u; row < 4u * H; row++) {
       let da = vec4f(bDA[rows.x + row], bDA[rows.y + row], bDA[rows.z + row], bDA[rows.w + row]);
-      fromNext = fma(da, vec4f(bWhh[row * H + u]), fromNext);
+      fromNext = fma(da, vec4f(bWhh[row * H + b.u]), fromNext);
     }
   }
-  lstmCellBackward(unitAt(n0 * H + u), fromNext.x);
-  if (n0 + 1u < N) {
-    lstmCellBackward(unitAt((n0 + 1u) * H + u), fromNext.y);
+  let n0 = b.n0;
+  lstmCellBackward(unitAt(n0 * H + b.u), fromNext.x);
+  if (n0 + 1u < params.batch) {
+    lstmCellBackward(unitAt((n0 + 1u) * H + b.u), fromNext.y);
   }
-  if (n0 + 2u < N) {
-    lstmCellBackward(unitAt((n0 + 2u) * H + u), fromNext.z);
+  if (n0 + 2u < params.batch) {
+    lstmCellBackward(unitAt((n0 + 2u) * H + b.u), fromNext.z);
   }
-  if (n0 + 3u < N) {
-    lstmCellBackward(unitAt((n0 + 3u) * H + u), fromNext.w);
+  if (n0 + 3u < params.batch) {
+    lstmCellBackward(unitAt((n0 + 3u) * H + b.u), fromNext.w);
   }
 }
 
