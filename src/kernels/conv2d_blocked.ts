@@ -5,6 +5,7 @@ import type { AdapterReport } from './adapter.ts';
 import { numel } from '../analysis/tensor.ts';
 import { conv2dForwardCost, conv2dParams, sumOverSlices } from './conv2d_forward.ts';
 import { grid1d, type GpuRuntime, type GpuTensor, type KernelDef } from './runtime.ts';
+import { KernelError } from './errors.ts';
 import { Conv2dParams } from './schemas.ts';
 import type { KernelCost } from './profiler.ts';
 import type { ParamsOf } from './uniform.ts';
@@ -67,6 +68,7 @@ export function blockedInputGradApplies(attrs: Conv2dAttrs): boolean {
 export async function conv2dBlockedBackwardInput(
   rt: GpuRuntime, gradY: GpuTensor, weight: GpuTensor, gradX: GpuTensor, attrs: Conv2dAttrs,
 ): Promise<void> {
+  if (!blockedInputGradApplies(attrs)) throw new KernelError(`conv2d_blocked_backward_input: stride must be 1, got ${attrs.stride.join('×')}`);
   const params = conv2dParams(gradX.shape, weight.shape, gradY.shape, attrs, false);
   await correlate(rt, 1, 'conv2d_blocked_backward_input', gradY, weight, null, gradX, params, attrs, {
     flops: 2 * numel(gradY.shape) * weight.shape[1] * weight.shape[2] * weight.shape[3],
@@ -96,6 +98,9 @@ export async function conv2dBlockedBackwardWeight(
   rt: GpuRuntime, gradY: GpuTensor, x: GpuTensor, gradWeight: GpuTensor, attrs: Conv2dAttrs,
 ): Promise<void> {
   const [outChannels, inPerGroup, kernelH, kernelW] = gradWeight.shape;
+  if (kernelH * kernelW > BLOCKED_WEIGHT_GRAD_MAX_TAPS) {
+    throw new KernelError(`conv2d_blocked_weight_grad: a ${kernelH}×${kernelW} kernel has more than ${BLOCKED_WEIGHT_GRAD_MAX_TAPS} taps`);
+  }
   const slide = kernelW === 3 && attrs.stride[0] === 1 && attrs.stride[1] === 1 && attrs.dilation[0] === 1 && attrs.dilation[1] === 1;
   const rowsPerSlice = blockedWeightGradRowsPerSlice(gradY.shape, gradWeight.shape, attrs.groups);
   const slices = Math.ceil((gradY.shape[0] * gradY.shape[2]) / rowsPerSlice);

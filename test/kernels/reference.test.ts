@@ -3,7 +3,7 @@
  * > 1, stride larger than the kernel, depthwise and grouped convs, sizes that are not
  * multiples of the workgroup size, 1×1 outputs, long rows.
  */
-import { afterAll, beforeAll, describe, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { normalizeConv2dAttrs, normalizePool2dAttrs } from '../../src/analysis/conv_shapes.ts';
 import { conv2dBackwardRef, conv2dForwardRef } from '../../src/analysis/reference/conv2d.ts';
 import { crossEntropyBackwardRef, crossEntropyForwardRef, type Reduction } from '../../src/analysis/reference/cross_entropy.ts';
@@ -11,6 +11,7 @@ import { linearBackwardRef, linearForwardRef } from '../../src/analysis/referenc
 import { avgPool2dBackwardRef, avgPool2dForwardRef, maxPool2dBackwardRef, maxPool2dForwardRef } from '../../src/analysis/reference/pool2d.ts';
 import { reluBackwardRef, reluForwardRef } from '../../src/analysis/reference/relu.ts';
 import { type Tensor, type Tensor64 } from '../../src/analysis/tensor.ts';
+import { conv2dBlockedBackwardInput, conv2dBlockedBackwardWeight } from '../../src/kernels/conv2d_blocked.ts';
 import { setMatmulAlgorithm } from '../../src/kernels/matmul.ts';
 import { setConv2dAlgorithm } from '../../src/ops/conv2d.ts';
 import { runSpec } from '../../src/ops/run.ts';
@@ -66,6 +67,15 @@ describe.each(['direct', 'gemm', 'small_k', 'blocked'] as const)('conv2d (%s ker
     expectTensorClose(result.grads?.weight, grads.weight, 'grad weight');
     if (b) expectTensorClose(result.grads?.bias, grads.bias!, 'grad bias');
   });
+});
+
+test('the blocked conv kernels refuse a stride-2 input gradient and a weight gradient past 9 taps, naming the numbers', async () => {
+  const rt = gpu();
+  const t = rt.tensor('t', [1, 1, 4, 4]);
+  await expect(conv2dBlockedBackwardInput(rt, t, t, t, normalizeConv2dAttrs({ stride: 2 }, 3, 3))).rejects.toThrow(/^conv2d_blocked_backward_input: stride must be 1, got 2×2$/);
+  await expect(conv2dBlockedBackwardWeight(rt, t, t, t, normalizeConv2dAttrs({}, 4, 4))).rejects.toThrow(/^conv2d_blocked_weight_grad: a 4×4 kernel has more than 9 taps$/);
+  rt.release(t);
+  expect(rt.ledger.liveBytes).toBe(0);
 });
 
 describe('pooling on the GPU vs the float64 reference', () => {
