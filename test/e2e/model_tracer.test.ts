@@ -26,6 +26,18 @@ async function traced(page: Page): Promise<number> {
   return page.locator('nnx-model-tracer').evaluate((el) => (el as NnxModelTracer).trace!.layers.length);
 }
 
+/** Clicks an output neuron of the current layer: its float64 recomputation must match the GPU's output. */
+async function expectExplainedNeuron(page: Page, index: number[]): Promise<void> {
+  const output = page.locator('[data-role="layer"] nnx-tensor-view[data-name="output"]');
+  const at = await output.evaluate((el, i) => (el as NnxTensorView).cellCenter(i), index);
+  await page.mouse.click(at.x, at.y);
+  const panel = page.locator('[data-role="explanation"] nnx-neuron-panel');
+  await panel.waitFor({ timeout: 10_000 });
+  const recomputed = Number(await panel.locator('[data-role="recomputed"]').getAttribute('data-value'));
+  const gpu = Number(await panel.locator('[data-role="output"]').getAttribute('data-value'));
+  expect(Math.abs(recomputed - gpu)).toBeLessThanOrEqual(2e-4 + 2e-3 * Math.abs(gpu));
+}
+
 const phase = (page: Page) => page.locator('[data-role="phase"]').innerText();
 const liveBytes = async (page: Page) => Number(await page.locator('[data-role="live-bytes"]').getAttribute('data-value'));
 
@@ -77,14 +89,7 @@ describe('Model Tracer in headless Chromium', () => {
     expect([await edge.getAttribute('data-from'), await edge.getAttribute('data-to')]).toEqual(['relu', 'block']);
     for (let i = 1; i <= 4; i++) await page.locator('[data-role="step"]').click();
     expect(await phase(page)).toContain(`forward 4/${n} · block.0 (Conv2d)`);
-    const output = page.locator('[data-role="layer"] nnx-tensor-view[data-name="output"]');
-    const at = await output.evaluate((el) => (el as NnxTensorView).cellCenter([0, 1, 13, 9]));
-    await page.mouse.click(at.x, at.y);
-    const panel = page.locator('[data-role="explanation"] nnx-neuron-panel');
-    await panel.waitFor({ timeout: 10_000 });
-    const recomputed = Number(await panel.locator('[data-role="recomputed"]').getAttribute('data-value'));
-    const gpu = Number(await panel.locator('[data-role="output"]').getAttribute('data-value'));
-    expect(Math.abs(recomputed - gpu)).toBeLessThanOrEqual(2e-4 + 2e-3 * Math.abs(gpu));
+    await expectExplainedNeuron(page, [0, 1, 13, 9]);
     await page.screenshot({ path: join(RESULTS, 'model-tracer-forward.png'), fullPage: true });
 
     await page.locator('[data-role="run-to-end"]').click();
@@ -115,14 +120,7 @@ describe('Model Tracer in headless Chromium', () => {
     expect(traced1).toEqual(expected.map(Math.fround));
     await page.locator('[data-role="step"]').click();
     expect(await phase(page)).toContain('forward 1/9 · conv1 (Conv2d)');
-    const output = page.locator('[data-role="layer"] nnx-tensor-view[data-name="output"]');
-    const at = await output.evaluate((el) => (el as NnxTensorView).cellCenter([0, 5, 14, 3]));
-    await page.mouse.click(at.x, at.y);
-    const panel = page.locator('[data-role="explanation"] nnx-neuron-panel');
-    await panel.waitFor({ timeout: 10_000 });
-    const recomputed = Number(await panel.locator('[data-role="recomputed"]').getAttribute('data-value'));
-    const gpu = Number(await panel.locator('[data-role="output"]').getAttribute('data-value'));
-    expect(Math.abs(recomputed - gpu)).toBeLessThanOrEqual(2e-4 + 2e-3 * Math.abs(gpu));
+    await expectExplainedNeuron(page, [0, 5, 14, 3]);
     await page.screenshot({ path: join(RESULTS, 'model-tracer-onnx.png'), fullPage: true });
     expect(consoleErrors).toEqual([]);
   });
