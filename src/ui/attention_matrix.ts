@@ -6,7 +6,7 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import type { Tensor } from '../analysis/tensor.ts';
-import { divergingCss } from './colormap.ts';
+import { divergingCss, divergingRgb, readableTextColor } from './colormap.ts';
 import { formatFloat32 } from './format.ts';
 import { base, tokens } from './theme.ts';
 
@@ -47,7 +47,7 @@ export class NnxAttentionMatrix extends LitElement {
           const v = p.data[l * S + s];
           const masked = this.masked?.[l * S + s] ?? false;
           return html`<td class="cell ${masked ? 'masked' : ''}" title=${`attn[q${l}, k${s}] = ${formatFloat32(v)}${masked ? ' (masked)' : ''}`}
-            style=${masked ? '' : `background:${divergingCss(v)};color:${v > 0.6 ? 'white' : 'inherit'}`}>${masked ? '×' : v.toFixed(2)}</td>`;
+            style=${masked ? '' : `background:${divergingCss(v)};color:${readableTextColor(divergingRgb(v))}`}>${masked ? '×' : v.toFixed(2)}</td>`;
         })}
       </tr>`)}</tbody>
     </table>`;

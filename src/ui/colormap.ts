@@ -59,6 +59,16 @@ export function colormapRgb(name: ColormapName, t: number): Rgb {
   return name === 'sequential' ? sequentialRgb(t) : divergingRgb(t);
 }
 
+/** Black or white, whichever contrasts more with a background (WCAG relative luminance): text on a coloured cell. */
+export function readableTextColor([r, g, b]: Rgb): string {
+  const linear = (c: number) => {
+    const v = c / 255;
+    return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+  };
+  const luminance = 0.2126 * linear(r) + 0.7152 * linear(g) + 0.0722 * linear(b);
+  return 1.05 / (luminance + 0.05) > (luminance + 0.05) / 0.05 ? '#fff' : '#000';
+}
+
 /** CSS colour of `t` in [-1, 1] on the diverging map. */
 export function divergingCss(t: number): string {
   return css(divergingRgb(t));

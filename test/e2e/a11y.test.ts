@@ -1,6 +1,6 @@
 /**
  * Accessibility in headless Chromium: axe-core's WCAG 2.0/2.1 A and AA rules find no violation on
- * any page of the app (the Layer Lab with one op per family, the Gradient Lab, Compare, Model
+ * any page of the app (the Layer Lab with every op, the Gradient Lab, Compare, Model
  * Inspector with an imported ONNX file, Builder, Model Tracer, Kernel Timings, Landscape, Tape,
  * Parallel Planner, Museum), audited after each page has drawn its results (examples/embed.html
  * is audited in embed.test.ts). A heatmap takes the keyboard: arrow keys, Home and End move the
@@ -36,6 +36,9 @@ async function visit(page: Page, baseUrl: string, route: string): Promise<void> 
   else await page.goto(`${baseUrl}#/${route}`);
 }
 
+/** Layer Lab pages whose run is another `nnx run` op (the ViT patch embedding is a strided conv2d). */
+const RUN_OP: Record<string, string> = { vit_patch_embedding: 'conv2d' };
+
 /** Shows a Layer Lab op with its default settings and waits for that op's run. */
 async function showLabOp(page: Page, baseUrl: string, op: string): Promise<void> {
   await visit(page, baseUrl, `layer-lab?op=${op}`);
@@ -43,13 +46,17 @@ async function showLabOp(page: Page, baseUrl: string, op: string): Promise<void>
   await page.waitForFunction((name) => {
     const lab = document.querySelector('nnx-app')?.shadowRoot?.querySelector('nnx-layer-lab') as (HTMLElement & { lastRun: { spec: { op: string } } | null }) | null;
     return lab?.lastRun?.spec.op === name && ['done', 'error'].includes(lab.dataset.state ?? '');
-  }, op, { timeout: 60_000 });
+  }, RUN_OP[op] ?? op, { timeout: 60_000 });
   await waitForRun(page);
 }
 
 
-/** One op of each Layer Lab family (the op picker's groups) past conv2d, which the keyboard test audits. */
-const LAB_OPS = ['max_pool2d', 'linear', 'relu', 'layer_norm', 'lstm', 'gcn', 'multi_head_attention', 'fake_quantize_per_tensor_affine'];
+/** Every Layer Lab op (src/ui/lab/registry.ts) past conv2d, which the keyboard test audits. */
+const LAB_OPS = [
+  'max_pool2d', 'avg_pool2d', 'linear', 'relu', 'cross_entropy', 'batch_norm', 'layer_norm', 'group_norm',
+  'rnn', 'lstm', 'gru', 'gcn', 'gat', 'sage', 'softmax', 'embedding', 'scaled_dot_product_attention',
+  'multi_head_attention', 'vit_patch_embedding', 'fake_quantize_per_tensor_affine', 'fake_quantize_per_channel_affine',
+];
 
 const CONV = { op: 'conv2d', n: 1, cin: 2, cout: 3, kh: 3, kw: 3, stride: 1, padding: 1, dilation: 1, groups: 1, bias: 1, h: 5, w: 6, input: 'image', grad: 'ones', seed: 2 };
 

@@ -6,7 +6,7 @@
  * map stay apart (CIE76 ΔE) under every simulation.
  */
 import { describe, expect, it } from 'vitest';
-import { colormapGradient, colormapRgb, divergingRgb, sequentialRgb } from '../../src/ui/colormap.ts';
+import { colormapGradient, colormapRgb, divergingRgb, readableTextColor, sequentialRgb } from '../../src/ui/colormap.ts';
 
 type Rgb = [number, number, number];
 type Matrix = [Rgb, Rgb, Rgb];
@@ -68,6 +68,27 @@ describe('heatmap colour maps', () => {
     for (const name of ['diverging', 'sequential'] as const) {
       const [r, g, b] = colormapRgb(name, name === 'diverging' ? -1 : 0);
       expect(colormapGradient(name)).toMatch(new RegExp(`^linear-gradient\\(to right, rgb\\(${r}, ${g}, ${b}\\) 0\\.0%`));
+    }
+  });
+});
+
+describe('text on a coloured cell', () => {
+  /** WCAG 2 contrast ratio of two sRGB colours, written out independently of the code under test. */
+  function contrast(a: number[], b: number[]): number {
+    const lum = (c: number[]) => c.map((x) => x / 255).map((v) => (v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4))).reduce((s, v, i) => s + [0.2126, 0.7152, 0.0722][i] * v, 0);
+    const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
+    return (hi + 0.05) / (lo + 0.05);
+  }
+
+  it('picks black or white, whichever meets 4.5:1 on every colour of the diverging map', () => {
+    expect(readableTextColor([0, 0, 0])).toBe('#fff');
+    expect(readableTextColor([255, 255, 255])).toBe('#000');
+    // The attention matrix's cell the audit flagged: white on #d25749 is 4.03:1.
+    expect(readableTextColor([0xd2, 0x57, 0x49])).toBe('#000');
+    for (let t = -1; t <= 1; t += 0.01) {
+      const bg = divergingRgb(t);
+      const text = readableTextColor(bg) === '#fff' ? [255, 255, 255] : [0, 0, 0];
+      expect(contrast(bg, text)).toBeGreaterThanOrEqual(4.5);
     }
   });
 });
