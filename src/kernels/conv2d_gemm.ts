@@ -3,8 +3,7 @@ import conv2dParamsWgsl from '../../shaders/common/conv2d_params.wgsl?raw';
 import registerBlockWgsl from '../../shaders/common/register_block.wgsl?raw';
 import type { Conv2dAttrs } from '../analysis/conv_shapes.ts';
 import { numel } from '../analysis/tensor.ts';
-import { conv2dForwardCost, conv2dParams } from './conv2d_forward.ts';
-import { channelSum } from './channel_sum.ts';
+import { conv2dForwardCost, conv2dParams, sumOverSlices } from './conv2d_forward.ts';
 import type { GpuRuntime, GpuTensor, KernelDef } from './runtime.ts';
 import { Conv2dParams } from './schemas.ts';
 import { composeWgsl } from './compose_wgsl.ts';
@@ -92,14 +91,9 @@ export async function conv2dGemmBackwardWeight(
   const splits = weightGradSplits(outPerGroup, cols, k, attrs.groups);
   const params = conv2dParams(x.shape, gradWeight.shape, gradY.shape, attrs, false);
   const kernel = gemmKernel('conv2d_gemm_backward_weight', 2, outPerGroup, cols);
-  const target = splits > 1 ? rt.tensor('conv2d.grad.weight partials', [splits, ...gradWeight.shape]) : gradWeight;
-  await rt.dispatch(kernel, params, [gradY.buffer, x.buffer, x.buffer, target.buffer], tiles(kernel, outPerGroup, cols, attrs.groups * splits), {
+  await sumOverSlices(rt, gradWeight, splits, (target) => rt.dispatch(kernel, params, [gradY.buffer, x.buffer, x.buffer, target.buffer], tiles(kernel, outPerGroup, cols, attrs.groups * splits), {
     flops: 2 * numel(gradY.shape) * cols,
     bytesRead: 4 * (numel(gradY.shape) + numel(x.shape)),
     bytesWritten: 4 * numel(gradWeight.shape) * splits,
-  });
-  if (splits > 1) {
-    await channelSum(rt, target, gradWeight, splits, numel(gradWeight.shape), 1);
-    rt.releaseAfterSubmit(target);
-  }
+  }));
 }

@@ -22,6 +22,7 @@ import { torchCode } from '../analysis/torch_code.ts';
 import { parseTorchPrint, type TorchPrintResult } from '../analysis/torch_print.ts';
 import './builder_layer_form.ts';
 import { insertLayer, moveLayer, removeLayer, replaceLayer, rowNames } from './builder_tree.ts';
+import { downloadBlob } from './download.ts';
 import { errorMessage, formatBytesLong, formatCount, formatShape } from './format.ts';
 import { base, tokens } from './theme.ts';
 
@@ -64,12 +65,7 @@ function argSummary(layer: LayerSpec): string {
 }
 
 function download(name: string, data: BlobPart, type: string): void {
-  const url = URL.createObjectURL(new Blob([data], { type }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
+  downloadBlob(new Blob([data], { type }), name);
 }
 
 interface Analysis {
