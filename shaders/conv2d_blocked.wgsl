@@ -20,6 +20,8 @@
 //                   channel_sum adds up.
 
 override MODE: u32 = 0u;
+// 1 applies ReLU to the forward's output in the store (conv → ReLU in one pass; NaN kept, as PyTorch).
+override RELU: u32 = 0u;
 // 1 when stride, dilation and kernel width are 1, 1 and 3 (MODE 1: dilation 1, kernel width 3).
 override SLIDE3: u32 = 0u;
 const PIXELS = 8u;
@@ -92,21 +94,6 @@ fn sourceAt(row: u32, ix: i32, width: i32) -> f32 {
   return source[row + u32(ix)];
 }
 
-/** Column ix clamped into the row, and 1 where it was inside (0 in the padding). */
-struct Column {
-  index: u32,
-  inside: f32,
-}
-
-fn column(ix: i32, width: i32) -> Column {
-  return Column(u32(clamp(ix, 0, width - 1)), select(0.0, 1.0, ix >= 0 && ix < width));
-}
-
-/** The input at a precomputed column of a row, splatted (0 in the padding). */
-fn at(row: u32, c: Column) -> vec4f {
-  return vec4f(source[row + c.index] * c.inside);
-}
-
 /** The bias of destination channels o .. o + 3 of group g (MODE 0 with a bias; 0 otherwise, and past the group). */
 fn bias4(g: u32, o: u32, geo: Geometry) -> vec4f {
   var v = vec4f(0.0);
@@ -134,14 +121,12 @@ fn storeChannels(dst: u32, plane: u32, first: u32, count: u32, v: vec4f) {
   }
 }
 
-/** One vec4 per pixel of a block: 4 channels (accumulators) or one input splatted (operands). */
-struct Pixels {
-  p0: vec4f, p1: vec4f, p2: vec4f, p3: vec4f, p4: vec4f, p5: vec4f, p6: vec4f, p7: vec4f,
-}
-
-/** The 10 inputs of a stride-1 row under 8 pixels' 3-wide windows, splatted. */
-struct Window {
-  c0: vec4f, c1: vec4f, c2: vec4f, c3: vec4f, c4: vec4f, c5: vec4f, c6: vec4f, c7: vec4f, c8: vec4f, c9: vec4f,
+/** v, or ReLU(v) when RELU is set. */
+fn activate(v: vec4f) -> vec4f {
+  if (RELU == 0u) {
+    return v;
+  }
+  return select(vec4f(0.0), v, (v > vec4f(0.0)) | (v != v));
 }
 
 /** acc[P] += x[P]·w for the 8 pixels of one tap. */
@@ -154,18 +139,6 @@ fn tapRow(acc: ptr<function, Pixels>, x: Pixels, w: vec4f) {
   (*acc).p5 = fma(x.p5, w, (*acc).p5);
   (*acc).p6 = fma(x.p6, w, (*acc).p6);
   (*acc).p7 = fma(x.p7, w, (*acc).p7);
-}
-
-/** acc[P] += c[P]·w0 + c[P+1]·w1 + c[P+2]·w2: a row of 3 taps for 8 pixels sliding over 10 inputs. */
-fn slideRow(acc: ptr<function, Pixels>, c: Window, w0: vec4f, w1: vec4f, w2: vec4f) {
-  (*acc).p0 = fma(c.c2, w2, fma(c.c1, w1, fma(c.c0, w0, (*acc).p0)));
-  (*acc).p1 = fma(c.c3, w2, fma(c.c2, w1, fma(c.c1, w0, (*acc).p1)));
-  (*acc).p2 = fma(c.c4, w2, fma(c.c3, w1, fma(c.c2, w0, (*acc).p2)));
-  (*acc).p3 = fma(c.c5, w2, fma(c.c4, w1, fma(c.c3, w0, (*acc).p3)));
-  (*acc).p4 = fma(c.c6, w2, fma(c.c5, w1, fma(c.c4, w0, (*acc).p4)));
-  (*acc).p5 = fma(c.c7, w2, fma(c.c6, w1, fma(c.c5, w0, (*acc).p5)));
-  (*acc).p6 = fma(c.c8, w2, fma(c.c7, w1, fma(c.c6, w0, (*acc).p6)));
-  (*acc).p7 = fma(c.c9, w2, fma(c.c8, w1, fma(c.c7, w0, (*acc).p7)));
 }
 
 @compute @workgroup_size(64)
@@ -245,9 +218,9 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) grou
   let countLow = min(4u, geo.dstPerGroup - 4u * b);
   let countHigh = select(0u, min(4u, geo.dstPerGroup - 4u * b - 4u), b + 1u < blocks);
   for (var px = 0u; px < min(PIXELS, geo.dstWidth - ox); px++) {
-    storeChannels(dst + px, dstPlane, first, countLow, lows[px] + biasLow);
+    storeChannels(dst + px, dstPlane, first, countLow, activate(lows[px] + biasLow));
     if (countHigh > 0u) {
-      storeChannels(dst + px, dstPlane, first + 4u, countHigh, highs[px] + biasHigh);
+      storeChannels(dst + px, dstPlane, first + 4u, countHigh, activate(highs[px] + biasHigh));
     }
   }
 }

@@ -127,7 +127,8 @@ fn store(m: u32, col: u32, g: u32, slice: u32, value: f32) {
       v += bias[oc];
     }
     if (RELU != 0u) {
-      v = max(v, 0.0);
+      // max() would turn NaN into 0; PyTorch's ReLU propagates it.
+      v = select(0.0, v, v > 0.0 || v != v);
     }
     c[((m / outArea()) * p.outChannels + oc) * outArea() + pixel] = v;
   } else if (MODE == 1u) {

@@ -1,6 +1,8 @@
 // Max pooling over [planes, inHeight, inWidth] (planes = N·C). The forward pass keeps the flat
 // index (iy·inWidth + ix) of each window's first maximum; the backward pass routes the
-// gradient to exactly that element, as PyTorch does.
+// gradient to exactly that element, as PyTorch does. With RELU_MASK the backward pass also
+// applies the gradient of a ReLU whose output x is (∂L/∂ its input: 0 where x ≤ 0), so a
+// ReLU → max-pool pair needs no backward pass of its own.
 
 struct Params {
   planes: u32, inHeight: u32, inWidth: u32, outHeight: u32, outWidth: u32,
@@ -61,9 +63,63 @@ fn forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) g
   argmax[o.index] = bestIndex;
 }
 
+// Windows that tile the input (stride = kernel, dilation 1, no padding): one invocation takes
+// TILE_OUTPUTS adjacent outputs of a row, with no tap-range arithmetic. Same winner rule as
+// `forward`; a partial window past the input's edge (ceil_mode) reads only its inside.
+override TILE_OUTPUTS: u32 = 4u;
+
+@compute @workgroup_size(64)
+fn forward_tiles(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
+  let p = params;
+  let runs = (p.outWidth + TILE_OUTPUTS - 1u) / TILE_OUTPUTS;
+  let item = gid.x + gid.y * groups.x * 64u;
+  if (item >= p.planes * p.outHeight * runs) {
+    return;
+  }
+  let ox0 = (item % runs) * TILE_OUTPUTS;
+  let oy = (item / runs) % p.outHeight;
+  let plane = item / (runs * p.outHeight);
+  let planeBase = plane * p.inHeight * p.inWidth;
+  let y0 = oy * p.kernelH;
+  let y1 = min(y0 + p.kernelH, p.inHeight);
+  for (var ox = ox0; ox < min(ox0 + TILE_OUTPUTS, p.outWidth); ox++) {
+    let x0 = ox * p.kernelW;
+    let x1 = min(x0 + p.kernelW, p.inWidth);
+    var best = x[planeBase + y0 * p.inWidth + x0];
+    var bestIndex = i32(y0 * p.inWidth + x0);
+    for (var iy = y0; iy < y1 && best == best; iy++) {
+      for (var ix = x0; ix < x1; ix++) {
+        let flat = iy * p.inWidth + ix;
+        let v = x[planeBase + flat];
+        if (v > best || v != v) {
+          best = v;
+          bestIndex = i32(flat);
+          if (v != v) {
+            break;
+          }
+        }
+      }
+    }
+    let o = (plane * p.outHeight + oy) * p.outWidth + ox;
+    y[o] = best;
+    argmax[o] = bestIndex;
+  }
+}
+
 @group(0) @binding(1) var<storage, read> gradY: array<f32>;
 @group(0) @binding(2) var<storage, read> argmaxIn: array<i32>;
 @group(0) @binding(3) var<storage, read_write> gradX: array<f32>;
+@group(0) @binding(4) var<storage, read> poolInput: array<f32>;
+
+override RELU_MASK: u32 = 0u;
+
+/** The gradient g routed to input element `index`, times the ReLU mask when RELU_MASK is set. */
+fn routed(g: f32, index: u32) -> f32 {
+  if (RELU_MASK == 0u) {
+    return g;
+  }
+  return select(0.0, g, poolInput[index] > 0.0);
+}
 
 @compute @workgroup_size(64)
 fn backward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
@@ -89,7 +145,7 @@ fn backward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) 
       }
     }
   }
-  gradX[e.index] = acc;
+  gradX[e.index] = routed(acc, e.index);
 }
 
 // Windows that tile the input (stride = kernel, dilation 1, no padding): one invocation per
@@ -108,19 +164,20 @@ fn backward_tiles(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgr
   let tx = tile % tilesX;
   let ty = (tile / tilesX) % tilesY;
   let plane = tile / (tilesX * tilesY);
+  let planeBase = plane * p.inHeight * p.inWidth;
   var winner = -1;
   var grad = 0.0;
   if (ty < p.outHeight && tx < p.outWidth) {
     let o = (plane * p.outHeight + ty) * p.outWidth + tx;
     winner = argmaxIn[o];
-    grad = gradY[o];
+    grad = routed(gradY[o], planeBase + u32(winner));
   }
   let y0 = ty * p.kernelH;
   let x0 = tx * p.kernelW;
   for (var iy = y0; iy < min(y0 + p.kernelH, p.inHeight); iy++) {
     for (var ix = x0; ix < min(x0 + p.kernelW, p.inWidth); ix++) {
       let flat = iy * p.inWidth + ix;
-      gradX[plane * p.inHeight * p.inWidth + flat] = select(0.0, grad, i32(flat) == winner);
+      gradX[planeBase + flat] = select(0.0, grad, i32(flat) == winner);
     }
   }
 }

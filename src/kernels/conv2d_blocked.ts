@@ -1,5 +1,6 @@
 import kernelWgsl from '../../shaders/conv2d_blocked.wgsl?raw';
 import conv2dParamsWgsl from '../../shaders/common/conv2d_params.wgsl?raw';
+import slideRowsWgsl from '../../shaders/common/slide_rows.wgsl?raw';
 import type { Conv2dAttrs } from '../analysis/conv_shapes.ts';
 import type { AdapterReport } from './adapter.ts';
 import { numel } from '../analysis/tensor.ts';
@@ -11,7 +12,7 @@ import type { KernelCost } from './profiler.ts';
 import type { ParamsOf } from './uniform.ts';
 import { composeWgsl } from './compose_wgsl.ts';
 
-const code = composeWgsl(kernelWgsl, conv2dParamsWgsl);
+const code = composeWgsl(kernelWgsl, conv2dParamsWgsl, slideRowsWgsl);
 
 /** Most kernel taps (kh·kw) the blocked weight gradient keeps in registers. */
 export const BLOCKED_WEIGHT_GRAD_MAX_TAPS = 9;
@@ -21,12 +22,29 @@ const MIN_PIXELS_PER_SLICE = 196;
 const TARGET_INVOCATIONS = 4096;
 const MAX_SLICES = 256;
 
-function correlationKernel(name: string, entryPoint: string, mode: number, weightShape: number[], attrs: Conv2dAttrs): KernelDef<typeof Conv2dParams> {
+function correlationKernel(name: string, entryPoint: string, mode: number, weightShape: number[], attrs: Conv2dAttrs, relu = false): KernelDef<typeof Conv2dParams> {
   const slide = weightShape[3] === 3 && attrs.dilation[1] === 1 && (mode === 1 || attrs.stride[1] === 1);
   return {
     name, code, entryPoint, params: Conv2dParams, bindings: entryPoint === 'main' ? ['read', 'read', 'read', 'read_write'] : ['read', 'read_write'],
-    constants: { MODE: mode, SLIDE3: slide ? 1 : 0 },
+    constants: { MODE: mode, SLIDE3: slide ? 1 : 0, RELU: relu ? 1 : 0 },
   };
+}
+
+/**
+ * The weight packed as vec4s of 4 destination channels per (group, source channel, tap, block
+ * of 4), for MODE 0 (forward: destination = output channels) or 1 (input gradient: the flipped,
+ * transposed weight). The caller releases it after submit.
+ */
+export async function packConvWeights(
+  rt: GpuRuntime, mode: number, weight: GpuTensor, srcChannels: number, dstChannels: number, params: ParamsOf<typeof Conv2dParams>, attrs: Conv2dAttrs,
+): Promise<GpuTensor> {
+  const blocks = Math.ceil(dstChannels / attrs.groups / 4);
+  const packedCount = srcChannels * weight.shape[2] * weight.shape[3] * blocks;
+  const packed = rt.tensor('conv2d.weight packed', [packedCount, 4]);
+  await rt.dispatch(correlationKernel('conv2d_blocked_pack_weights', 'pack_weights', mode, weight.shape, attrs), params, [weight.buffer, packed.buffer], grid1d(packedCount, 64), {
+    flops: 0, bytesRead: 4 * numel(weight.shape), bytesWritten: 16 * packedCount,
+  });
+  return packed;
 }
 
 /**
@@ -35,28 +53,28 @@ function correlationKernel(name: string, entryPoint: string, mode: number, weigh
  */
 async function correlate(
   rt: GpuRuntime, mode: number, name: string, src: GpuTensor, weight: GpuTensor, bias: GpuTensor | null, dst: GpuTensor,
-  params: ParamsOf<typeof Conv2dParams>, attrs: Conv2dAttrs, cost: KernelCost,
+  params: ParamsOf<typeof Conv2dParams>, attrs: Conv2dAttrs, cost: KernelCost, relu = false,
 ): Promise<void> {
-  const srcPerGroup = src.shape[1] / attrs.groups;
   const blocks = Math.ceil(dst.shape[1] / attrs.groups / 4);
-  const taps = weight.shape[2] * weight.shape[3];
-  const packedCount = attrs.groups * srcPerGroup * taps * blocks;
-  const packed = rt.tensor('conv2d.weight packed', [packedCount, 4]);
-  await rt.dispatch(correlationKernel('conv2d_blocked_pack_weights', 'pack_weights', mode, weight.shape, attrs), params, [weight.buffer, packed.buffer], grid1d(packedCount, 64), {
-    flops: 0, bytesRead: 4 * numel(weight.shape), bytesWritten: 16 * packedCount,
-  });
+  const packed = await packConvWeights(rt, mode, weight, src.shape[1], dst.shape[1], params, attrs);
   const [n, , h, w] = dst.shape;
   const [x, y] = grid1d(n * h * Math.ceil(w / 8), 64);
-  await rt.dispatch(correlationKernel(name, 'main', mode, weight.shape, attrs), params, [src.buffer, packed.buffer, (bias ?? weight).buffer, dst.buffer], [x, y, attrs.groups * Math.ceil(blocks / 2)], cost);
+  await rt.dispatch(correlationKernel(name, 'main', mode, weight.shape, attrs, relu), params, [src.buffer, packed.buffer, (bias ?? weight).buffer, dst.buffer], [x, y, attrs.groups * Math.ceil(blocks / 2)], cost);
   rt.releaseAfterSubmit(packed);
 }
 
-/** y = conv2d(x, weight) + bias with a register block of 8 pixels × 8 output channels per invocation and no workgroup memory. */
+/**
+ * y = conv2d(x, weight) + bias with a register block of 8 pixels × 8 output channels per
+ * invocation and no workgroup memory; with `relu`, y = ReLU(conv2d(x, weight) + bias) in the
+ * same dispatch (kernel `conv2d_blocked_forward_relu`).
+ */
 export async function conv2dBlockedForward(
-  rt: GpuRuntime, x: GpuTensor, weight: GpuTensor, bias: GpuTensor | null, y: GpuTensor, attrs: Conv2dAttrs,
+  rt: GpuRuntime, x: GpuTensor, weight: GpuTensor, bias: GpuTensor | null, y: GpuTensor, attrs: Conv2dAttrs, relu = false,
 ): Promise<void> {
   const params = conv2dParams(x.shape, weight.shape, y.shape, attrs, bias !== null);
-  await correlate(rt, 0, 'conv2d_blocked_forward', x, weight, bias, y, params, attrs, conv2dForwardCost(x, weight, y, bias !== null));
+  const cost = conv2dForwardCost(x, weight, y, bias !== null);
+  if (relu) cost.flops += numel(y.shape);
+  await correlate(rt, 0, relu ? 'conv2d_blocked_forward_relu' : 'conv2d_blocked_forward', x, weight, bias, y, params, attrs, cost, relu);
 }
 
 /** Whether the blocked input gradient applies: it runs the transposed conv as a stride-1 correlation. */

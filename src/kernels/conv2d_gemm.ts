@@ -48,7 +48,7 @@ function tiles(kernel: KernelDef<typeof Conv2dParams>, m: number, n: number, z: 
 
 /**
  * y = conv2d(x, weight) + bias as a tiled implicit GEMM (M = N·OH·OW, N = out/groups, K =
- * in/groups·kh·kw). With `relu` the epilogue also applies ReLU: y = max(conv2d(x, weight) + bias, 0)
+ * in/groups·kh·kw). With `relu` the epilogue also applies ReLU: y = ReLU(conv2d(x, weight) + bias)
  * in the same dispatch (kernel `conv2d_gemm_forward_relu`).
  */
 export async function conv2dGemmForward(

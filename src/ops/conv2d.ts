@@ -1,4 +1,4 @@
-import { conv2dOutputShape, normalizeConv2dAttrs } from '../analysis/conv_shapes.ts';
+import { conv2dOutputShape, normalizeConv2dAttrs, type Conv2dAttrs } from '../analysis/conv_shapes.ts';
 import { InputError } from '../analysis/errors.ts';
 import { formatShape } from '../analysis/tensor.ts';
 import { conv2dBackwardInput } from '../kernels/conv2d_backward_input.ts';
@@ -7,9 +7,10 @@ import { adapterPrefersBlocked, BLOCKED_WEIGHT_GRAD_MAX_TAPS, blockedInputGradAp
 import { conv2dForward } from '../kernels/conv2d_forward.ts';
 import { conv2dGemmBackwardInput, conv2dGemmBackwardWeight, conv2dGemmForward } from '../kernels/conv2d_gemm.ts';
 import { conv2dSmallKBackwardWeight, conv2dSmallKForward, usesSmallK } from '../kernels/conv2d_small_k.ts';
-import type { GpuRuntime } from '../kernels/runtime.ts';
+import { reluForward } from '../kernels/relu.ts';
+import type { GpuRuntime, GpuTensor } from '../kernels/runtime.ts';
 import type { OpDefinition } from './op.ts';
-import { WEIGHT_BIAS_INPUTS, weightBiasRun } from './weight_bias.ts';
+import { WEIGHT_BIAS_INPUTS, weightBiasRun, type WeightBiasBackward } from './weight_bias.ts';
 
 /**
  * Which kernels conv2d uses: chosen per pass from the shapes, or forced (tests, benchmarks).
@@ -63,6 +64,28 @@ function useBlocked(rt: GpuRuntime, perGroup: number): boolean {
   return forced === 'blocked' || (forced === 'auto' && perGroup >= BLOCKED_MIN_CHANNELS && adapterPrefersBlocked(rt.adapter));
 }
 
+/** Whether conv2d's forward takes the register-blocked kernels for this weight here (and so the fused conv2d_relu_pool may stand in for it). */
+export function conv2dForwardIsBlocked(rt: GpuRuntime, weightShape: number[], a: Conv2dAttrs): boolean {
+  return useBlocked(rt, weightShape[0] / a.groups);
+}
+
+/** The kernels of conv2d's backward for these shapes on this adapter (chosen as `conv2dOp` chooses them), for weightBiasRun. */
+export function conv2dBackwardPasses(rt: GpuRuntime, x: GpuTensor, weight: GpuTensor, a: Conv2dAttrs, outShape: number[]): WeightBiasBackward {
+  const w = weight.shape;
+  const outPerGroup = w[0] / a.groups;
+  const inPerGroup = w[1];
+  const smallK = useSmallK(inPerGroup, w[0], w[2], w[3], a.groups);
+  return {
+    gradX: (gradOutput, gradX) => (blockedInputGradApplies(a) && useBlocked(rt, inPerGroup) ? conv2dBlockedBackwardInput : useGemm(inPerGroup, GEMM_MIN_COLUMNS) ? conv2dGemmBackwardInput : conv2dBackwardInput)(rt, gradOutput, weight, gradX, a),
+    gradWeight: (gradOutput, gradWeight) => {
+      const blocked = w[2] * w[3] <= BLOCKED_WEIGHT_GRAD_MAX_TAPS && useBlocked(rt, outPerGroup);
+      const weightKernel = blocked ? conv2dBlockedBackwardWeight : smallK ? conv2dSmallKBackwardWeight : useGemm(outPerGroup, GEMM_MIN_WEIGHT_ROWS) ? conv2dGemmBackwardWeight : conv2dBackwardWeight;
+      return weightKernel(rt, gradOutput, x, gradWeight, a);
+    },
+    biasSum: [outShape[0], outShape[1], outShape[2] * outShape[3]],
+  };
+}
+
 /** `F.conv2d(x, weight, bias, stride, padding, dilation, groups)` on NCHW tensors. */
 export const conv2dOp: OpDefinition = {
   name: 'conv2d',
@@ -74,23 +97,24 @@ export const conv2dOp: OpDefinition = {
     const a = normalizeConv2dAttrs(attrs, w[2], w[3]);
     const outShape = conv2dOutputShape(inputs.x.shape, w, a, inputs.bias?.shape);
     const outPerGroup = w[0] / a.groups;
-    const inPerGroup = w[1];
     return {
       outputShapes: { output: outShape },
-      async forward(rt, { x, weight, bias }) {
-        const output = rt.tensor('conv2d.output', outShape);
-        const smallK = useSmallK(inPerGroup, w[0], w[2], w[3], a.groups);
-        const forwardKernel = useBlocked(rt, outPerGroup) ? conv2dBlockedForward : smallK ? conv2dSmallKForward : useGemm(outPerGroup, GEMM_MIN_COLUMNS) ? conv2dGemmForward : conv2dForward;
-        await forwardKernel(rt, x, weight, bias ?? null, output, a);
-        return weightBiasRun(rt, 'conv2d', output, { x, weight, bias }, {
-          gradX: (gradOutput, gradX) => (blockedInputGradApplies(a) && useBlocked(rt, inPerGroup) ? conv2dBlockedBackwardInput : useGemm(inPerGroup, GEMM_MIN_COLUMNS) ? conv2dGemmBackwardInput : conv2dBackwardInput)(rt, gradOutput, weight, gradX, a),
-          gradWeight: (gradOutput, gradWeight) => {
-            const blocked = w[2] * w[3] <= BLOCKED_WEIGHT_GRAD_MAX_TAPS && useBlocked(rt, outPerGroup);
-            const weightKernel = blocked ? conv2dBlockedBackwardWeight : smallK ? conv2dSmallKBackwardWeight : useGemm(outPerGroup, GEMM_MIN_WEIGHT_ROWS) ? conv2dGemmBackwardWeight : conv2dBackwardWeight;
-            return weightKernel(rt, gradOutput, x, gradWeight, a);
-          },
-          biasSum: [outShape[0], outShape[1], outShape[2] * outShape[3]],
-        });
+      async forward(rt, { x, weight, bias }, options) {
+        const relu = options.epilogue === 'relu';
+        let output = rt.tensor('conv2d.output', outShape);
+        const smallK = useSmallK(w[1], w[0], w[2], w[3], a.groups);
+        if (useBlocked(rt, outPerGroup)) await conv2dBlockedForward(rt, x, weight, bias ?? null, output, a, relu);
+        else if (!smallK && useGemm(outPerGroup, GEMM_MIN_COLUMNS)) await conv2dGemmForward(rt, x, weight, bias ?? null, output, a, relu);
+        else {
+          await (smallK ? conv2dSmallKForward : conv2dForward)(rt, x, weight, bias ?? null, output, a);
+          if (relu) {
+            const activated = rt.tensor('conv2d.output (ReLU)', outShape);
+            await reluForward(rt, output, activated);
+            rt.releaseAfterSubmit(output);
+            output = activated;
+          }
+        }
+        return weightBiasRun(rt, 'conv2d', output, { x, weight, bias }, conv2dBackwardPasses(rt, x, weight, a, outShape));
       },
     };
   },

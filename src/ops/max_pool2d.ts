@@ -22,7 +22,7 @@ export const maxPool2dOp: OpDefinition = {
           trace: { indices },
           async backward({ output: gradOutput }) {
             const gradX = rt.tensor('max_pool2d.grad.x', x.shape);
-            await maxPool2dBackward(rt, gradOutput, indices, gradX, a);
+            await maxPool2dBackward(rt, gradOutput, indices, x, gradX, a);
             return { x: gradX };
           },
         };

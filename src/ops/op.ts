@@ -49,7 +49,11 @@ export interface OpRun {
 /** An op after its attributes and input shapes were checked. */
 export interface PreparedOp {
   outputShapes: Record<string, number[]>;
-  forward(rt: GpuRuntime, inputs: Record<string, GpuTensor>, options: { trace: boolean }): Promise<OpRun>;
+  /**
+   * `epilogue: 'relu'` asks for ReLU(output) in place of the output, as one pass where the
+   * kernels allow it (the executor's conv → ReLU fusion); only conv2d accepts it.
+   */
+  forward(rt: GpuRuntime, inputs: Record<string, GpuTensor>, options: { trace: boolean; epilogue?: 'relu' }): Promise<OpRun>;
 }
 
 /** A differentiable op with PyTorch's functional semantics and names. */

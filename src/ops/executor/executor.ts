@@ -29,6 +29,7 @@ import { OPS } from '../registry.ts';
 import { mulberry32 } from '../../analysis/random.ts';
 import { karateClub, randomGraph } from '../../analysis/graph_sources.ts';
 import { drawParameter, initDistribution, normalStream, streamSeed } from './init.ts';
+import { convReluImpl, reluPoolImpl } from './fused_layers.ts';
 import { layerImpl, type ExecGraphData, type LayerImpl, type LayerRun } from './layers.ts';
 
 /** Optimizer hyper-parameters in effect (PyTorch's defaults filled in). */
@@ -185,6 +186,8 @@ export class Executor {
   /** The scheme in effect at the model level (for advice). */
   readonly initScheme: string;
   private readonly plan: PlanNode[] = [];
+  /** The plan with fusable chains merged (see planFusions). */
+  private fusedPlan: PlanNode[] = [];
   private readonly values: Value[] = [];
   private stats: GpuTensor | null = null;
   private statsSize = 0;
@@ -249,6 +252,7 @@ export class Executor {
     const modelInit: InitObject = this.spec.init ? parseInit(this.spec.init, 'spec') : { scheme: 'pytorch' };
     this.outputValue = this.walkSequence(this.spec.layers, 0, '', new Map(), null, modelInit, true);
     this.values[this.outputValue].readers += 1;
+    this.planFusions();
     // Stats slots: 8 floats per activation and output gradient, 3 × 8 per parameter, units, time steps, loss.
     let offset = 0;
     const take = (n: number) => {
@@ -506,6 +510,46 @@ export class Executor {
     return output;
   }
 
+  /**
+   * The plan for steps that record no per-layer values (no flow statistics, no kept tensors,
+   * no evaluate hook): each Conv2d → ReLU (→ MaxPool2d) and ReLU → MaxPool2d chain whose inner
+   * outputs only the next layer reads becomes one node (fused_layers.ts), named by its layers'
+   * paths joined with "+". Its numbers are those of the separate layers.
+   */
+  private planFusions(): void {
+    const onlyReader = (p: PlanNode, next: PlanNode | undefined, type: string) =>
+      next?.type === type && next.layer !== null && this.values[p.output].readers === 1 && next.inputs.length === 1 && next.inputs[0] === p.output;
+    this.fusedPlan = [];
+    for (let k = 0; k < this.plan.length; k++) {
+      const p = this.plan[k];
+      const chain = [p];
+      if (p.type === 'Conv2d' && onlyReader(p, this.plan[k + 1], 'ReLU')) {
+        chain.push(this.plan[k + 1]);
+        if (onlyReader(this.plan[k + 1], this.plan[k + 2], 'MaxPool2d')) chain.push(this.plan[k + 2]);
+      } else if (p.type === 'ReLU' && onlyReader(p, this.plan[k + 1], 'MaxPool2d')) {
+        chain.push(this.plan[k + 1]);
+      }
+      if (chain.length === 1) {
+        this.fusedPlan.push(p);
+        continue;
+      }
+      const last = chain[chain.length - 1];
+      const pool = last.type === 'MaxPool2d' ? last.layer : null;
+      this.fusedPlan.push({
+        ...p,
+        path: chain.map((c) => c.path).join('+'),
+        type: chain.map((c) => c.type).join('+'),
+        impl: p.type === 'Conv2d' ? convReluImpl(p.layer!, pool) : reluPoolImpl(pool!),
+        output: last.output,
+        // What the layers' backward passes read, as far as it is still a value of the chain (a ReLU's output that ends it).
+        keeps: chain.flatMap((c) => c.keeps),
+        run: null,
+        held: [],
+      });
+      k += chain.length - 1;
+    }
+  }
+
   /** Layer types with parameters, in forward order (for reports). */
   get layerNames(): string[] {
     return this.plan.map((p) => p.path);
@@ -567,6 +611,8 @@ export class Executor {
       for (const b of toFree.splice(0)) rt.destroyBuffer(b);
     };
     const kept = options.keep === 'all' ? new Map<PlanNode, { output: GpuTensor; grad: GpuTensor | null; clock: [number, number] }>() : null;
+    // Fused chains skip the per-layer values that flow statistics and kept tensors record.
+    const plan = !flowStats && !kept ? this.fusedPlan : this.plan;
     const keepCopy = (t: GpuTensor, label: string): GpuTensor => {
       const owner = rt.owner;
       rt.owner = 'trace';
@@ -582,7 +628,7 @@ export class Executor {
     this.values[0].tensor = this.input;
     hold(this.input.buffer, this.values[0].readers);
     for (const v of this.values.slice(1)) v.tensor = null;
-    for (const p of this.plan) {
+    for (const p of plan) {
       rt.owner = `forward ${p.path}`;
       const ins = p.inputs.map((i) => this.values[i].tensor!);
       const params = Object.fromEntries(Object.entries(p.params).map(([k, v]) => [k, v.tensor]));
@@ -655,8 +701,8 @@ export class Executor {
     await flush();
 
     // Backward, in reverse.
-    for (let k = this.plan.length - 1; k >= 0; k--) {
-      const p = this.plan[k];
+    for (let k = plan.length - 1; k >= 0; k--) {
+      const p = plan[k];
       const run = p.run!;
       rt.owner = `backward ${p.path}`;
       const g = grads.get(p.output);
@@ -799,7 +845,7 @@ export class Executor {
     };
     live[0] = rt.tensor('evaluate input', inShape, isInt ? 'int32' : 'float32', input);
     holds.set(live[0].buffer, this.values[0].readers);
-    for (const p of this.plan) {
+    for (const p of afterLayer ? this.plan : this.fusedPlan) {
       const params = Object.fromEntries(Object.entries(p.params).map(([k, v]) => [k, v.tensor]));
       const buffers = Object.fromEntries(Object.entries(p.buffers).map(([k, v]) => [k, v.tensor]));
       const run = await p.impl.forward(rt, p.inputs.map((i) => live[i]!), params, buffers, { seed: this.seed, step: this.stepCount, training: false });

@@ -57,7 +57,8 @@ export interface LayerImpl {
   forward(rt: GpuRuntime, inputs: GpuTensor[], params: Record<string, GpuTensor>, buffers: Record<string, GpuTensor>, context?: LayerContext): Promise<LayerRun>;
 }
 
-function pick(layer: LayerSpec, keys: string[]): Record<string, unknown> {
+/** The layer's attributes among `keys` that are set (not undefined or null). */
+export function pick(layer: LayerSpec, keys: string[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const k of keys) if (layer[k] !== undefined && layer[k] !== null) out[k] = layer[k];
   return out;
