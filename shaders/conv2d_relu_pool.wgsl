@@ -4,22 +4,14 @@
 // (ReLU's gradient is 0 there, so the pool's backward routes nothing to it). The conv is 3×3 with
 // stride 1 and dilation 1; its weights come packed by conv2d_blocked.wgsl's pack_weights (vec4s of
 // 4 output channels per group, input channel, tap and block). One invocation computes 2 conv rows
-// × 8 pixels × 4 output channels (64 accumulators, as the blocked forward) from 4 input rows, each
-// loaded once for both conv rows, and writes the 4 pooled columns × 4 channels they cover.
+// × 8 pixels × 4 output channels (slide_rows.wgsl's twoRows3x3) and writes the 4 pooled columns
+// × 4 channels they cover.
 
 @group(0) @binding(1) var<storage, read> source: array<f32>;
 @group(0) @binding(2) var<storage, read> packed: array<vec4f>;
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
 @group(0) @binding(4) var<storage, read_write> pooled: array<f32>;
 @group(0) @binding(5) var<storage, read_write> winners: array<i32>;
-
-/** Input row iy of a plane at the precomputed columns, or zeros above or below the input. */
-fn rowWindow(plane: u32, iy: i32, k: array<Column, 10>) -> Window {
-  if (iy < 0 || iy >= i32(params.inHeight)) {
-    return Window();
-  }
-  return window(plane + u32(iy) * params.inWidth, k);
-}
 
 /** ReLU with NaN kept, as PyTorch. */
 fn relu4(v: vec4f) -> vec4f {
@@ -46,35 +38,10 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) grou
   let b = gid.z % blocks;
   let oy = 2u * py;
   let ox = 2u * px0;
-  let iy0 = i32(oy) - i32(p.padTop);
-  let cols = windowColumns(i32(ox) - i32(p.padLeft), i32(p.inWidth));
-  // Conv rows oy (top) and oy + 1 (bottom): input row iy0 + r feeds the top row through kernel
-  // row r and the bottom row through kernel row r − 1.
-  var top = Pixels();
-  var bottom = Pixels();
-  for (var i = 0u; i < inGroup; i++) {
-    let plane = (n * p.inChannels + g * inGroup + i) * p.inHeight * p.inWidth;
-    let t = (g * inGroup + i) * 9u * blocks + b;
-    let w0 = packed[t];
-    let w1 = packed[t + blocks];
-    let w2 = packed[t + 2u * blocks];
-    let w3 = packed[t + 3u * blocks];
-    let w4 = packed[t + 4u * blocks];
-    let w5 = packed[t + 5u * blocks];
-    let w6 = packed[t + 6u * blocks];
-    let w7 = packed[t + 7u * blocks];
-    let w8 = packed[t + 8u * blocks];
-    let c0 = rowWindow(plane, iy0, cols);
-    slideRow(&top, c0, w0, w1, w2);
-    let c1 = rowWindow(plane, iy0 + 1, cols);
-    slideRow(&top, c1, w3, w4, w5);
-    slideRow(&bottom, c1, w0, w1, w2);
-    let c2 = rowWindow(plane, iy0 + 2, cols);
-    slideRow(&top, c2, w6, w7, w8);
-    slideRow(&bottom, c2, w3, w4, w5);
-    let c3 = rowWindow(plane, iy0 + 3, cols);
-    slideRow(&bottom, c3, w6, w7, w8);
-  }
+  let block = twoRows3x3(n, g * inGroup, inGroup, p.inChannels, p.inHeight, p.inWidth, blocks, b,
+    i32(oy) - i32(p.padTop), i32(ox) - i32(p.padLeft));
+  let top = block.top;
+  let bottom = block.bottom;
   var biasV = vec4f(0.0);
   if (p.hasBias != 0u) {
     for (var lane = 0u; lane < 4u; lane++) {

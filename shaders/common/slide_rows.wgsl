@@ -1,6 +1,8 @@
 // shaders/common/slide_rows.wgsl: the register block of the blocked conv kernels: 8 adjacent
 // output pixels of a row × 4 channels as 8 vec4 accumulators, fed by a stride-1 row of 3 taps
-// whose 10 inputs are loaded once. The kernel declares `source`, the input array.
+// whose 10 inputs are loaded once. The kernel declares `source` (the input array), `packed`
+// (weights as vec4s of 4 destination channels per source channel, tap and block, as
+// conv2d_blocked.wgsl's pack_weights writes them) and the conv2d Params.
 
 /** Column ix clamped into the row, and 1 where it was inside (0 in the padding). */
 struct Column {
@@ -50,4 +52,54 @@ fn windowColumns(ix0: i32, width: i32) -> array<Column, 10> {
 fn window(row: u32, k: array<Column, 10>) -> Window {
   return Window(at(row, k[0]), at(row, k[1]), at(row, k[2]), at(row, k[3]), at(row, k[4]),
     at(row, k[5]), at(row, k[6]), at(row, k[7]), at(row, k[8]), at(row, k[9]));
+}
+
+/** Input row iy of a plane at the precomputed columns, or zeros above or below the plane's `height` rows. */
+fn rowWindow(plane: u32, iy: i32, height: u32, width: u32, k: array<Column, 10>) -> Window {
+  if (iy < 0 || iy >= i32(height)) {
+    return Window();
+  }
+  return window(plane + u32(iy) * width, k);
+}
+
+/** Two adjacent output rows of the same 8 pixels × 4 channels. */
+struct TwoRows {
+  top: Pixels,
+  bottom: Pixels,
+}
+
+/**
+ * A 3×3 stride-1 correlation for 2 output rows × 8 pixels × destination channels 4b .. 4b + 3:
+ * sums over source channels first .. first + count − 1 of sample n (planes of `channels` ×
+ * height × width), whose rows iy0 .. iy0 + 3 each feed the top row through kernel row r and the
+ * bottom row through kernel row r − 1, so each input row is loaded once for both.
+ */
+fn twoRows3x3(n: u32, first: u32, count: u32, channels: u32, height: u32, width: u32, blocks: u32, b: u32, iy0: i32, ix0: i32) -> TwoRows {
+  let cols = windowColumns(ix0, i32(width));
+  var top = Pixels();
+  var bottom = Pixels();
+  for (var i = 0u; i < count; i++) {
+    let plane = (n * channels + first + i) * height * width;
+    let t = (first + i) * 9u * blocks + b;
+    let w0 = packed[t];
+    let w1 = packed[t + blocks];
+    let w2 = packed[t + 2u * blocks];
+    let w3 = packed[t + 3u * blocks];
+    let w4 = packed[t + 4u * blocks];
+    let w5 = packed[t + 5u * blocks];
+    let w6 = packed[t + 6u * blocks];
+    let w7 = packed[t + 7u * blocks];
+    let w8 = packed[t + 8u * blocks];
+    let c0 = rowWindow(plane, iy0, height, width, cols);
+    slideRow(&top, c0, w0, w1, w2);
+    let c1 = rowWindow(plane, iy0 + 1, height, width, cols);
+    slideRow(&top, c1, w3, w4, w5);
+    slideRow(&bottom, c1, w0, w1, w2);
+    let c2 = rowWindow(plane, iy0 + 2, height, width, cols);
+    slideRow(&top, c2, w6, w7, w8);
+    slideRow(&bottom, c2, w3, w4, w5);
+    let c3 = rowWindow(plane, iy0 + 3, height, width, cols);
+    slideRow(&bottom, c3, w6, w7, w8);
+  }
+  return TwoRows(top, bottom);
 }

@@ -25,7 +25,7 @@ const MAX_SLICES = 256;
 function correlationKernel(name: string, entryPoint: string, mode: number, weightShape: number[], attrs: Conv2dAttrs, relu = false): KernelDef<typeof Conv2dParams> {
   const slide = weightShape[3] === 3 && attrs.dilation[1] === 1 && (mode === 1 || attrs.stride[1] === 1);
   return {
-    name, code, entryPoint, params: Conv2dParams, bindings: entryPoint === 'main' ? ['read', 'read', 'read', 'read_write'] : ['read', 'read_write'],
+    name, code, entryPoint, params: Conv2dParams, bindings: entryPoint === 'pack_weights' ? ['read', 'read_write'] : ['read', 'read', 'read', 'read_write'],
     constants: { MODE: mode, SLIDE3: slide ? 1 : 0, RELU: relu ? 1 : 0 },
   };
 }
@@ -47,9 +47,15 @@ export async function packConvWeights(
   return packed;
 }
 
+/** Whether a pass runs `main_rows2`: a 3×3 kernel sliding at stride 1 and dilation 1 over rows and columns. */
+function twoRowsApply(mode: number, weightShape: number[], attrs: Conv2dAttrs): boolean {
+  return weightShape[2] === 3 && weightShape[3] === 3 && attrs.dilation.every((d) => d === 1) && (mode === 1 || attrs.stride.every((s) => s === 1));
+}
+
 /**
  * Runs one correlation pass: packs the weight as vec4s of 4 destination channels (`dstPerGroup`
- * of them per group), then computes `dst` from `src` in 8-pixel × 8-channel register blocks.
+ * of them per group), then computes `dst` from `src` in register blocks of 2 rows × 8 pixels ×
+ * 4 channels (3×3 at stride 1) or 8 pixels × 8 channels.
  */
 async function correlate(
   rt: GpuRuntime, mode: number, name: string, src: GpuTensor, weight: GpuTensor, bias: GpuTensor | null, dst: GpuTensor,
@@ -58,8 +64,10 @@ async function correlate(
   const blocks = Math.ceil(dst.shape[1] / attrs.groups / 4);
   const packed = await packConvWeights(rt, mode, weight, src.shape[1], dst.shape[1], params, attrs);
   const [n, , h, w] = dst.shape;
-  const [x, y] = grid1d(n * h * Math.ceil(w / 8), 64);
-  await rt.dispatch(correlationKernel(name, 'main', mode, weight.shape, attrs, relu), params, [src.buffer, packed.buffer, (bias ?? weight).buffer, dst.buffer], [x, y, attrs.groups * Math.ceil(blocks / 2)], cost);
+  const rows2 = twoRowsApply(mode, weight.shape, attrs);
+  const [x, y] = grid1d(n * (rows2 ? Math.ceil(h / 2) : h) * Math.ceil(w / 8), 64);
+  const z = attrs.groups * (rows2 ? blocks : Math.ceil(blocks / 2));
+  await rt.dispatch(correlationKernel(name, rows2 ? 'main_rows2' : 'main', mode, weight.shape, attrs, relu), params, [src.buffer, packed.buffer, (bias ?? weight).buffer, dst.buffer], [x, y, z], cost);
   rt.releaseAfterSubmit(packed);
 }
 
