@@ -14,9 +14,10 @@
 // tap 8 inputs and 2 vec4 weights feed 64 FMAs; a 3-wide stride-1 row of taps reads its 10
 // inputs once (their padding masks are set once per invocation) for 192 FMAs.
 //   weight gradient (entry weight_grad) one invocation per slice of ROWS_PER_SLICE output rows
-//                   × 8 output channels × one input channel; it sums 2·kh·kw ≤ 18 vec4 partials
-//                   (two per kernel tap) over the rows of its slice, 4 pixels at a time, and writes them
-//                   to its slice of a [slices, outChannels, inPerGroup, kh, kw] buffer that
+//                   × 8 output channels × one input channel; it sums 2·kh·kw ≤ 18 vec4 partials (two
+//                   per kernel tap) over the rows of its slice, 4 pixels at a time (the kernel rows
+//                   and the stores unrolled, so the partials stay in registers), and writes them to its slice of a [slices, outChannels,
+//                   inPerGroup, kh, kw] buffer (followed by the slice's bias sums, BIAS_SUMS) that
 //                   channel_sum adds up.
 
 override MODE: u32 = 0u;
@@ -267,6 +268,8 @@ fn main_rows2(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups
 override KERNEL_H: u32 = 3u;
 override KERNEL_W: u32 = 3u;
 override ROWS_PER_SLICE: u32 = 1u;
+// 1: the invocations of input channel 0 also sum gradY per output channel (the bias gradient's slice partials).
+override BIAS_SUMS: u32 = 0u;
 const MAX_TAPS = 9u;
 
 @group(0) @binding(2) var<storage, read> gradOut: array<f32>;
@@ -289,6 +292,19 @@ fn slideTaps(acc: ptr<function, array<vec4f, MAX_TAPS>>, t: u32, g: array<vec4f,
   (*acc)[t] = fma(g[3], c[3], fma(g[2], c[2], fma(g[1], c[1], fma(g[0], c[0], (*acc)[t]))));
   (*acc)[t + 1u] = fma(g[3], c[4], fma(g[2], c[3], fma(g[1], c[2], fma(g[0], c[1], (*acc)[t + 1u]))));
   (*acc)[t + 2u] = fma(g[3], c[5], fma(g[2], c[4], fma(g[1], c[3], fma(g[0], c[2], (*acc)[t + 2u]))));
+}
+
+/** Row iy of a plane at 6 precomputed columns, or zeros above or below the input. */
+fn row6Clipped(plane: u32, iy: i32, k: array<Column, 6>) -> array<vec4f, 6> {
+  if (iy < 0 || iy >= i32(params.inHeight)) {
+    return array<vec4f, 6>();
+  }
+  return row6(plane + u32(iy) * params.inWidth, k);
+}
+
+/** The inputs of row `row` at 6 precomputed columns (the window of 4 stride-1 pixels under 3 taps), splatted. */
+fn row6(row: u32, k: array<Column, 6>) -> array<vec4f, 6> {
+  return array<vec4f, 6>(at(row, k[0]), at(row, k[1]), at(row, k[2]), at(row, k[3]), at(row, k[4]), at(row, k[5]));
 }
 
 @compute @workgroup_size(64)
@@ -314,9 +330,12 @@ fn weight_grad(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroup
   let offsetsA = channelOffsets(o, outGroup - 1u, outPlane);
   let offsetsB = channelOffsets(o + 4u, outGroup - 1u, outPlane);
   let w = i32(p.inWidth);
-  // accA[t] (accB[t]) holds tap t of output channels o .. o + 3 (o + 4 .. o + 7).
+  // accA[t] (accB[t]) holds tap t of output channels o .. o + 3 (o + 4 .. o + 7); biasA and
+  // biasB sum gradY over the slice's pixels (BIAS_SUMS).
   var accA: array<vec4f, MAX_TAPS>;
   var accB: array<vec4f, MAX_TAPS>;
+  var biasA = vec4f(0.0);
+  var biasB = vec4f(0.0);
   for (var r = firstRow; r < lastRow; r++) {
     let n = r / p.outHeight;
     let oy = r % p.outHeight;
@@ -327,22 +346,25 @@ fn weight_grad(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroup
       for (var ox = 0u; ox < p.outWidth; ox += 4u) {
         let ga = array<vec4f, 4>(gradOut4(gradRow, ox, offsetsA), gradOut4(gradRow, ox + 1u, offsetsA), gradOut4(gradRow, ox + 2u, offsetsA), gradOut4(gradRow, ox + 3u, offsetsA));
         let gb = array<vec4f, 4>(gradOut4(gradRow, ox, offsetsB), gradOut4(gradRow, ox + 1u, offsetsB), gradOut4(gradRow, ox + 2u, offsetsB), gradOut4(gradRow, ox + 3u, offsetsB));
+        if (BIAS_SUMS != 0u) {
+          biasA += (ga[0] + ga[1]) + (ga[2] + ga[3]);
+          biasB += (gb[0] + gb[1]) + (gb[2] + gb[3]);
+        }
         let ix0 = i32(ox) - i32(p.padLeft);
-        let k0 = column(ix0, w);
-        let k1 = column(ix0 + 1, w);
-        let k2 = column(ix0 + 2, w);
-        let k3 = column(ix0 + 3, w);
-        let k4 = column(ix0 + 4, w);
-        let k5 = column(ix0 + 5, w);
-        for (var ky = 0u; ky < KERNEL_H; ky++) {
-          let iy = i32(oy + ky) - i32(p.padTop);
-          if (iy < 0 || iy >= i32(p.inHeight)) {
-            continue;
-          }
-          let row = xPlane + u32(iy) * p.inWidth;
-          let c = array<vec4f, 6>(at(row, k0), at(row, k1), at(row, k2), at(row, k3), at(row, k4), at(row, k5));
-          slideTaps(&accA, ky * 3u, ga, c);
-          slideTaps(&accB, ky * 3u, gb, c);
+        let k = array<Column, 6>(column(ix0, w), column(ix0 + 1, w), column(ix0 + 2, w), column(ix0 + 3, w), column(ix0 + 4, w), column(ix0 + 5, w));
+        let iy0 = i32(oy) - i32(p.padTop);
+        let cA = row6Clipped(xPlane, iy0, k);
+        slideTaps(&accA, 0u, ga, cA);
+        slideTaps(&accB, 0u, gb, cA);
+        if (KERNEL_H > 1u) {
+          let cB = row6Clipped(xPlane, iy0 + 1, k);
+          slideTaps(&accA, 3u, ga, cB);
+          slideTaps(&accB, 3u, gb, cB);
+        }
+        if (KERNEL_H > 2u) {
+          let cC = row6Clipped(xPlane, iy0 + 2, k);
+          slideTaps(&accA, 6u, ga, cC);
+          slideTaps(&accB, 6u, gb, cC);
         }
       }
       continue;
@@ -350,6 +372,10 @@ fn weight_grad(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroup
     for (var ox = 0u; ox < p.outWidth; ox++) {
       let ga = gradOut4(gradRow, ox, offsetsA);
       let gb = gradOut4(gradRow, ox, offsetsB);
+      if (BIAS_SUMS != 0u) {
+        biasA += ga;
+        biasB += gb;
+      }
       let ix0 = i32(ox * p.strideW) - i32(p.padLeft);
       for (var ky = 0u; ky < KERNEL_H; ky++) {
         let iy = i32(oy * p.strideH + ky * p.dilationH) - i32(p.padTop);
@@ -366,13 +392,20 @@ fn weight_grad(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroup
       }
     }
   }
+  // Slice s of partials: the weight gradient [outChannels, inGroup, taps], then with BIAS_SUMS the bias gradient [outChannels].
   let taps = KERNEL_H * KERNEL_W;
-  let sliceBase = slice * p.outChannels * inGroup * taps;
+  let weights = p.outChannels * inGroup * taps;
+  let sliceBase = slice * (weights + select(0u, p.outChannels, BIAS_SUMS != 0u));
   for (var lane = 0u; lane < 8u; lane++) {
     if (o + lane < outGroup) {
       let out = sliceBase + ((g * outGroup + o + lane) * inGroup + i) * taps;
-      for (var t = 0u; t < taps; t++) {
-        partials[out + t] = select(accB[t][lane % 4u], accA[t][lane], lane < 4u);
+      for (var t = 0u; t < MAX_TAPS; t++) {
+        if (t < taps) {
+          partials[out + t] = select(accB[t][lane % 4u], accA[t][lane], lane < 4u);
+        }
+      }
+      if (BIAS_SUMS != 0u && i == 0u) {
+        partials[sliceBase + weights + g * outGroup + o + lane] = select(biasB[lane % 4u], biasA[lane], lane < 4u);
       }
     }
   }

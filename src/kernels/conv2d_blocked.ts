@@ -118,10 +118,12 @@ export function blockedWeightGradRowsPerSlice(outShape: number[], weightShape: n
 
 /**
  * dL/dweight for kernels of at most 9 taps: one invocation per (slice of output rows, 8 output
- * channels, input channel) sums its taps in registers; channel_sum adds the slices.
+ * channels, input channel) sums its taps in registers; channel_sum adds the
+ * slices. With `gradBias` the same pass also sums dL/dbias (gradY per output channel), as the
+ * tail of each slice.
  */
 export async function conv2dBlockedBackwardWeight(
-  rt: GpuRuntime, gradY: GpuTensor, x: GpuTensor, gradWeight: GpuTensor, attrs: Conv2dAttrs,
+  rt: GpuRuntime, gradY: GpuTensor, x: GpuTensor, gradWeight: GpuTensor, attrs: Conv2dAttrs, gradBias: GpuTensor | null = null,
 ): Promise<void> {
   const [outChannels, inPerGroup, kernelH, kernelW] = gradWeight.shape;
   if (kernelH * kernelW > BLOCKED_WEIGHT_GRAD_MAX_TAPS) {
@@ -132,14 +134,26 @@ export async function conv2dBlockedBackwardWeight(
   const slices = Math.ceil((gradY.shape[0] * gradY.shape[2]) / rowsPerSlice);
   const kernel: KernelDef<typeof Conv2dParams> = {
     name: 'conv2d_blocked_weight_grad', code, entryPoint: 'weight_grad', params: Conv2dParams,
-    bindings: ['read', 'read', 'read_write'], constants: { KERNEL_H: kernelH, KERNEL_W: kernelW, ROWS_PER_SLICE: rowsPerSlice, SLIDE3: slide ? 1 : 0 },
+    bindings: ['read', 'read', 'read_write'],
+    constants: { KERNEL_H: kernelH, KERNEL_W: kernelW, ROWS_PER_SLICE: rowsPerSlice, SLIDE3: slide ? 1 : 0, BIAS_SUMS: gradBias ? 1 : 0 },
   };
+  const weights = numel(gradWeight.shape);
+  const sliceSize = weights + (gradBias ? outChannels : 0);
   const [gx, gy] = grid1d(slices * inPerGroup, 64);
-  await sumOverSlices(rt, gradWeight, slices, (partials) => rt.dispatch(kernel, conv2dParams(x.shape, gradWeight.shape, gradY.shape, attrs, false), [x.buffer, gradY.buffer, partials.buffer], [gx, gy, attrs.groups * Math.ceil(outChannels / attrs.groups / 8)], {
-    flops: 2 * numel(gradY.shape) * inPerGroup * kernelH * kernelW,
+  const dispatch = (target: GpuTensor) => rt.dispatch(kernel, conv2dParams(x.shape, gradWeight.shape, gradY.shape, attrs, false), [x.buffer, gradY.buffer, target.buffer], [gx, gy, attrs.groups * Math.ceil(outChannels / attrs.groups / 8)], {
+    flops: 2 * numel(gradY.shape) * inPerGroup * kernelH * kernelW + (gradBias ? numel(gradY.shape) : 0),
     bytesRead: 4 * (numel(gradY.shape) + numel(x.shape)),
-    bytesWritten: 4 * numel(gradWeight.shape) * slices,
-  }));
+    bytesWritten: 4 * sliceSize * slices,
+  });
+  if (!gradBias) {
+    await sumOverSlices(rt, gradWeight, slices, dispatch);
+    return;
+  }
+  const sums = rt.tensor('conv2d.grad.weight and bias', [sliceSize]);
+  await sumOverSlices(rt, sums, slices, dispatch);
+  rt.copy(sums.buffer, gradWeight.buffer, 4 * weights);
+  rt.copy(sums.buffer, gradBias.buffer, 4 * outChannels, 4 * weights);
+  rt.releaseAfterSubmit(sums);
 }
 
 /**

@@ -75,14 +75,16 @@ export function conv2dBackwardPasses(rt: GpuRuntime, x: GpuTensor, weight: GpuTe
   const outPerGroup = w[0] / a.groups;
   const inPerGroup = w[1];
   const smallK = useSmallK(inPerGroup, w[0], w[2], w[3], a.groups);
+  const blockedWeight = w[2] * w[3] <= BLOCKED_WEIGHT_GRAD_MAX_TAPS && useBlocked(rt, outPerGroup);
   return {
     gradX: (gradOutput, gradX) => (blockedInputGradApplies(a) && useBlocked(rt, inPerGroup) ? conv2dBlockedBackwardInput : useGemm(inPerGroup, GEMM_MIN_COLUMNS) ? conv2dGemmBackwardInput : conv2dBackwardInput)(rt, gradOutput, weight, gradX, a),
     gradWeight: (gradOutput, gradWeight) => {
-      const blocked = w[2] * w[3] <= BLOCKED_WEIGHT_GRAD_MAX_TAPS && useBlocked(rt, outPerGroup);
-      const weightKernel = blocked ? conv2dBlockedBackwardWeight : smallK ? conv2dSmallKBackwardWeight : useGemm(outPerGroup, GEMM_MIN_WEIGHT_ROWS) ? conv2dGemmBackwardWeight : conv2dBackwardWeight;
+      const weightKernel = blockedWeight ? conv2dBlockedBackwardWeight : smallK ? conv2dSmallKBackwardWeight : useGemm(outPerGroup, GEMM_MIN_WEIGHT_ROWS) ? conv2dGemmBackwardWeight : conv2dBackwardWeight;
       return weightKernel(rt, gradOutput, x, gradWeight, a);
     },
     biasSum: [outShape[0], outShape[1], outShape[2] * outShape[3]],
+    // The blocked weight gradient reads every gradY value anyway: it sums the bias gradient too.
+    gradWeightAndBias: blockedWeight ? (gradOutput, gradWeight, gradBias) => conv2dBlockedBackwardWeight(rt, gradOutput, x, gradWeight, a, gradBias) : undefined,
   };
 }
 

@@ -16,6 +16,8 @@ export interface WeightBiasBackward {
   gradWeight(gradOutput: GpuTensor, gradWeight: GpuTensor): Promise<void>;
   /** The output viewed as [outer, channels, inner]: ∂L/∂bias sums ∂L/∂output over outer and inner. */
   biasSum: [outer: number, channels: number, inner: number];
+  /** Fills ∂L/∂weight and ∂L/∂bias in one pass, where the op's weight kernel can sum both (used when there is a bias). */
+  gradWeightAndBias?(gradOutput: GpuTensor, gradWeight: GpuTensor, gradBias: GpuTensor): Promise<void>;
 }
 
 /**
@@ -37,10 +39,12 @@ export function weightBiasRun(
         await passes.gradX(gradOutput, grads.x);
       }
       grads.weight = rt.tensor(`${op}.grad.weight`, weight.shape);
-      await passes.gradWeight(gradOutput, grads.weight);
-      if (bias) {
-        grads.bias = rt.tensor(`${op}.grad.bias`, bias.shape);
-        await channelSum(rt, gradOutput, grads.bias, ...passes.biasSum);
+      if (bias) grads.bias = rt.tensor(`${op}.grad.bias`, bias.shape);
+      if (grads.bias && passes.gradWeightAndBias) {
+        await passes.gradWeightAndBias(gradOutput, grads.weight, grads.bias);
+      } else {
+        await passes.gradWeight(gradOutput, grads.weight);
+        if (grads.bias) await channelSum(rt, gradOutput, grads.bias, ...passes.biasSum);
       }
       return grads;
     },
