@@ -219,10 +219,15 @@ describe('dist/lib/nnx.js on a blank page', () => {
     expect(consoleErrors).toEqual([]);
   });
   it('takes the spec as a JSON attribute too; an attribute that is not JSON is reported', async () => {
-    const { page } = browser();
+    const { page, baseUrl } = browser();
+    // A fresh page: this test does not build on the element the previous test made after destroying a device.
+    await page.goto(`${baseUrl}/blank.html`);
+    await page.waitForFunction(() => customElements.get('nnx-layer-inspector') !== undefined, null, { timeout: 10_000 });
     const { expected, name: _n, ...spec } = CASES.find((c) => c.op === 'max_pool2d')!;
     const viaAttribute = (text: string) => page.evaluate(async (t) => {
       const el = document.querySelector('nnx-layer-inspector')!;
+      // Held by the page, so the element and its listeners outlive any garbage collection until the event comes.
+      (window as unknown as { inspectorUnderTest: Element }).inspectorUnderTest = el;
       const outcome = new Promise<{ result?: RunResult; error?: string }>((resolve) => {
         el.addEventListener('nnx-result', (e) => resolve({ result: (e as CustomEvent<RunResult>).detail }), { once: true });
         el.addEventListener('nnx-error', (e) => resolve({ error: (e as CustomEvent<{ message: string }>).detail.message }), { once: true });
