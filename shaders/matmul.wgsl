@@ -107,3 +107,61 @@ fn direct(@builtin(global_invocation_id) gid: vec3u) {
   }
   c[p.cOffset + b1 * p.cStride1 + b2 * p.cStride2 + row * p.cRowStride + col] = v;
 }
+
+@group(0) @binding(1) var<storage, read> a4: array<vec4f>;
+@group(0) @binding(2) var<storage, read> b4: array<vec4f>;
+
+/** The bias of column col, or 0. */
+fn biasAt(col: u32) -> f32 {
+  return select(0.0, bias[min(col, arrayLength(&bias) - 1u)], params.hasBias != 0u);
+}
+
+// `direct` for products whose A rows and B columns both run along memory (x · Wᵀ: aColStride and
+// bRowStride 1; K, offsets, row and batch strides multiples of 4): each element of C is a dot
+// product of vec4s, a quarter of the loads.
+@compute @workgroup_size(16, 4)
+fn direct_dot4(@builtin(global_invocation_id) gid: vec3u) {
+  let p = params;
+  let col = gid.x;
+  let row = gid.y;
+  if (row >= p.m || col >= p.n) {
+    return;
+  }
+  let b1 = gid.z / p.batch2;
+  let b2 = gid.z % p.batch2;
+  let ai = (p.aOffset + b1 * p.aStride1 + b2 * p.aStride2 + row * p.aRowStride) / 4u;
+  let bi = (p.bOffset + b1 * p.bStride1 + b2 * p.bStride2 + col * p.bColStride) / 4u;
+  var acc = vec4f(0.0);
+  for (var k = 0u; k < p.k / 4u; k++) {
+    acc = fma(a4[ai + k], b4[bi + k], acc);
+  }
+  c[p.cOffset + b1 * p.cStride1 + b2 * p.cStride2 + row * p.cRowStride + col] = p.alpha * ((acc.x + acc.y) + (acc.z + acc.w)) + biasAt(col);
+}
+
+// `direct` for products whose B rows run along memory (dy · W and dyᵀ · x: bColStride 1; n, the
+// B offset, row and batch strides multiples of 4): each invocation takes 4 adjacent elements of a
+// row of C, one A value and one vec4 of B per step of K.
+@compute @workgroup_size(16, 4)
+fn direct_cols4(@builtin(global_invocation_id) gid: vec3u) {
+  let p = params;
+  let col = 4u * gid.x;
+  let row = gid.y;
+  if (row >= p.m || col >= p.n) {
+    return;
+  }
+  let b1 = gid.z / p.batch2;
+  let b2 = gid.z % p.batch2;
+  var ai = p.aOffset + b1 * p.aStride1 + b2 * p.aStride2 + row * p.aRowStride;
+  var bi = (p.bOffset + b1 * p.bStride1 + b2 * p.bStride2 + col) / 4u;
+  let bStep = p.bRowStride / 4u;
+  var acc = vec4f(0.0);
+  for (var k = 0u; k < p.k; k++) {
+    acc = fma(vec4f(a[ai]), b4[bi], acc);
+    ai += p.aColStride;
+    bi += bStep;
+  }
+  let at = p.cOffset + b1 * p.cStride1 + b2 * p.cStride2 + row * p.cRowStride + col;
+  for (var j = 0u; j < 4u; j++) {
+    c[at + j] = p.alpha * acc[j] + biasAt(col + j);
+  }
+}

@@ -17,4 +17,10 @@ describe('matmul kernel choice', () => {
     expect(matmulAlgorithm(800, 48, 800 * 48 * 16)).toBe('tiled');
     expect(matmulAlgorithm(4096, 16, 4096 * 16 * 256)).toBe('tiled');
   });
+
+  test('a short K with B rows along memory (direct_cols4) also runs direct, up to the same size', () => {
+    expect(matmulAlgorithm(64, 1568, 64 * 1568 * 10, true)).toBe('direct');
+    expect(matmulAlgorithm(800, 48, 800 * 48 * 16, true)).toBe('direct');
+    expect(matmulAlgorithm(4096, 1568, 4096 * 1568 * 10, true)).toBe('tiled');
+  });
 });
