@@ -79,6 +79,27 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: ve
   }
 }
 
+/** Where row `row` of A and column `col` of B start and where C[row, col] sits, in batch z (b1 · batch2 + b2). */
+struct DirectOrigin {
+  a: u32,
+  b: u32,
+  c: u32,
+}
+
+fn directOrigin(z: u32, row: u32, col: u32) -> DirectOrigin {
+  let p = params;
+  let b1 = z / p.batch2;
+  let b2 = z % p.batch2;
+  return DirectOrigin(p.aOffset + b1 * p.aStride1 + b2 * p.aStride2 + row * p.aRowStride,
+    p.bOffset + b1 * p.bStride1 + b2 * p.bStride2 + col * p.bColStride,
+    p.cOffset + b1 * p.cStride1 + b2 * p.cStride2 + row * p.cRowStride + col);
+}
+
+/** The bias of column col, or 0. */
+fn biasAt(col: u32) -> f32 {
+  return select(0.0, bias[min(col, arrayLength(&bias) - 1u)], params.hasBias != 0u);
+}
+
 // The same product, one invocation per element of C, for products of a few million
 // multiply-adds or less: no workgroup memory, hence no barriers, which cost more than the
 // arithmetic of such products on SwiftShader, and no 64×64 tile that is mostly padding when
@@ -91,30 +112,20 @@ fn direct(@builtin(global_invocation_id) gid: vec3u) {
   if (row >= p.m || col >= p.n) {
     return;
   }
-  let b1 = gid.z / p.batch2;
-  let b2 = gid.z % p.batch2;
-  var ai = p.aOffset + b1 * p.aStride1 + b2 * p.aStride2 + row * p.aRowStride;
-  var bi = p.bOffset + b1 * p.bStride1 + b2 * p.bStride2 + col * p.bColStride;
+  let at = directOrigin(gid.z, row, col);
+  var ai = at.a;
+  var bi = at.b;
   var acc = 0.0;
   for (var k = 0u; k < p.k; k++) {
     acc = fma(a[ai], b[bi], acc);
     ai += p.aColStride;
     bi += p.bRowStride;
   }
-  var v = p.alpha * acc;
-  if (p.hasBias != 0u) {
-    v += bias[col];
-  }
-  c[p.cOffset + b1 * p.cStride1 + b2 * p.cStride2 + row * p.cRowStride + col] = v;
+  c[at.c] = p.alpha * acc + biasAt(col);
 }
 
 @group(0) @binding(1) var<storage, read> a4: array<vec4f>;
 @group(0) @binding(2) var<storage, read> b4: array<vec4f>;
-
-/** The bias of column col, or 0. */
-fn biasAt(col: u32) -> f32 {
-  return select(0.0, bias[min(col, arrayLength(&bias) - 1u)], params.hasBias != 0u);
-}
 
 // `direct` for products whose A rows and B columns both run along memory (x · Wᵀ: aColStride and
 // bRowStride 1; K, offsets, row and batch strides multiples of 4): each element of C is a dot
@@ -127,15 +138,12 @@ fn direct_dot4(@builtin(global_invocation_id) gid: vec3u) {
   if (row >= p.m || col >= p.n) {
     return;
   }
-  let b1 = gid.z / p.batch2;
-  let b2 = gid.z % p.batch2;
-  let ai = (p.aOffset + b1 * p.aStride1 + b2 * p.aStride2 + row * p.aRowStride) / 4u;
-  let bi = (p.bOffset + b1 * p.bStride1 + b2 * p.bStride2 + col * p.bColStride) / 4u;
+  let at = directOrigin(gid.z, row, col);
   var acc = vec4f(0.0);
   for (var k = 0u; k < p.k / 4u; k++) {
-    acc = fma(a4[ai + k], b4[bi + k], acc);
+    acc = fma(a4[at.a / 4u + k], b4[at.b / 4u + k], acc);
   }
-  c[p.cOffset + b1 * p.cStride1 + b2 * p.cStride2 + row * p.cRowStride + col] = p.alpha * ((acc.x + acc.y) + (acc.z + acc.w)) + biasAt(col);
+  c[at.c] = p.alpha * ((acc.x + acc.y) + (acc.z + acc.w)) + biasAt(col);
 }
 
 // `direct` for products whose B rows run along memory (dy · W and dyᵀ · x: bColStride 1; n, the
@@ -149,10 +157,9 @@ fn direct_cols4(@builtin(global_invocation_id) gid: vec3u) {
   if (row >= p.m || col >= p.n) {
     return;
   }
-  let b1 = gid.z / p.batch2;
-  let b2 = gid.z % p.batch2;
-  var ai = p.aOffset + b1 * p.aStride1 + b2 * p.aStride2 + row * p.aRowStride;
-  var bi = (p.bOffset + b1 * p.bStride1 + b2 * p.bStride2 + col) / 4u;
+  let at = directOrigin(gid.z, row, col);
+  var ai = at.a;
+  var bi = at.b / 4u;
   let bStep = p.bRowStride / 4u;
   var acc = vec4f(0.0);
   for (var k = 0u; k < p.k; k++) {
@@ -160,8 +167,7 @@ fn direct_cols4(@builtin(global_invocation_id) gid: vec3u) {
     ai += p.aColStride;
     bi += bStep;
   }
-  let at = p.cOffset + b1 * p.cStride1 + b2 * p.cStride2 + row * p.cRowStride + col;
   for (var j = 0u; j < 4u; j++) {
-    c[at + j] = p.alpha * acc[j] + biasAt(col + j);
+    c[at.c + j] = p.alpha * acc[j] + biasAt(col + j);
   }
 }
