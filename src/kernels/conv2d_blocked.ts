@@ -7,6 +7,7 @@ import { numel } from '../analysis/tensor.ts';
 import { conv2dForwardCost, conv2dParams, sumOverSlices } from './conv2d_forward.ts';
 import { grid1d, type GpuRuntime, type GpuTensor, type KernelDef } from './runtime.ts';
 import { KernelError } from './errors.ts';
+import { stridedScatter } from './strided_copy.ts';
 import { Conv2dParams } from './schemas.ts';
 import type { KernelCost } from './profiler.ts';
 import type { ParamsOf } from './uniform.ts';
@@ -85,22 +86,54 @@ export async function conv2dBlockedForward(
   await correlate(rt, 0, relu ? 'conv2d_blocked_forward_relu' : 'conv2d_blocked_forward', x, weight, bias, y, params, attrs, cost, relu);
 }
 
-/** Whether the blocked input gradient applies: it runs the transposed conv as a stride-1 correlation. */
+/** Largest stride the blocked input gradient takes: it runs a stride-s conv's as a stride-1 one on gradY spread s apart, s² times the multiply-adds. */
+export const BLOCKED_INPUT_GRAD_MAX_STRIDE = 2;
+
+/** Whether the blocked input gradient applies (stride at most BLOCKED_INPUT_GRAD_MAX_STRIDE). */
 export function blockedInputGradApplies(attrs: Conv2dAttrs): boolean {
-  return attrs.stride[0] === 1 && attrs.stride[1] === 1;
+  return attrs.stride.every((s) => s <= BLOCKED_INPUT_GRAD_MAX_STRIDE);
 }
 
-/** dL/dx of a stride-1 conv: gradY correlated with the flipped, transposed weight, 8 pixels × 8 input channels per invocation. */
+/**
+ * dL/dx: gradY correlated with the flipped, transposed weight as a stride-1 pass, 8 pixels × 8
+ * input channels (or 2 rows × 8 pixels × 4 for 3×3) per invocation. A strided conv's gradY is
+ * first spread into a zero tensor, s apart, the size of the stride-1 conv's output (the
+ * transposed conv's zero insertion): 3/4 of its multiply-adds are by zero at stride 2, but on
+ * SwiftShader the blocked pass still beats the implicit GEMM (see README "Training step"). A
+ * 1×1 kernel without padding needs no spreading: its stride-1 pass over gradY is dx at every
+ * s-th pixel, zeros elsewhere.
+ */
 export async function conv2dBlockedBackwardInput(
   rt: GpuRuntime, gradY: GpuTensor, weight: GpuTensor, gradX: GpuTensor, attrs: Conv2dAttrs,
 ): Promise<void> {
-  if (!blockedInputGradApplies(attrs)) throw new KernelError(`conv2d_blocked_backward_input: stride must be 1, got ${attrs.stride.join('×')}`);
-  const params = conv2dParams(gradX.shape, weight.shape, gradY.shape, attrs, false);
-  await correlate(rt, 1, 'conv2d_blocked_backward_input', gradY, weight, null, gradX, params, attrs, {
-    flops: 2 * numel(gradY.shape) * weight.shape[1] * weight.shape[2] * weight.shape[3],
-    bytesRead: 4 * (numel(gradY.shape) + numel(weight.shape)),
+  if (!blockedInputGradApplies(attrs)) throw new KernelError(`conv2d_blocked_backward_input: stride must be at most ${BLOCKED_INPUT_GRAD_MAX_STRIDE}, got ${attrs.stride.join('×')}`);
+  const [sh, sw] = attrs.stride;
+  const unit: Conv2dAttrs = { ...attrs, stride: [1, 1] };
+  const [n, c, oh, ow] = gradY.shape;
+  const [, inChannels, h, w] = gradX.shape;
+  if ((sh > 1 || sw > 1) && weight.shape[2] === 1 && weight.shape[3] === 1 && attrs.padTop + attrs.padLeft + attrs.padBottom + attrs.padRight === 0) {
+    // A 1×1 kernel without padding: dx is the stride-1 pass over gradY itself, placed s apart, zeros between.
+    const compact = rt.tensor('conv2d.grad.x (strided pixels)', [n, inChannels, oh, ow]);
+    await conv2dBlockedBackwardInput(rt, gradY, weight, compact, unit);
+    rt.clear(gradX);
+    await stridedScatter(rt, compact, gradX, { sizes: [n, inChannels, oh, ow], strides: [inChannels * h * w, h * w, sh * w, sw], offset: 0 });
+    rt.releaseAfterSubmit(compact);
+    return;
+  }
+  let spread = gradY;
+  if (sh > 1 || sw > 1) {
+    const height = h + attrs.padTop + attrs.padBottom - attrs.dilation[0] * (weight.shape[2] - 1);
+    const width = w + attrs.padLeft + attrs.padRight - attrs.dilation[1] * (weight.shape[3] - 1);
+    spread = rt.tensor('conv2d.grad.output spread (stride 1)', [n, c, height, width]);
+    await stridedScatter(rt, gradY, spread, { sizes: [n, c, oh, ow], strides: [c * height * width, height * width, sh * width, sw], offset: 0 });
+  }
+  const params = conv2dParams(gradX.shape, weight.shape, spread.shape, unit, false);
+  await correlate(rt, 1, 'conv2d_blocked_backward_input', spread, weight, null, gradX, params, unit, {
+    flops: 2 * numel(spread.shape) * weight.shape[1] * weight.shape[2] * weight.shape[3],
+    bytesRead: 4 * (numel(spread.shape) + numel(weight.shape)),
     bytesWritten: 4 * numel(gradX.shape),
   });
+  if (spread !== gradY) rt.releaseAfterSubmit(spread);
 }
 
 /**

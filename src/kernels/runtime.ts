@@ -486,6 +486,11 @@ export class GpuRuntime {
     this.afterSubmit = [];
   }
 
+  /** Encodes setting a tensor to zeros into the pending work. */
+  clear(tensor: GpuTensor): void {
+    this.pendingEncoder().clearBuffer(tensor.buffer, 0, 4 * numel(tensor.shape));
+  }
+
   /** Encodes a buffer-to-buffer copy into the pending work. */
   copy(source: GPUBuffer, target: GPUBuffer, bytes: number, sourceOffset = 0, targetOffset = 0): void {
     this.pendingEncoder().copyBufferToBuffer(source, sourceOffset, target, targetOffset, bytes);

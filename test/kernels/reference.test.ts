@@ -49,6 +49,8 @@ describe.each(['direct', 'gemm', 'small_k', 'blocked'] as const)('conv2d (%s ker
     ['K = 33 not a multiple of the 16-wide K tile', [3, 11, 7, 6], [9, 11, 1, 3], { padding: [0, 1] }, true],
     ['3×3 in 2 groups of 6 → 5 channels, padding 0×2, 9×13 (blocked: odd channel blocks, row blocks past the edge)', [2, 12, 9, 13], [10, 6, 3, 3], { groups: 2, padding: [0, 2] }, true],
     ['1→16 on [5, 1, 28, 27], padding 1 (blocked: weight gradient in 18 slices of 8 rows)', [5, 1, 28, 27], [16, 1, 3, 3], { padding: 1 }, false],
+    ['3×3 stride 2 on odd 15×12, 6→8 (blocked: gradY spread 2 apart; the last input row meets no window)', [2, 6, 15, 12], [8, 6, 3, 3], { stride: 2, padding: 1 }, true],
+    ['1×1 stride 2 downsample, 5→12 on 9×8 (blocked: the input gradient at every other pixel, zeros between)', [3, 5, 9, 8], [12, 5, 1, 1], { stride: 2 }, false],
   ];
   test.each(cases)('%s', async (_name, xs, ws, attrs, withBias) => {
     const rng = makeRng(xs.reduce((a, b) => a * 31 + b, 7));
@@ -69,10 +71,10 @@ describe.each(['direct', 'gemm', 'small_k', 'blocked'] as const)('conv2d (%s ker
   });
 });
 
-test('the blocked conv kernels refuse a stride-2 input gradient and a weight gradient past 9 taps, naming the numbers', async () => {
+test('the blocked conv kernels refuse a stride-3 input gradient and a weight gradient past 9 taps, naming the numbers', async () => {
   const rt = gpu();
   const t = rt.tensor('t', [1, 1, 4, 4]);
-  await expect(conv2dBlockedBackwardInput(rt, t, t, t, normalizeConv2dAttrs({ stride: 2 }, 3, 3))).rejects.toThrow(/^conv2d_blocked_backward_input: stride must be 1, got 2×2$/);
+  await expect(conv2dBlockedBackwardInput(rt, t, t, t, normalizeConv2dAttrs({ stride: 3 }, 3, 3))).rejects.toThrow(/^conv2d_blocked_backward_input: stride must be at most 2, got 3×3$/);
   await expect(conv2dBlockedBackwardWeight(rt, t, t, t, normalizeConv2dAttrs({}, 4, 4))).rejects.toThrow(/^conv2d_blocked_weight_grad: a 4×4 kernel has more than 9 taps$/);
   rt.release(t);
   expect(rt.ledger.liveBytes).toBe(0);
