@@ -171,3 +171,57 @@ fn direct_cols4(@builtin(global_invocation_id) gid: vec3u) {
     c[at.c + j] = p.alpha * acc[j] + biasAt(col + j);
   }
 }
+
+/** A(row, k), with row clamped into A (the rows past m of an edge block are computed and not stored). */
+fn aAt(base: u32, row: u32, k: u32) -> f32 {
+  return a[base + min(row, params.m - 1u) * params.aRowStride + k * params.aColStride];
+}
+
+/** B(k, col .. col + 3), columns clamped into B. */
+fn b4At(base: u32, k: u32, col: u32) -> vec4f {
+  let p = params;
+  let last = p.n - 1u;
+  let row = base + k * p.bRowStride;
+  return vec4f(b[row + min(col, last) * p.bColStride], b[row + min(col + 1u, last) * p.bColStride],
+    b[row + min(col + 2u, last) * p.bColStride], b[row + min(col + 3u, last) * p.bColStride]);
+}
+
+// The same product without workgroup memory or barriers (for adapters that run those slowly,
+// see matmul.ts): each invocation keeps a block of 4 rows × 8 columns of C in registers and
+// reads 4 values of A and 8 of B per step of K, 12 loads per 32 multiply-adds (`direct` makes 2
+// per one). Workgroup z = batch · splits + split, as in `main`.
+@compute @workgroup_size(16, 4)
+fn blocked(@builtin(global_invocation_id) gid: vec3u) {
+  let p = params;
+  let col = 8u * gid.x;
+  let row = 4u * gid.y;
+  if (row >= p.m || col >= p.n) {
+    return;
+  }
+  let split = gid.z % p.splits;
+  let origin = directOrigin(gid.z / p.splits, 0u, 0u);
+  var lo = array<vec4f, 4>();
+  var hi = array<vec4f, 4>();
+  for (var k = split * p.kPerSplit; k < min(p.k, (split + 1u) * p.kPerSplit); k++) {
+    let bLo = b4At(origin.b, k, col);
+    let bHi = b4At(origin.b, k, col + 4u);
+    let a0 = aAt(origin.a, row, k);
+    let a1 = aAt(origin.a, row + 1u, k);
+    let a2 = aAt(origin.a, row + 2u, k);
+    let a3 = aAt(origin.a, row + 3u, k);
+    lo[0] = fma(vec4f(a0), bLo, lo[0]);
+    hi[0] = fma(vec4f(a0), bHi, hi[0]);
+    lo[1] = fma(vec4f(a1), bLo, lo[1]);
+    hi[1] = fma(vec4f(a1), bHi, hi[1]);
+    lo[2] = fma(vec4f(a2), bLo, lo[2]);
+    hi[2] = fma(vec4f(a2), bHi, hi[2]);
+    lo[3] = fma(vec4f(a3), bLo, lo[3]);
+    hi[3] = fma(vec4f(a3), bHi, hi[3]);
+  }
+  for (var r = 0u; r < min(4u, p.m - row); r++) {
+    for (var j = 0u; j < min(8u, p.n - col); j++) {
+      let v = select(hi[r][j % 4u], lo[r][j], j < 4u);
+      c[origin.c + split * p.cSplitStride + (row + r) * p.cRowStride + col + j] = p.alpha * v + select(0.0, biasAt(col + j), split == 0u);
+    }
+  }
+}

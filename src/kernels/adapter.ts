@@ -68,3 +68,15 @@ export async function acquireGpu(): Promise<AcquiredGpu> {
   }
   throw new NoAdapterError('this browser has no WebGPU (navigator.gpu is missing): use a recent Chrome/Chromium or Edge, or Firefox/Safari with WebGPU enabled');
 }
+
+/**
+ * Whether this adapter runs the blocked kernels (conv2d_blocked.wgsl, matmul.wgsl's `blocked`)
+ * faster than the tiled GEMMs: a CPU
+ * implementation (SwiftShader), where workgroup memory is ordinary memory read lane by lane and
+ * barriers are expensive. Measured there back to back (GPU ms, GEMM or small-K vs blocked, on
+ * the small CNN's [64, 16, 14, 14] ⊛ [32, 16, 3, 3] and [64, 1, 28, 28] ⊛ [16, 1, 3, 3]): see
+ * README "Training step". On a GPU the tiled GEMM's shared-memory reuse is the standard choice.
+ */
+export function adapterPrefersBlocked(adapter: AdapterReport): boolean {
+  return /swiftshader/i.test([adapter.vendor, adapter.architecture, adapter.device, adapter.description, adapter.fallback ?? ''].join(' '));
+}

@@ -2,7 +2,6 @@ import kernelWgsl from '../../shaders/conv2d_blocked.wgsl?raw';
 import conv2dParamsWgsl from '../../shaders/common/conv2d_params.wgsl?raw';
 import slideRowsWgsl from '../../shaders/common/slide_rows.wgsl?raw';
 import type { Conv2dAttrs } from '../analysis/conv_shapes.ts';
-import type { AdapterReport } from './adapter.ts';
 import { numel } from '../analysis/tensor.ts';
 import { conv2dForwardCost, conv2dParams, sumOverSlices } from './conv2d_forward.ts';
 import { grid1d, type GpuRuntime, type GpuTensor, type KernelDef } from './runtime.ts';
@@ -187,15 +186,4 @@ export async function conv2dBlockedBackwardWeight(
   rt.copy(sums.buffer, gradWeight.buffer, 4 * weights);
   rt.copy(sums.buffer, gradBias.buffer, 4 * outChannels, 4 * weights);
   rt.releaseAfterSubmit(sums);
-}
-
-/**
- * Whether this adapter runs the blocked kernels faster than the implicit GEMM: a CPU
- * implementation (SwiftShader), where workgroup memory is ordinary memory read lane by lane and
- * barriers are expensive. Measured there back to back (GPU ms, GEMM or small-K vs blocked, on
- * the small CNN's [64, 16, 14, 14] ⊛ [32, 16, 3, 3] and [64, 1, 28, 28] ⊛ [16, 1, 3, 3]): see
- * README "Training step". On a GPU the tiled GEMM's shared-memory reuse is the standard choice.
- */
-export function adapterPrefersBlocked(adapter: AdapterReport): boolean {
-  return /swiftshader/i.test([adapter.vendor, adapter.architecture, adapter.device, adapter.description, adapter.fallback ?? ''].join(' '));
 }

@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { adapterPrefersBlocked } from '../../src/kernels/conv2d_blocked.ts';
+import { adapterPrefersBlocked } from '../../src/kernels/adapter.ts';
 import { nnx, useInProcessNnx } from './nnx_cli.ts';
 
 /** Each run first measures the roofline (a 256 MiB copy among them): minutes on SwiftShader when other jobs load the machine. */
@@ -61,7 +61,10 @@ describe('nnx bench', () => {
     expect(await kernelsOf(['--attention', 'fused'])).toEqual({
       trace: false, dispatches: 4, kernels: ['attention_fused_forward', 'attention_fused_backward_query', 'attention_fused_backward_key', 'attention_fused_backward_value'],
     });
-    expect(await kernelsOf(['--attention', 'fused', '--trace'])).toEqual({ trace: true, dispatches: 8, kernels: ['matmul_direct', 'attention_softmax', 'attention_softmax_backward'] });
+    // Traced, the scores, softmax and their gradients are materialized: q·kᵀ as vec4 dot products, the rest as direct products.
+    expect(await kernelsOf(['--attention', 'fused', '--trace'])).toEqual({
+      trace: true, dispatches: 8, kernels: ['matmul_direct_dot4', 'attention_softmax', 'matmul_direct', 'attention_softmax_backward', 'matmul_direct_cols4'],
+    });
     expect((await cli(['bench', '--attention', 'flash'])).stderr).toMatch(/--attention must be fused, unfused or auto, got flash/);
   }, TIMEOUT_MS);
 

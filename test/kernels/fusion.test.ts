@@ -10,7 +10,7 @@ import { describe, expect, test } from 'vitest';
 import { normalizeConv2dAttrs } from '../../src/analysis/conv_shapes.ts';
 import { foldConvBn } from '../../src/analysis/fusion.ts';
 import type { ModelSpec } from '../../src/analysis/model_spec.ts';
-import { adapterPrefersBlocked } from '../../src/kernels/conv2d_blocked.ts';
+import { adapterPrefersBlocked } from '../../src/kernels/adapter.ts';
 import { conv2dGemmForward } from '../../src/kernels/conv2d_gemm.ts';
 import { fuseModel } from '../../src/ops/fusion.ts';
 import { runSpec } from '../../src/ops/run.ts';

@@ -106,7 +106,7 @@ describe('pooling on the GPU vs the float64 reference', () => {
   });
 });
 
-describe.each(['tiled', 'direct'] as const)('linear (%s matmul) on the GPU vs the float64 reference', (algorithm) => {
+describe.each(['tiled', 'direct', 'blocked'] as const)('linear (%s matmul) on the GPU vs the float64 reference', (algorithm) => {
   beforeAll(() => setMatmulAlgorithm(algorithm));
   afterAll(() => setMatmulAlgorithm('auto'));
   test.each([

@@ -23,4 +23,12 @@ describe('matmul kernel choice', () => {
     expect(matmulAlgorithm(800, 48, 800 * 48 * 16, true)).toBe('direct');
     expect(matmulAlgorithm(4096, 1568, 4096 * 1568 * 10, true)).toBe('tiled');
   });
+
+  test('on an adapter that prefers blocked kernels, a product with a side under 256 that is not direct runs blocked', () => {
+    expect(matmulAlgorithm(1088, 144, 1088 * 144 * 48, false, true)).toBe('blocked');
+    expect(matmulAlgorithm(17, 17, 64 * 17 * 17 * 24, false, true)).toBe('blocked');
+    expect(matmulAlgorithm(512, 512, 512 ** 3, false, true)).toBe('tiled');
+    expect(matmulAlgorithm(800, 16, 800 * 16 * 32, false, true)).toBe('direct');
+    expect(matmulAlgorithm(1088, 144, 1088 * 144 * 48)).toBe('tiled');
+  });
 });
