@@ -95,6 +95,16 @@ fn directOrigin(z: u32, row: u32, col: u32) -> DirectOrigin {
     p.cOffset + b1 * p.cStride1 + b2 * p.cStride2 + row * p.cRowStride + col);
 }
 
+/** The origin of element (row, col) of C in batch z, and whether it lies inside C. */
+struct DirectElement {
+  at: DirectOrigin,
+  inside: bool,
+}
+
+fn directElement(z: u32, row: u32, col: u32) -> DirectElement {
+  return DirectElement(directOrigin(z, row, col), row < params.m && col < params.n);
+}
+
 /** The bias of column col, or 0. */
 fn biasAt(col: u32) -> f32 {
   return select(0.0, bias[min(col, arrayLength(&bias) - 1u)], params.hasBias != 0u);
@@ -107,12 +117,11 @@ fn biasAt(col: u32) -> f32 {
 @compute @workgroup_size(16, 4)
 fn direct(@builtin(global_invocation_id) gid: vec3u) {
   let p = params;
-  let col = gid.x;
-  let row = gid.y;
-  if (row >= p.m || col >= p.n) {
+  let e = directElement(gid.z, gid.y, gid.x);
+  if (!e.inside) {
     return;
   }
-  let at = directOrigin(gid.z, row, col);
+  let at = e.at;
   var ai = at.a;
   var bi = at.b;
   var acc = 0.0;
@@ -121,7 +130,7 @@ fn direct(@builtin(global_invocation_id) gid: vec3u) {
     ai += p.aColStride;
     bi += p.bRowStride;
   }
-  c[at.c] = p.alpha * acc + biasAt(col);
+  c[at.c] = p.alpha * acc + biasAt(gid.x);
 }
 
 @group(0) @binding(1) var<storage, read> a4: array<vec4f>;
@@ -133,17 +142,16 @@ fn direct(@builtin(global_invocation_id) gid: vec3u) {
 @compute @workgroup_size(16, 4)
 fn direct_dot4(@builtin(global_invocation_id) gid: vec3u) {
   let p = params;
-  let col = gid.x;
-  let row = gid.y;
-  if (row >= p.m || col >= p.n) {
+  let e = directElement(gid.z, gid.y, gid.x);
+  if (!e.inside) {
     return;
   }
-  let at = directOrigin(gid.z, row, col);
+  let at = e.at;
   var acc = vec4f(0.0);
   for (var k = 0u; k < p.k / 4u; k++) {
     acc = fma(a4[at.a / 4u + k], b4[at.b / 4u + k], acc);
   }
-  c[at.c] = p.alpha * ((acc.x + acc.y) + (acc.z + acc.w)) + biasAt(col);
+  c[at.c] = p.alpha * ((acc.x + acc.y) + (acc.z + acc.w)) + biasAt(gid.x);
 }
 
 // `direct` for products whose B rows run along memory (dy · W and dyᵀ · x: bColStride 1; n, the
@@ -153,11 +161,11 @@ fn direct_dot4(@builtin(global_invocation_id) gid: vec3u) {
 fn direct_cols4(@builtin(global_invocation_id) gid: vec3u) {
   let p = params;
   let col = 4u * gid.x;
-  let row = gid.y;
-  if (row >= p.m || col >= p.n) {
+  let e = directElement(gid.z, gid.y, col);
+  if (!e.inside) {
     return;
   }
-  let at = directOrigin(gid.z, row, col);
+  let at = e.at;
   var ai = at.a;
   var bi = at.b / 4u;
   let bStep = p.bRowStride / 4u;
