@@ -16,9 +16,9 @@
 //   weight gradient (entry weight_grad) one invocation per slice of ROWS_PER_SLICE output rows
 //                   × 8 output channels × one input channel; it sums 2·kh·kw ≤ 18 vec4 partials (two
 //                   per kernel tap) over the rows of its slice, 4 pixels at a time (the kernel rows
-//                   and the stores unrolled, so the partials stay in registers), and writes them to its slice of a [slices, outChannels,
-//                   inPerGroup, kh, kw] buffer (followed by the slice's bias sums, BIAS_SUMS) that
-//                   channel_sum adds up.
+//                   and the stores unrolled, so the partials stay in registers), and writes them to
+//                   its slice of a [slices, outChannels, inPerGroup, kh, kw] buffer (followed by the
+//                   slice's bias sums, BIAS_SUMS) that channel_sum adds up.
 
 override MODE: u32 = 0u;
 // 1 applies ReLU to the forward's output in the store (conv → ReLU in one pass; NaN kept, as PyTorch).
@@ -127,7 +127,7 @@ fn activate(v: vec4f) -> vec4f {
   if (RELU == 0u) {
     return v;
   }
-  return select(vec4f(0.0), v, (v > vec4f(0.0)) | (v != v));
+  return relu4(v);
 }
 
 /** acc[P] += x[P]·w for the 8 pixels of one tap. */
@@ -167,16 +167,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) grou
   let ix0 = i32(ox * strideW) - geo.padLeft;
   let srcPlane = geo.srcHeight * geo.srcWidth;
   let w = i32(geo.srcWidth);
-  let col0 = column(ix0, w);
-  let col1 = column(ix0 + 1, w);
-  let col2 = column(ix0 + 2, w);
-  let col3 = column(ix0 + 3, w);
-  let col4 = column(ix0 + 4, w);
-  let col5 = column(ix0 + 5, w);
-  let col6 = column(ix0 + 6, w);
-  let col7 = column(ix0 + 7, w);
-  let col8 = column(ix0 + 8, w);
-  let col9 = column(ix0 + 9, w);
+  let cols = windowColumns(ix0, w);
   // The 8 pixels of channels 4b .. 4b + 3 (low) and 4b + 4 .. 4b + 7 (high).
   var low = Pixels();
   var high = Pixels();
@@ -190,8 +181,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) grou
       }
       let row = plane + u32(iy) * geo.srcWidth;
       if (SLIDE3 != 0u) {
-        let c = Window(at(row, col0), at(row, col1), at(row, col2), at(row, col3), at(row, col4),
-          at(row, col5), at(row, col6), at(row, col7), at(row, col8), at(row, col9));
+        let c = window(row, cols);
         let t = (weightRow + ky * 3u) * blocks;
         slideRow(&low, c, packed[t + b], packed[t + blocks + b], packed[t + 2u * blocks + b]);
         slideRow(&high, c, packed[t + bHigh], packed[t + blocks + bHigh], packed[t + 2u * blocks + bHigh]);

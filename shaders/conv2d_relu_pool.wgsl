@@ -13,11 +13,6 @@
 @group(0) @binding(4) var<storage, read_write> pooled: array<f32>;
 @group(0) @binding(5) var<storage, read_write> winners: array<i32>;
 
-/** ReLU with NaN kept, as PyTorch. */
-fn relu4(v: vec4f) -> vec4f {
-  return select(vec4f(0.0), v, (v > vec4f(0.0)) | (v != v));
-}
-
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
   let p = params;

@@ -4,6 +4,11 @@
 // (weights as vec4s of 4 destination channels per source channel, tap and block, as
 // conv2d_blocked.wgsl's pack_weights writes them) and the conv2d Params.
 
+/** ReLU of 4 channels with NaN kept, as PyTorch (max() would turn NaN into 0): the blocked kernels' epilogue. */
+fn relu4(v: vec4f) -> vec4f {
+  return select(vec4f(0.0), v, (v > vec4f(0.0)) | (v != v));
+}
+
 /** Column ix clamped into the row, and 1 where it was inside (0 in the padding). */
 struct Column {
   index: u32,

@@ -93,6 +93,13 @@ export function blockedInputGradApplies(attrs: Conv2dAttrs): boolean {
   return attrs.stride.every((s) => s <= BLOCKED_INPUT_GRAD_MAX_STRIDE);
 }
 
+/** Writes source [n, c, oh, ow] into every (sh, sw)-th pixel of destination [n, c, h, w], from the first; the other pixels keep their values. */
+function spreadPixels(rt: GpuRuntime, source: GpuTensor, destination: GpuTensor, [sh, sw]: [number, number]): Promise<void> {
+  const [n, c, oh, ow] = source.shape;
+  const [, , h, w] = destination.shape;
+  return stridedScatter(rt, source, destination, { sizes: [n, c, oh, ow], strides: [c * h * w, h * w, sh * w, sw], offset: 0 });
+}
+
 /**
  * dL/dx: gradY correlated with the flipped, transposed weight as a stride-1 pass, 8 pixels × 8
  * input channels (or 2 rows × 8 pixels × 4 for 3×3) per invocation. A strided conv's gradY is
@@ -106,25 +113,25 @@ export async function conv2dBlockedBackwardInput(
   rt: GpuRuntime, gradY: GpuTensor, weight: GpuTensor, gradX: GpuTensor, attrs: Conv2dAttrs,
 ): Promise<void> {
   if (!blockedInputGradApplies(attrs)) throw new KernelError(`conv2d_blocked_backward_input: stride must be at most ${BLOCKED_INPUT_GRAD_MAX_STRIDE}, got ${attrs.stride.join('×')}`);
-  const [sh, sw] = attrs.stride;
+  const strided = attrs.stride[0] > 1 || attrs.stride[1] > 1;
   const unit: Conv2dAttrs = { ...attrs, stride: [1, 1] };
   const [n, c, oh, ow] = gradY.shape;
   const [, inChannels, h, w] = gradX.shape;
-  if ((sh > 1 || sw > 1) && weight.shape[2] === 1 && weight.shape[3] === 1 && attrs.padTop + attrs.padLeft + attrs.padBottom + attrs.padRight === 0) {
+  if (strided && weight.shape[2] === 1 && weight.shape[3] === 1 && attrs.padTop + attrs.padLeft + attrs.padBottom + attrs.padRight === 0) {
     // A 1×1 kernel without padding: dx is the stride-1 pass over gradY itself, placed s apart, zeros between.
     const compact = rt.tensor('conv2d.grad.x (strided pixels)', [n, inChannels, oh, ow]);
     await conv2dBlockedBackwardInput(rt, gradY, weight, compact, unit);
     rt.clear(gradX);
-    await stridedScatter(rt, compact, gradX, { sizes: [n, inChannels, oh, ow], strides: [inChannels * h * w, h * w, sh * w, sw], offset: 0 });
+    await spreadPixels(rt, compact, gradX, attrs.stride);
     rt.releaseAfterSubmit(compact);
     return;
   }
   let spread = gradY;
-  if (sh > 1 || sw > 1) {
+  if (strided) {
     const height = h + attrs.padTop + attrs.padBottom - attrs.dilation[0] * (weight.shape[2] - 1);
     const width = w + attrs.padLeft + attrs.padRight - attrs.dilation[1] * (weight.shape[3] - 1);
     spread = rt.tensor('conv2d.grad.output spread (stride 1)', [n, c, height, width]);
-    await stridedScatter(rt, gradY, spread, { sizes: [n, c, oh, ow], strides: [c * height * width, height * width, sh * width, sw], offset: 0 });
+    await spreadPixels(rt, gradY, spread, attrs.stride);
   }
   const params = conv2dParams(gradX.shape, weight.shape, spread.shape, unit, false);
   await correlate(rt, 1, 'conv2d_blocked_backward_input', spread, weight, null, gradX, params, unit, {

@@ -4,7 +4,7 @@
  * update the optimizer applied, the ledger of the step and its timings; and explanations of one
  * output element of a traced layer from the read-back values. Browser-safe (no Node imports).
  */
-import { normalizeConv2dAttrs, normalizePool2dAttrs } from '../analysis/conv_shapes.ts';
+import { normalizeConv2dAttrs } from '../analysis/conv_shapes.ts';
 import { InputError } from '../analysis/errors.ts';
 import { batchNormForwardRef, groupNormForwardRef, layerNormForwardRef, type NormForward } from '../analysis/reference/norm.ts';
 import { GATE_NAMES, recurrentForwardRef, type RecurrentCell } from '../analysis/reference/recurrent.ts';
@@ -16,6 +16,7 @@ import type { LayerSpec } from '../analysis/model_spec.ts';
 import { explainConv2d } from './conv2d_explain.ts';
 import { flatIndex, type NeuronExplanation } from './explain_types.ts';
 import { ledgerClock, type Executor } from './executor/executor.ts';
+import { CONV2D_ATTR_KEYS, maxPoolAttrsOf, pick } from './executor/layers.ts';
 import { explainLinear } from './linear_explain.ts';
 
 /** A read-back tensor. */
@@ -157,10 +158,6 @@ const RECURRENT = ['RNN', 'LSTM', 'GRU'];
 /** Layer types `explainTraceNeuron` explains. */
 export const EXPLAINED_TYPES = ['Conv2d', 'Linear', 'MaxPool2d', ...NORMS, ...RECURRENT];
 
-function pick(spec: LayerSpec, keys: string[]): Record<string, unknown> {
-  return Object.fromEntries(keys.filter((k) => spec[k] !== undefined && spec[k] !== null).map((k) => [k, spec[k]]));
-}
-
 function f32(t: TraceTensor): { shape: number[]; data: Float32Array } {
   return { shape: t.shape, data: t.data instanceof Float32Array ? t.data : Float32Array.from(t.data) };
 }
@@ -189,7 +186,7 @@ export function explainTraceNeuron(trace: ModelTrace, name: string, index: numbe
       const bias = param('bias') ? f32(param('bias')!) : null;
       const dot = layer.type === 'Linear'
         ? explainLinear(x, weight, bias, output, index)
-        : explainConv2d(x, weight, bias, output, normalizeConv2dAttrs(pick(layer.spec, ['stride', 'padding', 'dilation', 'groups']), weight.shape[2], weight.shape[3]), index);
+        : explainConv2d(x, weight, bias, output, normalizeConv2dAttrs(pick(layer.spec, CONV2D_ATTR_KEYS), weight.shape[2], weight.shape[3]), index);
       return { ...head, kind: 'dot', dot };
     }
     if (layer.type === 'MaxPool2d') return { ...head, kind: 'max_pool', window: maxPoolWindow(layer.spec, x, index), output: output.data[flat] };
@@ -202,7 +199,7 @@ export function explainTraceNeuron(trace: ModelTrace, name: string, index: numbe
 }
 
 function maxPoolWindow(spec: LayerSpec, x: { shape: number[]; data: Float32Array }, [n, c, oy, ox]: number[]): PoolTap[] {
-  const a = normalizePool2dAttrs('max_pool2d', pick(spec, ['kernel_size', 'stride', 'padding', 'dilation', 'ceil_mode']));
+  const a = maxPoolAttrsOf(spec);
   const [, channels, h, w] = x.shape;
   const taps: PoolTap[] = [];
   for (let ky = 0; ky < a.kernel[0]; ky++) {

@@ -7,7 +7,7 @@
  * stride-1 conv under a 2×2 pool runs as one conv2d_relu_pool pass that never writes the conv's
  * output.
  */
-import { conv2dOutputShape, normalizeConv2dAttrs, normalizePool2dAttrs, pool2dOutputShape, type Pool2dAttrs } from '../../analysis/conv_shapes.ts';
+import { conv2dOutputShape, normalizeConv2dAttrs, pool2dOutputShape, type Pool2dAttrs } from '../../analysis/conv_shapes.ts';
 import type { LayerSpec } from '../../analysis/model_spec.ts';
 import { conv2dReluPool, convReluPoolApplies } from '../../kernels/conv2d_relu_pool.ts';
 import { maxPool2dBackward, maxPool2dForward } from '../../kernels/max_pool2d.ts';
@@ -15,14 +15,9 @@ import { reluBackward, reluForward } from '../../kernels/relu.ts';
 import type { GpuRuntime, GpuTensor } from '../../kernels/runtime.ts';
 import { conv2dBackwardPasses, conv2dForwardIsBlocked, conv2dOp } from '../conv2d.ts';
 import { weightBiasRun } from '../weight_bias.ts';
-import { pick, type LayerImpl, type LayerRun } from './layers.ts';
+import { CONV2D_ATTR_KEYS, maxPoolAttrsOf, pick, type LayerImpl, type LayerRun } from './layers.ts';
 
-/** A MaxPool2d layer's attributes, normalized as max_pool2d normalizes them. */
-export function poolAttrsOf(pool: LayerSpec): Pool2dAttrs {
-  return normalizePool2dAttrs('max_pool2d', pick(pool, ['kernel_size', 'stride', 'padding', 'dilation', 'ceil_mode']));
-}
-
-/** 2×2 max pooling of `y` (a ReLU's output) whose backward also applies that ReLU's gradient; `y` and the indices live until backward. */
+/** Max pooling of `y` (a ReLU's output) whose backward also applies that ReLU's gradient; `y` and the indices live until backward. */
 async function poolAfterRelu(rt: GpuRuntime, y: GpuTensor, pool: Pool2dAttrs): Promise<{ output: GpuTensor; scratch: GpuTensor[]; backward: (g: GpuTensor) => Promise<GpuTensor> }> {
   const shape = pool2dOutputShape('max_pool2d', y.shape, pool);
   const output = rt.tensor('max_pool2d.output', shape);
@@ -46,8 +41,8 @@ async function poolAfterRelu(rt: GpuRuntime, y: GpuTensor, pool: Pool2dAttrs): P
  * conv with the ReLU in its epilogue, then the pool.
  */
 export function convReluImpl(conv: LayerSpec, pool: LayerSpec | null): LayerImpl {
-  const convAttrs = pick(conv, ['stride', 'padding', 'dilation', 'groups']);
-  const poolAttrs = pool ? poolAttrsOf(pool) : null;
+  const convAttrs = pick(conv, CONV2D_ATTR_KEYS);
+  const poolAttrs = pool ? maxPoolAttrsOf(pool) : null;
   return {
     module: 'dense',
     async forward(rt, [x], { weight, bias = null }): Promise<LayerRun> {
@@ -101,7 +96,7 @@ export function convReluImpl(conv: LayerSpec, pool: LayerSpec | null): LayerImpl
 
 /** ReLU → MaxPool2d as one layer: the pool's backward applies the ReLU's gradient. */
 export function reluPoolImpl(pool: LayerSpec): LayerImpl {
-  const poolAttrs = poolAttrsOf(pool);
+  const poolAttrs = maxPoolAttrsOf(pool);
   return {
     module: 'other',
     async forward(rt, [x]) {

@@ -3,6 +3,7 @@
  * attributes, which of the layer's parameters feed which op input. Shapes and parameter layouts
  * come from the analysis graph; nothing here recomputes them.
  */
+import { normalizePool2dAttrs, type Pool2dAttrs } from '../../analysis/conv_shapes.ts';
 import { InputError } from '../../analysis/errors.ts';
 import type { LayerNode } from '../../analysis/graph.ts';
 import type { LayerSpec } from '../../analysis/model_spec.ts';
@@ -62,6 +63,16 @@ export function pick(layer: LayerSpec, keys: string[]): Record<string, unknown> 
   const out: Record<string, unknown> = {};
   for (const k of keys) if (layer[k] !== undefined && layer[k] !== null) out[k] = layer[k];
   return out;
+}
+
+/** The nn.Conv2d arguments F.conv2d takes as attributes. */
+export const CONV2D_ATTR_KEYS = ['stride', 'padding', 'dilation', 'groups'];
+/** The nn.MaxPool2d arguments F.max_pool2d takes as attributes. */
+export const MAX_POOL2D_ATTR_KEYS = ['kernel_size', 'stride', 'padding', 'dilation', 'ceil_mode'];
+
+/** A MaxPool2d layer's attributes, normalized as max_pool2d normalizes them. */
+export function maxPoolAttrsOf(layer: LayerSpec): Pool2dAttrs {
+  return normalizePool2dAttrs('max_pool2d', pick(layer, MAX_POOL2D_ATTR_KEYS));
 }
 
 /**
@@ -225,7 +236,7 @@ export function layerImpl(layer: LayerSpec, node: LayerNode, graph?: ExecGraphDa
       return viaOp('linear', node, {}, identityMap, 'dense');
     case 'Conv2d':
       if (layer.padding_mode !== undefined && layer.padding_mode !== 'zeros') unsupported(`supports padding_mode "zeros" only, got ${JSON.stringify(layer.padding_mode)}`);
-      return viaOp('conv2d', node, pick(layer, ['stride', 'padding', 'dilation', 'groups']), identityMap, 'dense');
+      return viaOp('conv2d', node, pick(layer, CONV2D_ATTR_KEYS), identityMap, 'dense');
     case 'ReLU':
       return reluImpl;
     case 'Tanh': case 'Sigmoid': case 'GELU': case 'SiLU': case 'LeakyReLU': {
@@ -248,7 +259,7 @@ export function layerImpl(layer: LayerSpec, node: LayerNode, graph?: ExecGraphDa
       return patchTokensImpl(node);
     case 'MaxPool2d':
       if (layer.return_indices) unsupported('does not return pooling indices as a value');
-      return viaOp('max_pool2d', node, pick(layer, ['kernel_size', 'stride', 'padding', 'dilation', 'ceil_mode']), {}, 'other');
+      return viaOp('max_pool2d', node, pick(layer, MAX_POOL2D_ATTR_KEYS), {}, 'other');
     case 'AvgPool2d':
       return viaOp('avg_pool2d', node, pick(layer, ['kernel_size', 'stride', 'padding', 'ceil_mode', 'count_include_pad', 'divisor_override']), {}, 'other');
     case 'BatchNorm1d': case 'BatchNorm2d': {
