@@ -66,7 +66,7 @@ fn forward(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) g
 // Windows that tile the input (stride = kernel, dilation 1, no padding): one invocation takes
 // TILE_OUTPUTS adjacent outputs of a row, with no tap-range arithmetic. Same winner rule as
 // `forward`; a partial window past the input's edge (ceil_mode) reads only its inside.
-override TILE_OUTPUTS: u32 = 4u;
+override TILE_OUTPUTS: u32 = 8u;
 
 @compute @workgroup_size(64)
 fn forward_tiles(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
